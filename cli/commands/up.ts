@@ -1,0 +1,5 @@
+import { Command } from 'commander';
+
+export function upCommand(): Command {
+  return new Command('up').description('TODO');
+}

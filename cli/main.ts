@@ -1,0 +1,50 @@
+/**
+ * The mgrpc program: one commander tree, one command per file under commands/, and one
+ * error handler. Commands import their heavy modules inside their actions so that
+ * `mgrpc --help` never loads grpc, Sequelize or ink.
+ */
+import { Command, CommanderError } from 'commander';
+
+import { codegenCommand } from './commands/codegen.js';
+import { grpcrunserverCommand } from './commands/grpcrunserver.js';
+import { migrateCommand } from './commands/migrate.js';
+import { productCommand } from './commands/product.js';
+import { runserverCommand } from './commands/runserver.js';
+import { upCommand } from './commands/up.js';
+import { userCommand } from './commands/user.js';
+import { handleError } from './handle-error.js';
+
+export function buildProgram(): Command {
+  const program = new Command('mgrpc')
+    .description('TypeScript toolkit and CLI for microservices that share data over gRPC')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  for (const command of [
+    codegenCommand(),
+    migrateCommand(),
+    runserverCommand(),
+    grpcrunserverCommand(),
+    upCommand(),
+    productCommand(),
+    userCommand(),
+  ]) {
+    program.addCommand(command);
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (help, version or a usage error).
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.exitCode = handleError(err);
+  }
+}

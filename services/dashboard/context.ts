@@ -1,0 +1,17 @@
+import type { Sequelize } from 'sequelize';
+
+import type { Logger } from '../framework/index.js';
+import type { createClients } from './clients.js';
+import type { DashboardConfig } from './config.js';
+import type { DashboardModels } from './models/index.js';
+import type { ProductResource } from './product-resource.js';
+
+/** Everything the dashboard's handlers use, built once per process by setup(). */
+export interface DashboardContext {
+  config: DashboardConfig;
+  sequelize: Sequelize;
+  logger: Logger;
+  models: DashboardModels;
+  clients: ReturnType<typeof createClients>;
+  products: ProductResource;
+}

@@ -1,0 +1,30 @@
+/**
+ * product.ProductService on the dashboard. LikeProduct is one atomic
+ * `UPDATE … SET likes = likes + 1 … RETURNING`: concurrent likes can never overwrite
+ * each other, unlike the tutorial's read-modify-write.
+ */
+import { QueryTypes } from 'sequelize';
+
+import { AppError, defineService } from '../../framework/index.js';
+import { proto } from '../../stubs/index.js';
+import type { DashboardContext } from '../context.js';
+import { productSerializer } from '../serializers.js';
+
+export function productService({ products }: DashboardContext) {
+  const Product = products.model;
+  const sequelize = products.sequelize;
+  const table = sequelize.getQueryInterface().quoteIdentifier(Product.getTableName() as string);
+
+  return defineService(proto.product.ProductService.service, {
+    async LikeProduct(request) {
+      const id = products.parseLookup(request.id);
+      const rows = await sequelize.query<Record<string, unknown>>(
+        `UPDATE ${table} SET likes = likes + 1, updated_at = :now WHERE id = :id RETURNING *`,
+        { replacements: { id, now: new Date() }, type: QueryTypes.SELECT },
+      );
+      if (rows.length === 0) throw AppError.notFound(`product ${id} not found`);
+      const product = Product.build(rows[0] as never, { raw: true, isNewRecord: false });
+      return { product: productSerializer.toMessage(product) };
+    },
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * The dashboard service: owns products (with their like counts) and users.
+ * REST on base+8 (10008), gRPC on base+9 (10009).
+ */
+import { defineServiceModule } from '../framework/index.js';
+import { createClients } from './clients.js';
+import { loadConfig } from './config.js';
+import type { DashboardContext } from './context.js';
+import { productService } from './grpc/product-service.js';
+import { userService } from './grpc/user-service.js';
+import { migrations } from './migrations/index.js';
+import { defineModels } from './models/index.js';
+import { ProductResource } from './product-resource.js';
+import { routes } from './rest/routes.js';
+
+export default defineServiceModule<DashboardContext>({
+  name: 'dashboard',
+  ports: { rest: 8, grpc: 9 },
+  migrations,
+  setup({ sequelize, logger, env }) {
+    const config = loadConfig(env);
+    const models = defineModels(sequelize);
+    const clients = createClients(config);
+    return { config, sequelize, logger, models, clients, products: new ProductResource(models.Product, clients.productReceiver) };
+  },
+  grpcServices: (ctx) => [productService(ctx), userService(ctx)],
+  restRoutes: (ctx) => routes(ctx),
+  teardown: (ctx) => ctx.clients.productReceiver.close(),
+});

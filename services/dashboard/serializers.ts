@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+import { ModelSerializer } from '../framework/index.js';
+import type { Product } from './models/index.js';
+
+export const productSerializer = new ModelSerializer<Product>({
+  fields: ['id', 'title', 'image', 'likes', 'createdAt', 'updatedAt'],
+  readOnly: ['id', 'likes', 'createdAt', 'updatedAt'],
+  schema: z.object({
+    title: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters'),
+    image: z.string({ error: 'must be a string or null' }).max(200, 'must be at most 200 characters').nullable().optional(),
+  }),
+});

@@ -1,0 +1,55 @@
+/**
+ * Library errors that `AppError.from` understands. Each translator recognises one family
+ * and says what the caller did wrong in words that name the field; unknown errors fall
+ * through to INTERNAL. Imported for its side effect by the framework's index.
+ */
+import { UniqueConstraintError, ValidationError as SequelizeValidationError, EmptyResultError } from 'sequelize';
+import { ZodError } from 'zod';
+
+import { AppError, codeForGrpcStatus, registerErrorTranslator } from './errors.js';
+import { snakeCase } from './model/casing.js';
+
+// Zod: the first issue, with its path in the API's (snake_case) field names.
+registerErrorTranslator((err) => {
+  if (!(err instanceof ZodError)) return undefined;
+  const issue = err.issues[0];
+  const field = issue.path.map((p) => (typeof p === 'string' ? snakeCase(p) : String(p))).join('.') || 'body';
+  return AppError.invalid(field, issue.message);
+});
+
+// Sequelize: unique clashes before plain validation errors (the former extends the latter).
+registerErrorTranslator((err) => {
+  if (err instanceof UniqueConstraintError) {
+    const fields = Object.keys(err.fields ?? {}).map(snakeCase);
+    const what = fields.length > 0 ? fields.join(', ') : 'key';
+    return new AppError('ALREADY_EXISTS', `a record with this ${what} already exists`, { cause: err });
+  }
+  if (err instanceof SequelizeValidationError) {
+    const item = err.errors[0];
+    const field = item?.path ? snakeCase(item.path) : 'body';
+    return AppError.invalid(field, item?.message ?? 'invalid value');
+  }
+  if (err instanceof EmptyResultError) return AppError.notFound('not found');
+  return undefined;
+});
+
+// Express body parsing (body-parser errors carry a `type`).
+registerErrorTranslator((err) => {
+  const type = (err as { type?: unknown } | null)?.type;
+  if (type === 'entity.parse.failed') return new AppError('INVALID_ARGUMENT', 'body: malformed JSON', { field: 'body' });
+  if (type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', 'body: request body is too large');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+    return new AppError('INVALID_ARGUMENT', 'body: unsupported encoding', { field: 'body' });
+  }
+  return undefined;
+});
+
+// A gRPC status from another service that reached us unwrapped: keep its code and text.
+registerErrorTranslator((err) => {
+  const e = err as { code?: unknown; details?: unknown; metadata?: unknown } | null;
+  if (e && typeof e.code === 'number' && typeof e.details === 'string' && e.metadata !== undefined) {
+    const code = codeForGrpcStatus(e.code);
+    return code === 'INTERNAL' ? undefined : new AppError(code, e.details, { cause: err });
+  }
+  return undefined;
+});

@@ -1,0 +1,80 @@
+/**
+ * Generic gRPC actions over a ModelResource: one small function per RPC, composed into a
+ * handler object (django-grpc-framework's mixins, without the class hierarchy).
+ *
+ * Conventions for a CRUD service on message `X` (what `mgrpc startservice` generates):
+ *   List(ListXRequest{limit, offset}) -> ListXResponse{items: X[]}
+ *   Retrieve(XRetrieveRequest{<lookup>}) -> X        Create(X) -> X
+ *   Update(X) -> X   PartialUpdate(X) -> X (non-empty fields only)   Destroy(...{<lookup>}) -> Empty
+ *
+ * @example
+ *   defineService(proto.library.BookService.service, modelActions(books));
+ *   defineService(def, { ...modelActions(books, ['Retrieve', 'Create']), Custom: async () => … });
+ */
+import type { Model } from 'sequelize';
+
+import type { ModelResource } from '../model/resource.js';
+import type { UnaryHandler } from './define-service.js';
+
+type Message = Record<string, unknown>;
+
+export const ACTIONS = ['List', 'Retrieve', 'Create', 'Update', 'PartialUpdate', 'Destroy'] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+function lookupOf<M extends Model>(resource: ModelResource<M>, request: Message): unknown {
+  return request[resource.serializer.messageField(resource.lookupField)];
+}
+
+export const listAction =
+  <M extends Model>(r: ModelResource<M>): UnaryHandler<Message, Message> =>
+  async (request) => {
+    const limit = Number(request.limit ?? 0) || undefined;
+    const offset = Number(request.offset ?? 0) || undefined;
+    const items = await r.list({ limit, offset });
+    return { items: items.map((item) => r.serializer.toMessage(item)) };
+  };
+
+export const retrieveAction =
+  <M extends Model>(r: ModelResource<M>): UnaryHandler<Message, Message> =>
+  async (request) =>
+    r.serializer.toMessage(await r.retrieve(lookupOf(r, request)));
+
+export const createAction =
+  <M extends Model>(r: ModelResource<M>): UnaryHandler<Message, Message> =>
+  async (request) =>
+    r.serializer.toMessage(await r.create(r.parse({ message: request }, 'create')));
+
+export const updateAction =
+  <M extends Model>(r: ModelResource<M>): UnaryHandler<Message, Message> =>
+  async (request) =>
+    r.serializer.toMessage(await r.update(lookupOf(r, request), r.parse({ message: request }, 'update')));
+
+export const partialUpdateAction =
+  <M extends Model>(r: ModelResource<M>): UnaryHandler<Message, Message> =>
+  async (request) =>
+    r.serializer.toMessage(await r.update(lookupOf(r, request), r.parse({ message: request }, 'partial')));
+
+export const destroyAction =
+  <M extends Model>(r: ModelResource<M>): UnaryHandler<Message, Message> =>
+  async (request) => {
+    await r.destroy(lookupOf(r, request));
+    return {};
+  };
+
+const FACTORIES = {
+  List: listAction,
+  Retrieve: retrieveAction,
+  Create: createAction,
+  Update: updateAction,
+  PartialUpdate: partialUpdateAction,
+  Destroy: destroyAction,
+} satisfies Record<ActionName, unknown>;
+
+/**
+ * Handlers for the chosen generic actions of a resource. The result is spread into a
+ * `defineService` handler object; its type is loose because the generic actions work on
+ * any message shape that follows the conventions above.
+ */
+export function modelActions<M extends Model>(resource: ModelResource<M>, names: readonly ActionName[] = ACTIONS): Record<string, any> {
+  return Object.fromEntries(names.map((name) => [name, FACTORIES[name](resource)]));
+}

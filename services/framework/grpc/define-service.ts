@@ -1,0 +1,54 @@
+/**
+ * A gRPC service is a definition (from the generated stubs) plus async handlers, one per
+ * RPC, typed from the proto. Handlers return the response or throw; the server turns
+ * whatever they throw into a status through AppError, in one place.
+ *
+ * @example
+ *   export const userService = defineService(proto.user.UserService.service, {
+ *     async GetUser() { return { id: await randomUserId() }; },
+ *   });
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+
+/** What a handler knows about the call besides its request. */
+export interface CallContext {
+  /** Fully qualified method path, e.g. /product.ProductService/LikeProduct. */
+  method: string;
+  metadata: grpc.Metadata;
+  peer: string;
+  /** Aborted when the client cancels or its deadline passes. */
+  signal: AbortSignal;
+}
+
+export type UnaryHandler<Req, Res> = (request: Req, call: CallContext) => Promise<Res>;
+
+type AnyMethod = MethodDefinition<any, any, any, any>;
+
+/** The handler type of one method: receives the decoded request, returns the response. */
+export type HandlerOf<M> = M extends MethodDefinition<any, infer Res, infer ReqOut, any> ? UnaryHandler<ReqOut, Res> : never;
+
+/** Handlers for every named method of a definition (grpc's index signature left out). */
+export type HandlersOf<D> = { [K in keyof D as string extends K ? never : K]: HandlerOf<D[K]> };
+
+export interface GrpcService<D extends grpc.ServiceDefinition = grpc.ServiceDefinition> {
+  definition: D;
+  handlers: HandlersOf<D>;
+}
+
+export function defineService<D extends grpc.ServiceDefinition>(definition: D, handlers: HandlersOf<D>): GrpcService<D> {
+  for (const [name, method] of Object.entries(definition) as [string, AnyMethod][]) {
+    if (typeof (handlers as Record<string, unknown>)[name] !== 'function') {
+      throw new Error(`defineService: no handler for ${method.path}; add '${name}' to the handlers object`);
+    }
+    if (method.requestStream || method.responseStream) {
+      throw new Error(`defineService: ${method.path} is a streaming RPC; only unary RPCs are supported so far`);
+    }
+  }
+  for (const name of Object.keys(handlers)) {
+    if (!(name in definition)) {
+      throw new Error(`defineService: '${name}' is not a method of this service (methods: ${Object.keys(definition).join(', ')})`);
+    }
+  }
+  return { definition, handlers };
+}

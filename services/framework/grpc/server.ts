@@ -1,0 +1,81 @@
+/**
+ * Starts a grpc-js server for a list of services. Each handler is wrapped once: the
+ * decoded request goes in, the response or a status comes out, and every error passes
+ * through AppError so clients get the table's status and a readable message, never a
+ * stack trace. INTERNAL errors are logged here with their cause.
+ */
+import * as grpc from '@grpc/grpc-js';
+
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { CallContext, GrpcService, UnaryHandler } from './define-service.js';
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  services: GrpcService[];
+  logger: Logger;
+}
+
+export interface RunningGrpcServer {
+  server: grpc.Server;
+  port: number;
+  /** Stops accepting calls, lets in-flight calls finish (up to `graceMs`), then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function wrap(path: string, handler: UnaryHandler<unknown, unknown>, logger: Logger): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    const controller = new AbortController();
+    call.on('cancelled', () => controller.abort());
+    const context: CallContext = { method: path, metadata: call.metadata, peer: call.getPeer(), signal: controller.signal };
+    const started = performance.now();
+    handler(call.request, context).then(
+      (response) => {
+        logger.debug('call', { method: path, status: 'OK', ms: Math.round(performance.now() - started) });
+        callback(null, response);
+      },
+      (err: unknown) => {
+        const error = AppError.from(err);
+        if (AppError.isInternal(error)) logger.error('call failed', { method: path, error: describe(error.cause ?? err) });
+        else logger.debug('call', { method: path, status: error.code, ms: Math.round(performance.now() - started) });
+        callback({ code: error.grpcStatus, details: error.message });
+      },
+    );
+  };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const server = new grpc.Server();
+  for (const service of options.services) {
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const [name, method] of Object.entries(service.definition)) {
+      const handler = (service.handlers as Record<string, UnaryHandler<unknown, unknown>>)[name];
+      implementation[name] = wrap(method.path, handler, options.logger);
+    }
+    server.addService(service.definition, implementation);
+  }
+  const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+  return {
+    server,
+    port,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * A model resource: the generic CRUD behaviour both transports share (the counterpart of
+ * DRF's GenericAPIView / django-grpc-framework's GenericService). The gRPC actions and the
+ * REST view set are thin adapters over it, so both give the same answers and errors.
+ *
+ * Every write runs in one transaction, and the narrow hooks `performCreate`,
+ * `performUpdate` and `performDestroy` run inside it: override one to add a side effect
+ * that must commit or fail with the change (as the dashboard does to sync the product
+ * service).
+ *
+ * @example
+ *   class BookResource extends ModelResource<Book> {}
+ *   const books = new BookResource({ name: 'book', model: Book, serializer, lookupSchema: z.uuid() });
+ */
+import type { Attributes, Model, ModelStatic, Order, Transaction, WhereOptions } from 'sequelize';
+import { z } from 'zod';
+
+import { AppError } from '../errors.js';
+import type { FieldName, ModelSerializer, WriteMode } from './serializer.js';
+
+export interface ResourceConfig<M extends Model> {
+  /** Singular noun used in messages: "product 42 not found". */
+  name: string;
+  model: ModelStatic<M>;
+  serializer: ModelSerializer<M>;
+  /** The attribute a single object is found by (default: the primary key). */
+  lookupField?: FieldName<M>;
+  /** Validates lookup values before they reach the database (e.g. `z.uuid()`). */
+  lookupSchema?: z.ZodType<string>;
+  ordering?: Order;
+  /** Upper bound of a list page. */
+  maxPageSize?: number;
+}
+
+export interface ListQuery {
+  limit?: number;
+  offset?: number;
+}
+
+export class ModelResource<M extends Model> {
+  readonly name: string;
+  readonly model: ModelStatic<M>;
+  readonly serializer: ModelSerializer<M>;
+  readonly lookupField: FieldName<M>;
+  readonly maxPageSize: number;
+  private readonly lookupSchema?: z.ZodType<string>;
+  private readonly ordering?: Order;
+
+  constructor(config: ResourceConfig<M>) {
+    this.name = config.name;
+    this.model = config.model;
+    this.serializer = config.serializer;
+    this.lookupField = config.lookupField ?? (config.model.primaryKeyAttribute as FieldName<M>);
+    this.lookupSchema = config.lookupSchema;
+    this.ordering = config.ordering;
+    this.maxPageSize = config.maxPageSize ?? 1000;
+    if (!(this.lookupField in config.model.getAttributes())) {
+      throw new Error(`lookupField '${this.lookupField}' is not an attribute of ${config.model.name}`);
+    }
+  }
+
+  get sequelize() {
+    return this.model.sequelize!;
+  }
+
+  /** Validates a lookup value, naming the lookup field in the error. */
+  parseLookup(value: unknown): string {
+    const field = this.serializer.messageField(this.lookupField);
+    if (value === undefined || value === null || value === '') throw AppError.invalid(field, 'is required');
+    if (typeof value !== 'string') throw AppError.invalid(field, 'must be a string');
+    if (this.lookupSchema && !this.lookupSchema.safeParse(value).success) {
+      throw AppError.invalid(field, `'${value.slice(0, 64)}' is not a valid ${this.lookupDescription()}`);
+    }
+    return value;
+  }
+
+  async list(query: ListQuery = {}): Promise<M[]> {
+    const limit = query.limit ?? this.maxPageSize;
+    if (!Number.isInteger(limit) || limit < 1 || limit > this.maxPageSize) {
+      throw AppError.invalid('limit', `must be an integer from 1 to ${this.maxPageSize}`);
+    }
+    const offset = query.offset ?? 0;
+    if (!Number.isInteger(offset) || offset < 0) throw AppError.invalid('offset', 'must be a non-negative integer');
+    return this.model.findAll({ order: this.ordering, limit, offset });
+  }
+
+  async retrieve(lookup: unknown, transaction?: Transaction): Promise<M> {
+    const value = this.parseLookup(lookup);
+    const where = { [this.lookupField]: value } as WhereOptions<Attributes<M>>;
+    const instance = await this.model.findOne({ where, transaction });
+    if (!instance) throw AppError.notFound(`${this.name} ${value} not found`);
+    return instance;
+  }
+
+  async create(data: Partial<Attributes<M>>): Promise<M> {
+    return this.sequelize.transaction((transaction) => this.performCreate(data, transaction));
+  }
+
+  async update(lookup: unknown, data: Partial<Attributes<M>>): Promise<M> {
+    return this.sequelize.transaction(async (transaction) => {
+      const instance = await this.retrieve(lookup, transaction);
+      return this.performUpdate(instance, data, transaction);
+    });
+  }
+
+  async destroy(lookup: unknown): Promise<void> {
+    await this.sequelize.transaction(async (transaction) => {
+      const instance = await this.retrieve(lookup, transaction);
+      await this.performDestroy(instance, transaction);
+    });
+  }
+
+  /** Parses input for a write from either transport. */
+  parse(input: { json?: unknown; message?: object | null }, mode: WriteMode): Partial<Attributes<M>> {
+    return input.message !== undefined ? this.serializer.parseMessage(input.message, mode) : this.serializer.parseJSON(input.json, mode);
+  }
+
+  protected async performCreate(data: Partial<Attributes<M>>, transaction: Transaction): Promise<M> {
+    return this.model.create(data as never, { transaction });
+  }
+
+  protected async performUpdate(instance: M, data: Partial<Attributes<M>>, transaction: Transaction): Promise<M> {
+    return instance.update(data, { transaction });
+  }
+
+  protected async performDestroy(instance: M, transaction: Transaction): Promise<void> {
+    await instance.destroy({ transaction });
+  }
+
+  private lookupDescription(): string {
+    return this.lookupSchema instanceof z.ZodUUID || this.lookupSchema instanceof z.ZodGUID ? 'UUID' : this.lookupField;
+  }
+}

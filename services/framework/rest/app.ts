@@ -1,0 +1,29 @@
+/**
+ * The express application every REST service runs in: JSON bodies with a size limit,
+ * the service's routers under /api, health endpoints, and the one error handler last.
+ */
+import express, { type Router } from 'express';
+
+import type { Logger } from '../logger.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+
+export interface RestAppOptions {
+  api: Router;
+  logger: Logger;
+  /** Largest accepted JSON body (default 100kb); larger bodies get 413. */
+  bodyLimit?: string;
+}
+
+export function createRestApp(options: RestAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('json spaces', 0);
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'] }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use('/api', options.api);
+  app.use(notFoundHandler);
+  app.use(errorHandler(options.logger));
+  return app;
+}

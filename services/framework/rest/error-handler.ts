@@ -1,0 +1,35 @@
+/**
+ * The REST edge of the error table: every error becomes `{code, message[, field]}` with the
+ * table's HTTP status. INTERNAL errors are logged with their cause and answered with a
+ * fixed message; nothing thrown ever reaches the client as a stack trace.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const error = AppError.from(err);
+    if (AppError.isInternal(error)) {
+      const cause = error.cause ?? err;
+      logger.error('request failed', { method: req.method, path: req.path, error: cause instanceof Error ? (cause.stack ?? cause.message) : String(cause) });
+    }
+    if (res.headersSent) return;
+    res.status(error.httpStatus).json(error.toJSON());
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(AppError.notFound(`no route for ${req.method} ${req.path}`));
+};
+
+/** For `router.route(path).…all(methodNotAllowed(['GET', 'POST']))`. */
+export function methodNotAllowed(allowed: string[]): RequestHandler {
+  return (req, res) => {
+    res
+      .status(405)
+      .set('Allow', allowed.join(', '))
+      .json({ code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${req.path}; use ${allowed.join(' or ')}` });
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The REST counterpart of the generic gRPC actions (DRF's ModelViewSet): the same
+ * ModelResource behind GET/POST on the collection and GET/PUT/PATCH/DELETE on an item.
+ *
+ * @example
+ *   router.use('/products', modelViewSet(products));                 // all actions
+ *   router.use('/products', modelViewSet(products, ['list']));       // read-only list
+ */
+import { Router, type Request } from 'express';
+import type { Model } from 'sequelize';
+
+import { AppError } from '../errors.js';
+import type { ModelResource } from '../model/resource.js';
+import { methodNotAllowed } from './error-handler.js';
+
+export const VIEW_ACTIONS = ['list', 'create', 'retrieve', 'update', 'partialUpdate', 'destroy'] as const;
+export type ViewAction = (typeof VIEW_ACTIONS)[number];
+
+function queryInt(req: Request, name: string): number | undefined {
+  const raw = req.query[name];
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value)) throw AppError.invalid(name, 'must be a non-negative integer');
+  return value;
+}
+
+export function modelViewSet<M extends Model>(resource: ModelResource<M>, actions: readonly ViewAction[] = VIEW_ACTIONS): Router {
+  const router = Router();
+  const has = (a: ViewAction) => actions.includes(a);
+  const s = resource.serializer;
+
+  const collection = router.route('/');
+  const collectionMethods: string[] = [];
+  if (has('list')) {
+    collectionMethods.push('GET');
+    collection.get(async (req, res) => {
+      const items = await resource.list({ limit: queryInt(req, 'limit'), offset: queryInt(req, 'offset') });
+      res.json(items.map((item) => s.toJSON(item)));
+    });
+  }
+  if (has('create')) {
+    collectionMethods.push('POST');
+    collection.post(async (req, res) => {
+      const created = await resource.create(resource.parse({ json: req.body }, 'create'));
+      res.status(201).json(s.toJSON(created));
+    });
+  }
+  collection.all(methodNotAllowed(collectionMethods));
+
+  const item = router.route('/:lookup');
+  const itemMethods: string[] = [];
+  if (has('retrieve')) {
+    itemMethods.push('GET');
+    item.get(async (req, res) => {
+      res.json(s.toJSON(await resource.retrieve(req.params.lookup)));
+    });
+  }
+  if (has('update')) {
+    itemMethods.push('PUT');
+    item.put(async (req, res) => {
+      resource.parseLookup(req.params.lookup);
+      res.json(s.toJSON(await resource.update(req.params.lookup, resource.parse({ json: req.body }, 'update'))));
+    });
+  }
+  if (has('partialUpdate')) {
+    itemMethods.push('PATCH');
+    item.patch(async (req, res) => {
+      resource.parseLookup(req.params.lookup);
+      res.json(s.toJSON(await resource.update(req.params.lookup, resource.parse({ json: req.body }, 'partial'))));
+    });
+  }
+  if (has('destroy')) {
+    itemMethods.push('DELETE');
+    item.delete(async (req, res) => {
+      await resource.destroy(req.params.lookup);
+      res.status(204).end();
+    });
+  }
+  if (itemMethods.length > 0) item.all(methodNotAllowed(itemMethods));
+  return router;
+}

@@ -1,0 +1,16 @@
+import type { Sequelize } from 'sequelize';
+
+import type { Logger, ModelResource } from '../framework/index.js';
+import type { ProductClients } from './clients.js';
+import type { ProductConfig } from './config.js';
+import type { Product, ProductModels } from './models/index.js';
+
+/** Everything the product service's handlers use, built once per process by setup(). */
+export interface ProductContext {
+  config: ProductConfig;
+  sequelize: Sequelize;
+  logger: Logger;
+  models: ProductModels;
+  clients: ProductClients;
+  products: ModelResource<Product>;
+}

@@ -1,0 +1,39 @@
+/**
+ * The product service: keeps a copy of the dashboard's products (synced over
+ * ProductReceiverService) and records likes. REST on base+7 (10007), gRPC on base+6 (10006).
+ */
+import { z } from 'zod';
+
+import { defineServiceModule, ModelResource } from '../framework/index.js';
+import { createClients } from './clients.js';
+import { loadConfig } from './config.js';
+import type { ProductContext } from './context.js';
+import { productReceiverService } from './grpc/product-receiver-service.js';
+import { migrations } from './migrations/index.js';
+import { defineModels } from './models/index.js';
+import { routes } from './rest/routes.js';
+import { productSerializer } from './serializers.js';
+
+export default defineServiceModule<ProductContext>({
+  name: 'product',
+  ports: { rest: 7, grpc: 6 },
+  migrations,
+  setup({ sequelize, logger, env }) {
+    const config = loadConfig(env);
+    const models = defineModels(sequelize);
+    const products = new ModelResource({
+      name: 'product',
+      model: models.Product,
+      serializer: productSerializer,
+      lookupSchema: z.uuid(),
+      ordering: [['createdAt', 'ASC'], ['id', 'ASC']],
+    });
+    return { config, sequelize, logger, models, clients: createClients(config), products };
+  },
+  grpcServices: (ctx) => [productReceiverService(ctx)],
+  restRoutes: (ctx) => routes(ctx),
+  teardown: (ctx) => {
+    ctx.clients.products.close();
+    ctx.clients.users.close();
+  },
+});
