@@ -6,12 +6,15 @@
  * SQLite is tuned for a server rather than a script: WAL (readers never block the writer,
  * and a killed process loses no committed transaction), a busy timeout on every
  * connection (Sequelize opens one per transaction), and IMMEDIATE transactions so two
- * writers queue on the lock instead of failing with SQLITE_BUSY on upgrade.
+ * writers queue on the lock instead of failing with SQLITE_BUSY on upgrade; within one
+ * process, transactions are queued (see write-queue.ts).
  */
 import path from 'node:path';
 
 import { Sequelize, Transaction } from 'sequelize';
 import sqlite3 from 'sqlite3';
+
+import { queueTransactions } from './write-queue.js';
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
@@ -62,6 +65,7 @@ export async function openDatabase(url: string): Promise<Sequelize> {
       logging: false,
       transactionType: Transaction.TYPES.IMMEDIATE,
     });
+    queueTransactions(sequelize);
     if (sqliteStorage(url) !== ':memory:') await sequelize.query('PRAGMA journal_mode = WAL');
   } else {
     sequelize = new Sequelize(url, { dialect: 'postgres', logging: false });

@@ -45,6 +45,14 @@ function toAppError(err: grpc.ServiceError, upstream: string, target: string): A
   return new AppError('INTERNAL', `${upstream} failed: ${err.details}`, { cause: err });
 }
 
+// grpc-js backs off up to 120 s between reconnects to a peer that went away; a restarted
+// peer of ours should be reachable again within about a second.
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1000,
+  'grpc.keepalive_time_ms': 30_000,
+};
+
 // One channel per upstream address per process: clients of several services on the same
 // peer (ProductService and UserService on the dashboard) share its connection.
 const channels = new Map<string, { channel: grpc.Channel; users: number }>();
@@ -52,7 +60,7 @@ const channels = new Map<string, { channel: grpc.Channel; users: number }>();
 function acquireChannel(target: string, credentials: grpc.ChannelCredentials): { channel: grpc.Channel; release(): void } {
   let entry = channels.get(target);
   if (!entry) {
-    entry = { channel: new grpc.Channel(target, credentials, {}), users: 0 };
+    entry = { channel: new grpc.Channel(target, credentials, CHANNEL_OPTIONS), users: 0 };
     channels.set(target, entry);
   }
   entry.users += 1;
