@@ -87,7 +87,7 @@ export class ModelSerializer<M extends Model> {
       if (!this.fields.includes(field as FieldName<M>)) throw AppError.invalid(key, 'unknown field');
       if (!this.readOnly.has(field)) input[field] = value;
     }
-    return this.validate(input, mode);
+    return this.validate(input, mode, snakeCase);
   }
 
   /**
@@ -106,7 +106,8 @@ export class ModelSerializer<M extends Model> {
       }
       input[field] = value;
     }
-    return this.validate(input, mode);
+    // Errors name the field as the proto does (product_id), not the model attribute (id).
+    return this.validate(input, mode, (field) => snakeCase(this.toProto.get(field) ?? field));
   }
 
   /** The proto field a model attribute is carried in. */
@@ -119,8 +120,12 @@ export class ModelSerializer<M extends Model> {
     return shape !== undefined && shape.safeParse(null).success;
   }
 
-  private validate(input: Record<string, unknown>, mode: WriteMode): Partial<Attributes<M>> {
+  private validate(input: Record<string, unknown>, mode: WriteMode, fieldName: (attribute: string) => string): Partial<Attributes<M>> {
     const schema = mode === 'partial' ? this.schema.partial() : this.schema;
-    return schema.parse(input) as Partial<Attributes<M>>;
+    const result = schema.safeParse(input);
+    if (result.success) return result.data as Partial<Attributes<M>>;
+    const issue = result.error.issues[0];
+    const [head, ...rest] = issue.path.map(String);
+    throw AppError.invalid(head === undefined ? 'body' : [fieldName(head), ...rest].join('.'), issue.message);
   }
 }
