@@ -39,6 +39,17 @@ export async function migrateService(module: ServiceModule<any>, env: NodeJS.Pro
   }
 }
 
+/** Listen failures in words a user can act on; anything else passes unchanged. */
+function listenError(err: unknown, what: string, address: ListenAddress): Error {
+  const text = err instanceof Error ? err.message : String(err);
+  if (text.includes('EADDRINUSE')) {
+    return new Error(`${what} cannot listen on ${formatAddress(address)}: the port is already in use (choose another address, or stop what runs there)`);
+  }
+  if (text.includes('EADDRNOTAVAIL')) return new Error(`${what} cannot listen on ${formatAddress(address)}: no such address on this machine`);
+  if (text.includes('EACCES')) return new Error(`${what} cannot listen on ${formatAddress(address)}: permission denied`);
+  return err instanceof Error ? err : new Error(text);
+}
+
 export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options: ServeOptions): Promise<RunningService> {
   const env = options.env ?? process.env;
   const logger = createLogger(`${module.name}.${side}`);
@@ -66,7 +77,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   if (side === 'grpc') {
     const running = await startGrpcServer({ ...options.address, services: module.grpcServices(ctx), logger }).catch(async (err) => {
       await closeContext();
-      throw err;
+      throw listenError(err, `${module.name} gRPC`, options.address);
     });
     const address = formatAddress({ host: options.address.host, port: running.port });
     logger.info(`${module.name} gRPC listening on ${address}`, { database: redactUrl(url) });
@@ -91,7 +102,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
     });
   } catch (err) {
     await closeContext();
-    throw err;
+    throw listenError(err, `${module.name} REST`, options.address);
   }
   const port = (server.address() as { port: number }).port;
   const address = `http://${formatAddress({ host: options.address.host, port })}`;

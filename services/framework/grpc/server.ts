@@ -50,6 +50,9 @@ function describe(err: unknown): string {
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  // grpc-js prints its own diagnostics straight to stderr; route them through our logger
+  // (bind failures, for one, are reported to the caller with a better message).
+  grpc.setLogger({ error: (...args: unknown[]) => options.logger.debug(`grpc-js: ${args.join(' ')}`) });
   const server = new grpc.Server();
   for (const service of options.services) {
     const implementation: grpc.UntypedServiceImplementation = {};
