@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createClient } from '../../services/framework/index.js';
+import { proto } from '../../services/stubs/index.js';
 import { http, startSystem, type RunningSystem } from '../support/system.js';
 
 let sys: RunningSystem;
@@ -104,6 +106,38 @@ describe('the tutorial flow', () => {
     const counted = await http('GET', `${sys.dashboardUrl}/api/products/${product.id}`);
     expect(counted.body.likes).toBe(40);
     expect(new Set(results.map((r) => r.body.likes)).size).toBe(40);
+  });
+});
+
+describe('sync convergence', () => {
+  it('an update recreates a copy the product service lost, and gRPC errors carry the right status', async () => {
+    const receiver = createClient(proto.product_receiver.ProductReceiverService.service, sys.productGrpc, { name: 'product gRPC' });
+    try {
+      const product = await createProduct('Lost copy');
+      await receiver.Delete({ productId: product.id });
+      expect((await productCopies()).some((p) => p.id === product.id)).toBe(false);
+
+      const patched = await http('PATCH', `${sys.dashboardUrl}/api/products/${product.id}`, { title: 'Found again' });
+      expect(patched.status, patched.text).toBe(200);
+      expect((await productCopies()).find((p) => p.id === product.id)).toMatchObject({ title: 'Found again' });
+
+      await expect(receiver.Update({ productReceiver: { productId: '3b241101-e2bb-4255-8caf-4136c566a962', title: 'x' } })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(receiver.CreateProductFromReceiver({ productReceiver: { productId: 'nope', title: 'x' } })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: 'product_id: must be a UUID',
+      });
+      await expect(receiver.CreateProductFromReceiver({ productReceiver: { productId: product.id, title: '' } })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: 'title: is required',
+      });
+      await expect(receiver.CreateProductFromReceiver({ productReceiver: { productId: product.id, title: 'dup' } })).rejects.toMatchObject({
+        code: 'ALREADY_EXISTS',
+      });
+    } finally {
+      receiver.close();
+    }
   });
 });
 
