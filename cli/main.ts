@@ -17,8 +17,7 @@ import { handleError } from './handle-error.js';
 export function buildProgram(): Command {
   const program = new Command('mgrpc')
     .description('TypeScript toolkit and CLI for microservices that share data over gRPC')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .version('0.1.0');
   for (const command of [
     codegenCommand(),
     migrateCommand(),
@@ -35,8 +34,12 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  // Usage errors anywhere in the tree exit 2 through one path (commander settings are not inherited by added commands).
+  const configure = (command: Command): void => {
+    command.exitOverride().showHelpAfterError('(run with --help for usage)');
+    command.commands.forEach(configure);
+  };
+  configure(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -63,7 +63,8 @@ export class ModelSerializer<M extends Model> {
   /** The REST representation: snake_case keys, ISO dates, numbers for counters. */
   toJSON(instance: M): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const field of this.fields) out[snakeCase(field)] = plain(instance.get(field));
+    // A just-created row lacks attributes the client did not send: show them as null, as a read would.
+    for (const field of this.fields) out[snakeCase(field)] = plain(instance.get(field)) ?? null;
     return out;
   }
 

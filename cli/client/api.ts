@@ -1,0 +1,56 @@
+/**
+ * The calls the CLI makes, typed, one per endpoint of the two REST APIs.
+ *
+ * @example
+ *   const api = clientApi({ dashboard: 'http://127.0.0.1:10008', product: 'http://127.0.0.1:10007' });
+ *   const { data: product } = await api.dashboard.createProduct({ title: 'Pen' });
+ */
+import { ServiceClient, type ApiResponse } from './http.js';
+import type { CreatedUser, LikeResult, Product, ProductCopy } from './types.js';
+
+export interface ServiceUrls {
+  dashboard: string;
+  product: string;
+}
+
+/** Fields of PATCH /api/products/:id; `image: null` clears it. */
+export interface ProductChanges {
+  title?: string;
+  image?: string | null;
+}
+
+const item = (id: string) => `/api/products/${encodeURIComponent(id)}`;
+
+export function dashboardApi(client: ServiceClient) {
+  return {
+    client,
+    listProducts: (): Promise<ApiResponse<Product[]>> => client.request('GET', '/api/products'),
+    getProduct: (id: string): Promise<ApiResponse<Product>> => client.request('GET', item(id)),
+    createProduct: (fields: { title: string; image?: string }): Promise<ApiResponse<Product>> =>
+      client.request('POST', '/api/products', fields),
+    updateProduct: (id: string, changes: ProductChanges): Promise<ApiResponse<Product>> => client.request('PATCH', item(id), changes),
+    deleteProduct: (id: string): Promise<ApiResponse<undefined>> => client.request('DELETE', item(id)),
+    createUser: (): Promise<ApiResponse<CreatedUser>> => client.request('POST', '/api/user'),
+  };
+}
+
+export function productApi(client: ServiceClient) {
+  return {
+    client,
+    listCopies: (): Promise<ApiResponse<ProductCopy[]>> => client.request('GET', '/api/products'),
+    getCopy: (id: string): Promise<ApiResponse<ProductCopy>> => client.request('GET', item(id)),
+    /** Without `userId` the product service likes on behalf of a random user. */
+    like: (id: string, userId?: string): Promise<ApiResponse<LikeResult>> =>
+      client.request('POST', `${item(id)}/like`, userId === undefined ? {} : { user_id: userId }),
+  };
+}
+
+export type DashboardApi = ReturnType<typeof dashboardApi>;
+export type ProductApi = ReturnType<typeof productApi>;
+
+export function clientApi(urls: ServiceUrls, timeoutMs?: number): { dashboard: DashboardApi; product: ProductApi } {
+  return {
+    dashboard: dashboardApi(new ServiceClient('dashboard', urls.dashboard, timeoutMs)),
+    product: productApi(new ServiceClient('product', urls.product, timeoutMs)),
+  };
+}

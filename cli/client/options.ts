@@ -1,0 +1,76 @@
+/**
+ * What every client command shares: where the two REST APIs are (flag, else environment,
+ * else the tutorial's ports), `--json`, and value checks that fail as usage errors (exit 2)
+ * before any request is made.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import type { ServiceUrls } from './api.js';
+import { normalizeBaseUrl } from './http.js';
+
+export const DEFAULT_URLS: ServiceUrls = {
+  dashboard: 'http://127.0.0.1:10008',
+  product: 'http://127.0.0.1:10007',
+};
+
+export interface ClientOptions extends ServiceUrls {
+  json?: boolean;
+}
+
+function urlParser(example: string) {
+  return (value: string): string => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new InvalidArgumentError(`expected an http(s) URL such as ${example}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new InvalidArgumentError(`expected an http(s) URL such as ${example}`);
+    }
+    if (url.search || url.hash) throw new InvalidArgumentError('expected a base URL without ?query or #fragment');
+    return normalizeBaseUrl(url.href);
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids of products and users are UUIDs, as `mgrpc product list` and `mgrpc user create` print them. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value.trim());
+}
+
+/** A commander parser: the trimmed, lower-cased UUID, or a usage error. */
+export function parseUuid(value: string): string {
+  const trimmed = value.trim();
+  if (!isUuid(trimmed)) throw new InvalidArgumentError('expected a UUID such as 3f2b8c1e-6f1d-4c8e-9a57-1b2c3d4e5f60');
+  return trimmed.toLowerCase();
+}
+
+/** A commander parser for text that must not be blank. */
+export function parseNonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
+  return value;
+}
+
+/**
+ * Adds `--dashboard`, `--product` and `--json` to a client command, and makes commander
+ * errors (unknown option, bad value) reach the CLI's error handling as exit code 2.
+ */
+export function withClientOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--dashboard <url>', "the dashboard's REST API")
+        .env('MGRPC_DASHBOARD_URL')
+        .default(DEFAULT_URLS.dashboard)
+        .argParser(urlParser(DEFAULT_URLS.dashboard)),
+    )
+    .addOption(
+      new Option('--product <url>', "the product service's REST API")
+        .env('MGRPC_PRODUCT_URL')
+        .default(DEFAULT_URLS.product)
+        .argParser(urlParser(DEFAULT_URLS.product)),
+    )
+    .option('--json', "print the server's JSON answer as is (for scripts)")
+    .exitOverride();
+}
