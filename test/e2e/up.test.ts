@@ -1,0 +1,172 @@
+/**
+ * `mgrpc up` as a user runs it: the built CLI (`npm run build` first), real processes on
+ * loopback ports, SQLite in a temp dir. It serves the tutorial flow, restarts a killed
+ * process, stops cleanly on SIGTERM, refuses a taken port, and leaves no process behind,
+ * even when `up` itself is SIGKILLed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { CLI, http, ROOT } from '../support/system.js';
+
+interface Up {
+  child: ChildProcess;
+  base: number;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running: Up[] = [];
+const dirs: string[] = [];
+
+async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port B in 20000-50000 with B+6..B+9 free a moment ago. */
+async function freeBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    const free = await Promise.all([6, 7, 8, 9].map((offset) => isFree(base + offset)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no free base port found');
+}
+
+function startUp(base: number, env: NodeJS.ProcessEnv = {}): Up {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mgrpc-up-'));
+  dirs.push(dataDir);
+  const child = spawn(process.execPath, [CLI, 'up', '--base-port', String(base), '--data-dir', dataDir], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', NO_COLOR: '1', DATABASE_URL: '', DASHBOARD_DATABASE_URL: '', PRODUCT_DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => chunks.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => chunks.push(d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const up = { child, base, output: () => chunks.join(''), exited };
+  running.push(up);
+  return up;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, up: Up, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${up.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every pid `up` reported starting, by process name. */
+function startedPids(up: Up): Map<number, string> {
+  const pids = new Map<number, string>();
+  for (const match of up.output().matchAll(/started (\w+) pid=(\d+)/g)) pids.set(Number(match[2]), match[1]!);
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (or npx tsc -p tsconfig.json) first`);
+});
+
+afterEach(async () => {
+  for (const up of running.splice(0)) {
+    if (up.child.exitCode === null && up.child.signalCode === null) up.child.kill('SIGKILL');
+    for (const pid of startedPids(up).keys()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mgrpc up', () => {
+  it('serves the system, restarts a killed process, and stops everything on SIGTERM with exit 0', async () => {
+    const up = startUp(await freeBase());
+    const dashboard = `http://127.0.0.1:${up.base + 8}`;
+    const product = `http://127.0.0.1:${up.base + 7}`;
+    await until(() => up.output().includes('mgrpc is up'), 'the up line', up);
+    const out = up.output();
+    expect(out).toContain(`  product_grpc    gRPC  127.0.0.1:${up.base + 6}\n`);
+    expect(out).toContain(`  product         REST  ${product}\n`);
+    expect(out).toContain(`  dashboard       REST  ${dashboard}\n`);
+    expect(out).toContain(`  dashboard_grpc  gRPC  127.0.0.1:${up.base + 9}\n`);
+    expect(out).toMatch(/^dashboard_grpc \| .*dashboard gRPC listening/m);
+
+    const user = await http('POST', `${dashboard}/api/user`);
+    expect(user.status, user.text).toBe(201);
+    const created = await http('POST', `${dashboard}/api/products`, { title: 'x' });
+    expect(created.status, created.text).toBe(201);
+    const copies = await http('GET', `${product}/api/products`);
+    expect(copies.body.map((p: { id: string }) => p.id)).toContain(created.body.id);
+
+    const [killedPid] = [...startedPids(up)].find(([, name]) => name === 'dashboard_grpc')!;
+    process.kill(killedPid, 'SIGKILL');
+    await until(() => up.output().includes('dashboard_grpc exited with signal SIGKILL; restarting in 0.5s'), 'the restart line', up);
+    await until(() => [...startedPids(up)].filter(([, name]) => name === 'dashboard_grpc').length === 2, 'a new dashboard_grpc', up);
+    // A like goes product REST -> dashboard gRPC: it succeeds once the restarted process serves.
+    await until(
+      async () => (await http('POST', `${product}/api/products/${created.body.id}/like`, { user_id: user.body.id })).status === 200,
+      'a like through the restarted dashboard_grpc',
+      up,
+    );
+    expect((await http('GET', `${dashboard}/api/products/${created.body.id}`)).body.likes).toBe(1);
+
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(up.output()).toContain('all processes stopped');
+    const pids = [...startedPids(up).keys()];
+    expect(pids).toHaveLength(5);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('refuses a port that is taken, naming it, and starts nothing', async () => {
+    const base = await freeBase();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(base + 8, '127.0.0.1', resolve));
+    try {
+      const up = startUp(base);
+      expect(await up.exited).toEqual({ code: 1, signal: null });
+      expect(up.output()).toContain(`error: port ${base + 8} is in use (dashboard REST); choose another --base-port\n`);
+      expect(startedPids(up).size).toBe(0);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('stops everything and exits 1 when a process fails before it serves', async () => {
+    const up = startUp(await freeBase(), { GRPC_DEADLINE_MS: 'soon' });
+    expect(await up.exited).toEqual({ code: 1, signal: null });
+    expect(up.output()).toMatch(/error: \w+ exited with code 1 before it accepted connections \(its output is above\); stopped everything\n/);
+    expect(up.output()).toContain("GRPC_DEADLINE_MS must be a positive integer, got 'soon'");
+    expect(up.output()).not.toContain('restarting');
+    expect([...startedPids(up).keys()].filter(alive)).toEqual([]);
+  });
+
+  it('leaves no orphans when up itself is SIGKILLed', async () => {
+    const up = startUp(await freeBase());
+    await until(() => up.output().includes('mgrpc is up'), 'the up line', up);
+    const pids = [...startedPids(up).keys()];
+    expect(pids).toHaveLength(4);
+    up.child.kill('SIGKILL');
+    await up.exited;
+    await until(() => pids.every((pid) => !alive(pid)), 'the children to stop by themselves', up, 10_000);
+  });
+});
