@@ -20,7 +20,10 @@ registerErrorTranslator((err) => {
 // Sequelize: unique clashes before plain validation errors (the former extends the latter).
 registerErrorTranslator((err) => {
   if (err instanceof UniqueConstraintError) {
-    const fields = Object.keys(err.fields ?? {}).map(snakeCase);
+    // PostgreSQL reports the clashing columns as { column: value }, SQLite as [column]:
+    // Object.keys of the latter gave "a record with this 0 already exists".
+    const columns = Array.isArray(err.fields) ? (err.fields as string[]) : Object.keys(err.fields ?? {});
+    const fields = columns.map(snakeCase);
     const what = fields.length > 0 ? fields.join(', ') : 'key';
     return new AppError('ALREADY_EXISTS', `a record with this ${what} already exists`, { cause: err });
   }

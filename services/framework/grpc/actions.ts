@@ -5,7 +5,7 @@
  * Conventions for a CRUD service on message `X` (what `mgrpc startservice` generates):
  *   List(ListXRequest{limit, offset}) -> ListXResponse{items: X[]}
  *   Retrieve(XRetrieveRequest{<lookup>}) -> X        Create(X) -> X
- *   Update(X) -> X   PartialUpdate(X) -> X (non-empty fields only)   Destroy(...{<lookup>}) -> Empty
+ *   Update(X) -> X   PartialUpdate(X) -> X (non-empty, non-zero fields only)   Destroy(...{<lookup>}) -> Empty
  *
  * @example
  *   defineService(proto.library.BookService.service, modelActions(books));

@@ -94,7 +94,9 @@ export class ModelSerializer<M extends Model> {
   /**
    * Validates a proto message into model attributes. Proto3 cannot tell an unset string
    * from an empty one, so '' is "absent": for create/update it stands for null on optional
-   * fields, for partial updates it leaves the field alone.
+   * fields, for partial updates it leaves the field alone. Partial updates also leave
+   * numeric and bool fields alone when they carry 0 or false, for the same reason (so a
+   * partial update cannot set a number to 0: use Update).
    */
   parseMessage(message: object | null | undefined, mode: WriteMode): Partial<Attributes<M>> {
     const input: Record<string, unknown> = {};
@@ -105,6 +107,9 @@ export class ModelSerializer<M extends Model> {
         if (mode !== 'partial' && this.isNullable(field)) input[field] = null;
         continue;
       }
+      // Likewise an unset number or bool arrives as 0 (int64: '0') or false: without this, a
+      // PartialUpdate that omits `pages` set it to 0.
+      if (mode === 'partial' && this.isZeroValue(field, value)) continue;
       input[field] = value;
     }
     // Errors name the field as the proto does (product_id), not the model attribute (id).
@@ -114,6 +119,13 @@ export class ModelSerializer<M extends Model> {
   /** The proto field a model attribute is carried in. */
   messageField(field: FieldName<M>): string {
     return this.toProto.get(field) ?? field;
+  }
+
+  /** True for proto3's zero value of a numeric or bool field (a string field's '0' is a value). */
+  private isZeroValue(field: string, value: unknown): boolean {
+    if (value !== 0 && value !== '0' && value !== false) return false;
+    const parsed = (this.schema.shape[field] as z.ZodType | undefined)?.safeParse(value);
+    return parsed?.success === true && (parsed.data === 0 || parsed.data === 0n || parsed.data === false);
   }
 
   private isNullable(field: string): boolean {
