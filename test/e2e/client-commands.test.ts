@@ -152,7 +152,9 @@ class Terminal {
   constructor(args: string[]) {
     const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     // The shell stays a moment after the CLI exits so the pane (and EXIT=) can be read.
-    this.tmux('new-session', '-d', '-x', '120', '-y', '40', '-c', ROOT, `${command}; echo EXIT=$?; sleep 30`);
+    // `env -u CI`: under CI=true ink renders only its final frame (is-in-ci), which a person
+    // at a terminal never sees; the pane must show what a user would.
+    this.tmux('new-session', '-d', '-x', '120', '-y', '40', '-c', ROOT, `env -u CI ${command}; echo EXIT=$?; sleep 30`);
   }
 
   private tmux(...args: string[]): string {
