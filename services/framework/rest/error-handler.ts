@@ -15,7 +15,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       const cause = error.cause ?? err;
       logger.error('request failed', { method: req.method, path: req.path, error: cause instanceof Error ? (cause.stack ?? cause.message) : String(cause) });
     }
-    if (res.headersSent) return;
+    // Too late for an error body: cut the connection so the client sees a failed response.
+    // (Returning alone left the response open, and the client waited for it forever.)
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     res.status(error.httpStatus).json(error.toJSON());
   };
 }
