@@ -11,6 +11,7 @@
  * `--check` are thin layers over it, which is what keeps the output deterministic.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -52,7 +53,15 @@ export async function listProtoFiles(protoDir: string): Promise<string[]> {
       else if (entry.name.endsWith('.proto')) found.push(path.relative(protoDir, full).split(path.sep).join('/'));
     }
   }
-  await walk(protoDir);
+  // Fix: a wrong --protos used to fail with a bare "ENOENT … scandir" or, for a directory
+  // without protos, generate an empty package over the real one.
+  try {
+    await walk(protoDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || found.length > 0) throw err;
+    throw new Error(`no proto directory at ${protoDir}: pass the directory holding the .proto files with --protos <dir>`);
+  }
+  if (found.length === 0) throw new Error(`no .proto files under ${protoDir}: pass the directory holding them with --protos <dir>`);
   return found.sort();
 }
 
@@ -69,6 +78,8 @@ export function parseProtos(protoDirArg: string, files: string[]): protobuf.Root
     try {
       root.loadSync(path.join(protoDir, file), { keepCase: LOADER_OPTIONS.keepCase });
     } catch (err) {
+      const missing = missingImport(err, protoDir, files);
+      if (missing) throw missing;
       const message = err instanceof Error ? err.message : String(err);
       // protobufjs reports "illegal token 'x' (/abs/path/file.proto, line 7)".
       const located = /^(.*?)\s*\((?:(.+?), )?line (\d+)\)\s*$/.exec(message);
@@ -85,6 +96,32 @@ export function parseProtos(protoDirArg: string, files: string[]): protobuf.Root
   return root;
 }
 
+/**
+ * An import that names no file surfaces from protobufjs as a bare ENOENT on the resolved
+ * path. (Fix: that read like a crash and gave no line.) Point at the import line
+ * instead, in whichever proto holds it.
+ */
+function missingImport(err: unknown, protoDir: string, files: string[]): ProtoSyntaxError | undefined {
+  const errno = err as NodeJS.ErrnoException;
+  if (errno?.code !== 'ENOENT' || !errno.path) return undefined;
+  // Our resolvePath leaves google/protobuf/* relative and makes everything else absolute.
+  const spec = path.isAbsolute(errno.path) ? path.relative(protoDir, errno.path).split(path.sep).join('/') : errno.path;
+  const escaped = spec.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^\\s*import\\s+(?:public\\s+|weak\\s+)?["']${escaped}["']`);
+  const reason = `cannot find import "${spec}" (imports are resolved against ${path.basename(protoDir)}/)`;
+  for (const file of files) {
+    let lines: string[];
+    try {
+      lines = readFileSync(path.join(protoDir, file), 'utf8').split('\n');
+    } catch {
+      continue;
+    }
+    const index = lines.findIndex((line) => pattern.test(line));
+    if (index >= 0) return new ProtoSyntaxError(path.join(path.basename(protoDir), file), index + 1, reason);
+  }
+  return new ProtoSyntaxError(path.basename(protoDir), undefined, reason);
+}
+
 function collectServices(ns: protobuf.NamespaceBase, out: string[] = []): string[] {
   for (const nested of ns.nestedArray) {
     if (nested instanceof protobuf.Service) out.push(nested.fullName.replace(/^\./, ''));
@@ -98,12 +135,32 @@ function fixImports(source: string): string {
   return source.replace(/from '(\.{1,2}\/[^']+)'/g, (_m, spec: string) => `from '${spec}.js'`);
 }
 
+/**
+ * proto-loader-gen-types heads each message file with the absolute path of its proto.
+ * (Fix: that made the output depend on where the repository lives, contradicting the
+ * determinism promised above: stubs generated in one checkout were "stale" in another.)
+ * Keep the path relative to the proto directory.
+ */
+function relativeOrigin(source: string, protoDir: string): string {
+  return source.replace(/^\/\/ Original file: (.+)$/m, (line, file: string) =>
+    path.isAbsolute(file) ? `// Original file: ${path.relative(protoDir, file).split(path.sep).join('/')}` : line,
+  );
+}
+
+/**
+ * The module proto-loader-gen-types writes a proto's `ProtoGrpcType` to. It names that file
+ * after the proto's basename at the top of the output, whatever directory the proto sits in
+ * (`sub/thing.proto` -> `thing.ts`, and two `x.proto`s share one `x.ts`), so the index must
+ * import from there and only once. (Fix: the index used to import `./sub/thing.js`, which
+ * does not exist, for protos in subdirectories.)
+ */
 function moduleName(protoFile: string): string {
-  return protoFile.replace(/\.proto$/, '');
+  return path.posix.basename(protoFile).replace(/\.proto$/, '');
 }
 
 function identifier(name: string): string {
-  return name.replace(/[^A-Za-z0-9_]/g, '_');
+  const safe = name.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(safe) ? `_${safe}` : safe;
 }
 
 function renderOptions(): string {
@@ -113,7 +170,8 @@ function renderOptions(): string {
   return `{ ${entries.join(', ')} }`;
 }
 
-function renderIndex(protoFiles: string[], services: string[]): string {
+function renderIndex(protoFilesArg: string[], services: string[]): string {
+  const protoFiles = [...new Map(protoFilesArg.map((file) => [moduleName(file), file])).values()];
   const imports = protoFiles
     .map((file) => `import type { ProtoGrpcType as ${identifier(moduleName(file))}Proto } from './${moduleName(file)}.js';`)
     .join('\n');
@@ -171,12 +229,11 @@ export async function generateStubs(protoDirArg: string): Promise<GeneratedStubs
       if (LOADER_OPTIONS.defaults) args.push('--defaults');
       if (LOADER_OPTIONS.oneofs) args.push('--oneofs');
       args.push('--longs', LOADER_OPTIONS.longs.name, '--enums', LOADER_OPTIONS.enums.name);
-      // Paths relative to protoDir keep the "Original file:" comments machine-independent.
       await run(process.execPath, [...args, ...protoFiles], { cwd: protoDir });
     }
     for (const rel of await listFiles(scratch)) {
       const source = await readFile(path.join(scratch, rel), 'utf8');
-      files.set(rel, GENERATED_HEADER + fixImports(source));
+      files.set(rel, GENERATED_HEADER + fixImports(relativeOrigin(source, protoDir)));
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });
