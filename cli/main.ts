@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { codegenCommand } from './commands/codegen.js';
 import { grpcrunserverCommand } from './commands/grpcrunserver.js';
 import { migrateCommand } from './commands/migrate.js';
+import { outboxCommand } from './commands/outbox.js';
 import { productCommand } from './commands/product.js';
 import { runserverCommand } from './commands/runserver.js';
 import { upCommand } from './commands/up.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   for (const command of [
     codegenCommand(),
     migrateCommand(),
+    outboxCommand(),
     runserverCommand(),
     grpcrunserverCommand(),
     upCommand(),

@@ -6,11 +6,14 @@ export interface DashboardConfig {
   productGrpcServer: string;
   /** Deadline of each call to the product service. */
   grpcDeadlineMs: number;
+  /** How long a product write waits for its copy on the product service before answering anyway. */
+  syncWaitMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): DashboardConfig {
   return {
     productGrpcServer: env.PRODUCT_GRPC_SERVER || '127.0.0.1:10006',
     grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env),
+    syncWaitMs: envInt('MGRPC_SYNC_WAIT_MS', 2000, env),
   };
 }

@@ -1,6 +1,6 @@
 import type { Sequelize } from 'sequelize';
 
-import type { Logger } from '../framework/index.js';
+import type { Logger, Outbox } from '../framework/index.js';
 import type { createClients } from './clients.js';
 import type { DashboardConfig } from './config.js';
 import type { DashboardModels } from './models/index.js';
@@ -13,5 +13,6 @@ export interface DashboardContext {
   logger: Logger;
   models: DashboardModels;
   clients: ReturnType<typeof createClients>;
+  outbox: Outbox;
   products: ProductResource;
 }

@@ -11,17 +11,19 @@ import { userService } from './grpc/user-service.js';
 import { migrations } from './migrations/index.js';
 import { defineModels } from './models/index.js';
 import { ProductResource } from './product-resource.js';
+import { deliverProductChange, PRODUCT_SYNC } from './product-sync.js';
 import { routes } from './rest/routes.js';
 
 export default defineServiceModule<DashboardContext>({
   name: 'dashboard',
   ports: { rest: 8, grpc: 9 },
   migrations,
-  setup({ sequelize, logger, env }) {
+  setup({ sequelize, logger, env, outbox }) {
     const config = loadConfig(env);
     const models = defineModels(sequelize);
     const clients = createClients(config);
-    return { config, sequelize, logger, models, clients, products: new ProductResource(models.Product, clients.productReceiver) };
+    outbox.handle(PRODUCT_SYNC, deliverProductChange(clients.productReceiver));
+    return { config, sequelize, logger, models, clients, outbox, products: new ProductResource(models.Product, outbox, config.syncWaitMs) };
   },
   grpcServices: (ctx) => [productService(ctx), userService(ctx)],
   restRoutes: (ctx) => routes(ctx),

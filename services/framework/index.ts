@@ -7,6 +7,7 @@ export { AppError, ERROR_CODES, registerErrorTranslator, type ErrorCode } from '
 export { createLogger, type Logger } from './logger.js';
 export { envInt, formatAddress, loadDotenv, parseListenAddress, type ListenAddress } from './config.js';
 export { openDatabase, dialectOf, redactUrl, sqliteUrl } from './db/connect.js';
+export { atomic, currentTransaction } from './db/atomic.js';
 export { migrate, pendingMigrations, type Migration, type MigrationContext } from './db/migrations.js';
 export { ModelSerializer, type FieldName, type SerializerConfig, type WriteMode } from './model/serializer.js';
 export { ModelResource, type ListQuery, type ResourceConfig } from './model/resource.js';
@@ -19,4 +20,9 @@ export { createRestApp } from './rest/app.js';
 export { modelViewSet, VIEW_ACTIONS, type ViewAction } from './rest/model-viewset.js';
 export { errorHandler, methodNotAllowed, notFoundHandler } from './rest/error-handler.js';
 export { DEFAULT_BASE_PORT, databaseUrlFor, defineServiceModule, type ServiceModule, type SetupArgs } from './service-module.js';
-export { migrateService, serve, type RunningService, type ServeOptions, type Side } from './runtime.js';
+export { Outbox, outboxOptionsFromEnv, type Deliver, type DeliveryContext, type EnqueueOptions, type OutboxEntry, type OutboxOptions } from './outbox/outbox.js';
+export { applyOnce, pruneInbox, type ApplyOnceOptions } from './outbox/receiver.js';
+export { outboxMigration } from './outbox/migration.js';
+export type { DeliveryOutcome } from './outbox/outcomes.js';
+export type { StoredEntry, TopicStats } from './outbox/store.js';
+export { migrateService, serviceMigrations, serve, type RunningService, type ServeOptions, type Side } from './runtime.js';

@@ -7,9 +7,11 @@ import http from 'node:http';
 
 import { openDatabase, redactUrl } from './db/connect.js';
 import { migrate, pendingMigrations } from './db/migrations.js';
-import { formatAddress, type ListenAddress } from './config.js';
+import { envInt, formatAddress, type ListenAddress } from './config.js';
 import { startGrpcServer } from './grpc/server.js';
 import { createLogger } from './logger.js';
+import { Outbox, outboxOptionsFromEnv } from './outbox/outbox.js';
+import { outboxMigration } from './outbox/migration.js';
 import { createRestApp } from './rest/app.js';
 import { databaseUrlFor, type ServiceModule } from './service-module.js';
 
@@ -29,11 +31,16 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** The framework's tables first, then the service's own. */
+export function serviceMigrations(module: ServiceModule<any>) {
+  return [outboxMigration, ...module.migrations];
+}
+
 export async function migrateService(module: ServiceModule<any>, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; applied: string[] }> {
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url);
   try {
-    return { url: redactUrl(url), applied: await migrate(sequelize, module.migrations) };
+    return { url: redactUrl(url), applied: await migrate(sequelize, serviceMigrations(module)) };
   } finally {
     await sequelize.close();
   }
@@ -56,8 +63,8 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url);
   try {
-    if (options.migrate) await migrate(sequelize, module.migrations);
-    const pending = await pendingMigrations(sequelize, module.migrations);
+    if (options.migrate) await migrate(sequelize, serviceMigrations(module));
+    const pending = await pendingMigrations(sequelize, serviceMigrations(module));
     if (pending.length > 0) {
       throw new Error(
         `the ${module.name} database (${redactUrl(url)}) has ${pending.length} unapplied migration(s): ${pending.join(', ')}; ` +
@@ -68,8 +75,11 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
     await sequelize.close();
     throw err;
   }
-  const ctx = await module.setup({ sequelize, logger, env });
+  const outbox = new Outbox(sequelize, outboxOptionsFromEnv(env, createLogger(`${module.name}.${side}.outbox`)));
+  const ctx = await module.setup({ sequelize, logger, env, outbox });
   const closeContext = async () => {
+    // In-flight requests are done by now; let their deliveries finish before the clients close.
+    await outbox.stop(envInt('MGRPC_OUTBOX_STOP_MS', 5000, env));
     await module.teardown?.(ctx);
     await sequelize.close();
   };
@@ -79,6 +89,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
       await closeContext();
       throw listenError(err, `${module.name} gRPC`, options.address);
     });
+    await outbox.start();
     const address = formatAddress({ host: options.address.host, port: running.port });
     logger.info(`${module.name} gRPC listening on ${address}`, { database: redactUrl(url) });
     return {
@@ -104,6 +115,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
     await closeContext();
     throw listenError(err, `${module.name} REST`, options.address);
   }
+  await outbox.start();
   const port = (server.address() as { port: number }).port;
   const address = `http://${formatAddress({ host: options.address.host, port })}`;
   logger.info(`${module.name} REST listening on ${address}`, { database: redactUrl(url) });

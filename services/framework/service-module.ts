@@ -18,11 +18,14 @@ import { sqliteUrl } from './db/connect.js';
 import type { Migration } from './db/migrations.js';
 import type { GrpcService } from './grpc/define-service.js';
 import type { Logger } from './logger.js';
+import type { Outbox } from './outbox/outbox.js';
 
 export interface SetupArgs {
   sequelize: Sequelize;
   logger: Logger;
   env: NodeJS.ProcessEnv;
+  /** Records cross-service changes in the caller's transaction and relays them (outbox/outbox.ts). */
+  outbox: Outbox;
 }
 
 export interface ServiceModule<Ctx = unknown> {

@@ -6,11 +6,14 @@ export interface ProductConfig {
   dashboardGrpcServer: string;
   /** Deadline of each call to the dashboard. */
   grpcDeadlineMs: number;
+  /** How long a like waits to be counted on the dashboard before answering 202 (pending). */
+  syncWaitMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ProductConfig {
   return {
     dashboardGrpcServer: env.DASHBOARD_GRPC_SERVER || '127.0.0.1:10009',
     grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env),
+    syncWaitMs: envInt('MGRPC_SYNC_WAIT_MS', 2000, env),
   };
 }

@@ -1,6 +1,6 @@
 import type { Sequelize } from 'sequelize';
 
-import type { Logger, ModelResource } from '../framework/index.js';
+import type { Logger, ModelResource, Outbox } from '../framework/index.js';
 import type { ProductClients } from './clients.js';
 import type { ProductConfig } from './config.js';
 import type { Product, ProductModels } from './models/index.js';
@@ -12,5 +12,6 @@ export interface ProductContext {
   logger: Logger;
   models: ProductModels;
   clients: ProductClients;
+  outbox: Outbox;
   products: ModelResource<Product>;
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defineServiceModule, ModelResource } from '../framework/index.js';
 import { createClients } from './clients.js';
 import { loadConfig } from './config.js';
+import { DASHBOARD_LIKE, deliverLike } from './like-delivery.js';
 import type { ProductContext } from './context.js';
 import { productReceiverService } from './grpc/product-receiver-service.js';
 import { migrations } from './migrations/index.js';
@@ -18,7 +19,7 @@ export default defineServiceModule<ProductContext>({
   name: 'product',
   ports: { rest: 7, grpc: 6 },
   migrations,
-  setup({ sequelize, logger, env }) {
+  setup({ sequelize, logger, env, outbox }) {
     const config = loadConfig(env);
     const models = defineModels(sequelize);
     const products = new ModelResource({
@@ -28,7 +29,9 @@ export default defineServiceModule<ProductContext>({
       lookupSchema: z.uuid(),
       ordering: [['createdAt', 'ASC'], ['id', 'ASC']],
     });
-    return { config, sequelize, logger, models, clients: createClients(config), products };
+    const clients = createClients(config);
+    outbox.handle(DASHBOARD_LIKE, deliverLike(clients));
+    return { config, sequelize, logger, models, clients, outbox, products };
   },
   grpcServices: (ctx) => [productReceiverService(ctx)],
   restRoutes: (ctx) => routes(ctx),

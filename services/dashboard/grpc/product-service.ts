@@ -1,11 +1,12 @@
 /**
  * product.ProductService on the dashboard. LikeProduct is one atomic
  * `UPDATE … SET likes = likes + 1 … RETURNING`: concurrent likes can never overwrite
- * each other, unlike the tutorial's read-modify-write.
+ * each other, unlike the tutorial's read-modify-write. Wrapped in `applyOnce`, a like the
+ * product service's outbox delivers twice (its first reply was lost) is counted once.
  */
 import { QueryTypes } from 'sequelize';
 
-import { AppError, defineService } from '../../framework/index.js';
+import { AppError, applyOnce, currentTransaction, defineService } from '../../framework/index.js';
 import { proto } from '../../stubs/index.js';
 import type { DashboardContext } from '../context.js';
 import { productSerializer } from '../serializers.js';
@@ -16,15 +17,16 @@ export function productService({ products }: DashboardContext) {
   const table = sequelize.getQueryInterface().quoteIdentifier(Product.getTableName() as string);
 
   return defineService(proto.product.ProductService.service, {
-    async LikeProduct(request) {
+    LikeProduct: applyOnce({ sequelize }, async (request) => {
       const id = products.parseLookup(request.id);
-      const rows = await sequelize.query<Record<string, unknown>>(
-        `UPDATE ${table} SET likes = likes + 1, updated_at = :now WHERE id = :id RETURNING *`,
-        { replacements: { id, now: new Date() }, type: QueryTypes.SELECT },
-      );
+      const rows = await sequelize.query<Record<string, unknown>>(`UPDATE ${table} SET likes = likes + 1, updated_at = :now WHERE id = :id RETURNING *`, {
+        replacements: { id, now: new Date() },
+        type: QueryTypes.SELECT,
+        transaction: currentTransaction(sequelize),
+      });
       if (rows.length === 0) throw AppError.notFound(`product ${id} not found`);
       const product = Product.build(rows[0] as never, { raw: true, isNewRecord: false });
       return { product: productSerializer.toMessage(product) };
-    },
+    }),
   });
 }

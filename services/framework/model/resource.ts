@@ -3,7 +3,7 @@
  * DRF's GenericAPIView / django-grpc-framework's GenericService). The gRPC actions and the
  * REST view set are thin adapters over it, so both give the same answers and errors.
  *
- * Every write runs in one transaction, and the narrow hooks `performCreate`,
+ * Every write runs in one transaction (joining the caller's, see db/atomic.ts), and the narrow hooks `performCreate`,
  * `performUpdate` and `performDestroy` run inside it: override one to add a side effect
  * that must commit or fail with the change (as the dashboard does to sync the product
  * service).
@@ -15,6 +15,7 @@
 import type { Attributes, Model, ModelStatic, Order, Transaction, WhereOptions } from 'sequelize';
 import { z } from 'zod';
 
+import { atomic } from '../db/atomic.js';
 import { AppError } from '../errors.js';
 import type { FieldName, ModelSerializer, WriteMode } from './serializer.js';
 
@@ -93,18 +94,18 @@ export class ModelResource<M extends Model> {
   }
 
   async create(data: Partial<Attributes<M>>): Promise<M> {
-    return this.sequelize.transaction((transaction) => this.performCreate(data, transaction));
+    return atomic(this.sequelize, (transaction) => this.performCreate(data, transaction));
   }
 
   async update(lookup: unknown, data: Partial<Attributes<M>>): Promise<M> {
-    return this.sequelize.transaction(async (transaction) => {
+    return atomic(this.sequelize, async (transaction) => {
       const instance = await this.retrieve(lookup, transaction);
       return this.performUpdate(instance, data, transaction);
     });
   }
 
   async destroy(lookup: unknown): Promise<void> {
-    await this.sequelize.transaction(async (transaction) => {
+    await atomic(this.sequelize, async (transaction) => {
       const instance = await this.retrieve(lookup, transaction);
       await this.performDestroy(instance, transaction);
     });

@@ -1,17 +1,20 @@
 /**
  * POST /api/products/:id/like  {"user_id"?: "<uuid>"}   (GET is accepted, as in the tutorial)
  *
- * Without a user id a random user comes from the dashboard's GetUser. The like row and
- * the dashboard's LikeProduct commit together: the row is written in a transaction that
- * commits only once the dashboard has counted the like, so a dashboard that is down leaves
- * nothing half done (503) and the user can simply try again.
+ * The like row and an outbox entry for the dashboard's LikeProduct commit together
+ * (like-delivery.ts), so a like is never half done: 200 with the dashboard's new count
+ * when the dashboard counted it within MGRPC_SYNC_WAIT_MS, 202 "pending" when it is
+ * unreachable (the like is recorded and is counted as soon as it is back). A second like by
+ * the same user is 409. Without a user id a random user comes from the dashboard's
+ * GetUser, which needs the dashboard up (503 otherwise).
  */
 import type { Request, Response } from 'express';
 import { UniqueConstraintError } from 'sequelize';
 import { z } from 'zod';
 
-import { AppError } from '../../framework/index.js';
+import { AppError, atomic } from '../../framework/index.js';
 import type { ProductContext } from '../context.js';
+import { enqueueLike } from '../like-delivery.js';
 
 const likeBody = z.strictObject({ user_id: z.uuid({ error: 'must be a UUID' }).optional() }, { error: 'must be a JSON object' });
 
@@ -26,24 +29,36 @@ function requestedUser(req: Request): string | undefined {
   return parsed.data.user_id;
 }
 
-export function likeHandler({ products, models, clients, sequelize }: ProductContext) {
+export function likeHandler({ products, models, clients, sequelize, outbox, config }: ProductContext) {
   return async (req: Request, res: Response) => {
     const productId = products.parseLookup(req.params.id);
     let userId = requestedUser(req);
     await products.retrieve(productId);
     userId ??= (await clients.users.GetUser({})).id;
 
-    const { product } = await sequelize
-      .transaction(async (transaction) => {
-        await models.ProductUser.create({ userId: userId!, productId }, { transaction });
-        return clients.products.LikeProduct({ id: productId });
-      })
-      .catch((err: unknown) => {
-        if (err instanceof UniqueConstraintError) {
-          throw new AppError('ALREADY_EXISTS', `user ${userId} already liked product ${productId}`, { cause: err });
-        }
-        throw err;
+    const entry = await atomic(sequelize, async (transaction) => {
+      await models.ProductUser.create({ userId: userId!, productId }, { transaction });
+      return enqueueLike(outbox, transaction, { productId, userId: userId! });
+    }).catch((err: unknown) => {
+      if (err instanceof UniqueConstraintError) {
+        throw new AppError('ALREADY_EXISTS', `user ${userId} already liked product ${productId}`, { cause: err });
+      }
+      throw err;
+    });
+
+    const outcome = await outbox.waitFor<number>(entry, config.syncWaitMs);
+    if (outcome.status === 'delivered') {
+      res.json({ message: 'Success', product_id: productId, user_id: userId, likes: outcome.result });
+    } else if (outcome.status === 'pending') {
+      res.status(202).json({
+        message: 'Like recorded; the dashboard has not counted it yet and will as soon as it is reachable',
+        status: 'pending',
+        product_id: productId,
+        user_id: userId,
       });
-    res.json({ message: 'Success', product_id: productId, user_id: userId, likes: Number(product?.likes ?? 0) });
+    } else {
+      // The dashboard refused it for good (the product was deleted there meanwhile).
+      throw outcome.error;
+    }
   };
 }

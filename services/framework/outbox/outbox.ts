@@ -1,0 +1,325 @@
+/**
+ * The transactional outbox: a change that must reach another service is written to the
+ * `mgrpc_outbox` table in the same local transaction as the change itself, and a relay in
+ * every process of the service delivers it, retrying with backoff until the receiver
+ * acknowledges. Nothing committed is lost whichever process is down; delivery is at least
+ * once, and each call carries an idempotency key and a sequence (outbox/metadata.ts) so a
+ * receiver written with `applyOnce` applies it exactly once and in order.
+ *
+ * The process that enqueues an entry delivers it right after commit (no polling delay);
+ * the polling loop picks up everything else: retries, entries queued behind an older change
+ * of the same entity, and entries whose process died.
+ *
+ * @example
+ *   outbox.handle('product.sync', (change, { metadata }) => receiver.Update(change, { metadata }));
+ *   await atomic(sequelize, async (t) => {
+ *     const product = await Product.create(data, { transaction: t });
+ *     await outbox.enqueue(t, { topic: 'product.sync', payload: toMessage(product), orderingKey: product.id });
+ *   });
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+import * as grpc from '@grpc/grpc-js';
+import type { Sequelize, Transaction } from 'sequelize';
+
+import { envInt } from '../config.js';
+import { AppError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { retryDelay, type RetryBackoff } from './backoff.js';
+import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
+import { Outcomes, type DeliveryOutcome } from './outcomes.js';
+import { pruneInbox } from './receiver.js';
+import { OutboxStore, type OutboxRow, type StoredEntry, type TopicStats } from './store.js';
+
+export interface OutboxEntry<P = unknown> {
+  id: number;
+  topic: string;
+  payload: P;
+  idempotencyKey: string;
+  orderingKey: string | null;
+  /** Earlier attempts that failed. */
+  attempts: number;
+}
+
+export interface DeliveryContext {
+  /** Idempotency key, sequence and origin: pass it on the outgoing call. */
+  metadata: grpc.Metadata;
+  entry: OutboxEntry;
+}
+
+/** Delivers one entry; resolves when the receiver acknowledged it, throws otherwise. */
+export type Deliver<P = any, R = unknown> = (payload: P, context: DeliveryContext) => Promise<R>;
+
+export interface EnqueueOptions<P> {
+  topic: string;
+  payload: P;
+  /** Names the change for the receiver's deduplication; a fresh UUID by default. */
+  idempotencyKey?: string;
+  /** Entries with the same key are delivered one at a time, in commit order (e.g. `product:<id>`). */
+  orderingKey?: string;
+}
+
+export interface OutboxOptions {
+  logger: Logger;
+  /** How long a claim lasts before another relay may take the entry (default 15 s). */
+  leaseMs?: number;
+  /** How often the relay looks for due entries it was not told about (default 500 ms). */
+  pollMs?: number;
+  backoff?: RetryBackoff;
+  /** Deliveries in flight at once per process (default 64). */
+  concurrency?: number;
+  /** How long this service remembers applied idempotency keys as a receiver (default 7 days). */
+  inboxRetentionMs?: number;
+}
+
+/** Reads the relay's settings from MGRPC_OUTBOX_* variables (see README, "Guarantees"). */
+export function outboxOptionsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): OutboxOptions {
+  return {
+    logger,
+    leaseMs: envInt('MGRPC_OUTBOX_LEASE_MS', 15_000, env),
+    pollMs: envInt('MGRPC_OUTBOX_POLL_MS', 500, env),
+    backoff: { initialMs: envInt('MGRPC_OUTBOX_INITIAL_BACKOFF_MS', 200, env), maxMs: envInt('MGRPC_OUTBOX_MAX_BACKOFF_MS', 5000, env) },
+    concurrency: envInt('MGRPC_OUTBOX_CONCURRENCY', 64, env),
+    inboxRetentionMs: envInt('MGRPC_INBOX_RETENTION_HOURS', 7 * 24, env) * 3_600_000,
+  };
+}
+
+// The receiver understood the change and refused it: retrying cannot help, and the entry
+// must not hold back later changes of its entity. Everything else (unavailable, deadline,
+// internal, unauthenticated while auth is being fixed) is retried.
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION', 'PERMISSION_DENIED']);
+
+const BATCH = 64;
+
+export class Outbox {
+  readonly store: OutboxStore;
+  /** Names this process's leases. */
+  readonly owner = randomUUID();
+  private readonly handlers = new Map<string, Deliver>();
+  private readonly outcomes = new Outcomes();
+  private readonly collector = new AsyncLocalStorage<number[]>();
+  private readonly inflight = new Map<number, Promise<void>>();
+  private readonly delivered: number[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly logger: Logger;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly backoff: RetryBackoff;
+  private readonly concurrency: number;
+  private origin: string | undefined;
+  private readonly inboxRetentionMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  private pumping = false;
+  private again = false;
+  private lastWarning = 0;
+
+  constructor(
+    readonly sequelize: Sequelize,
+    options: OutboxOptions,
+  ) {
+    this.store = new OutboxStore(sequelize);
+    this.logger = options.logger;
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.pollMs = options.pollMs ?? 500;
+    this.backoff = options.backoff ?? { initialMs: 200, maxMs: 5000 };
+    this.concurrency = options.concurrency ?? 64;
+    this.inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 3_600_000;
+  }
+
+  /** Registers how entries of a topic are delivered (once per topic, in the service's setup). */
+  handle<P, R>(topic: string, deliver: Deliver<P, R>): void {
+    if (this.handlers.has(topic)) throw new Error(`outbox topic '${topic}' already has a handler`);
+    this.handlers.set(topic, deliver as Deliver);
+  }
+
+  /**
+   * Records a change for delivery, inside the caller's transaction: it is delivered if and
+   * only if that transaction commits. Returns the entry id, for `waitFor`.
+   */
+  async enqueue<P>(transaction: Transaction, options: EnqueueOptions<P>): Promise<number> {
+    if (!this.handlers.has(options.topic)) throw new Error(`outbox topic '${options.topic}' has no handler; register one with outbox.handle()`);
+    const now = Date.now();
+    const orderingKey = options.orderingKey ?? null;
+    // Deliver at once unless an older change of the same entity is still waiting.
+    const direct = this.running && (orderingKey === null || !(await this.store.hasPending(orderingKey, transaction)));
+    const row = {
+      topic: options.topic,
+      payload: JSON.stringify(options.payload),
+      idempotencyKey: options.idempotencyKey ?? randomUUID(),
+      orderingKey,
+      leaseOwner: direct ? this.owner : null,
+      leaseUntil: direct ? now + this.leaseMs : null,
+      now,
+    };
+    const id = await this.store.insert(row, transaction);
+    this.collector.getStore()?.push(id);
+    transaction.afterCommit(() => {
+      if (direct) this.deliver({ id, topic: row.topic, payload: row.payload, idempotencyKey: row.idempotencyKey, orderingKey, attempts: 0 });
+      else this.kick();
+    });
+    return id;
+  }
+
+  /** The first delivery attempt's outcome, or `pending` after `timeoutMs`. */
+  waitFor<R = unknown>(id: number, timeoutMs: number): Promise<DeliveryOutcome<R>> {
+    return this.outcomes.wait(id, timeoutMs) as Promise<DeliveryOutcome<R>>;
+  }
+
+  /**
+   * Runs a write, then waits up to `timeoutMs` for the first delivery attempt of every entry
+   * it enqueued: callers read their own writes on the other service whenever it is up, and
+   * are answered anyway, a little later, when it is not (the entries stay queued).
+   */
+  async writeThrough<T>(write: () => Promise<T>, timeoutMs: number): Promise<{ result: T; outcomes: DeliveryOutcome[] }> {
+    const ids: number[] = [];
+    const result = await this.collector.run(ids, write);
+    const outcomes = await Promise.all(ids.map((id) => this.waitFor(id, timeoutMs)));
+    return { result, outcomes };
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.origin = await this.store.origin();
+    this.running = true;
+    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.timer.unref();
+    this.pruneTimer = setInterval(() => {
+      pruneInbox(this.sequelize, this.inboxRetentionMs).catch((err: unknown) => this.warn('outbox: could not prune the inbox', err));
+    }, 3_600_000);
+    this.pruneTimer.unref();
+    this.kick();
+  }
+
+  /**
+   * Stops claiming, waits up to `graceMs` for deliveries in flight, records their results,
+   * and gives back this process's leases so another relay takes over without waiting.
+   */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.timer);
+    clearInterval(this.pruneTimer);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inflight.values()]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.flush();
+    await this.store.release(this.owner).catch((err: unknown) => this.logger.warn('outbox: could not release leases', { error: String(err) }));
+  }
+
+  stats(): Promise<TopicStats[]> {
+    return this.store.stats();
+  }
+
+  entries(limit = 100): Promise<StoredEntry[]> {
+    return this.store.entries(limit);
+  }
+
+  /** Looks for due entries now (coalesces with a look already under way). */
+  kick(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+    });
+  }
+
+  private async pump(): Promise<void> {
+    do {
+      this.again = false;
+      const room = Math.min(BATCH, this.concurrency - this.inflight.size);
+      if (room <= 0 || !this.running) return;
+      let rows: OutboxRow[];
+      try {
+        rows = await this.store.claim(this.owner, Date.now(), this.leaseMs, room);
+      } catch (err) {
+        this.warn('outbox: could not claim entries (will retry)', err);
+        return;
+      }
+      for (const row of rows) this.deliver(row);
+      if (rows.length === room) this.again = true;
+    } while (this.again && this.running);
+  }
+
+  private deliver(row: OutboxRow): void {
+    if (this.inflight.has(row.id)) return;
+    const attempt = this.attempt(row).finally(() => {
+      this.inflight.delete(row.id);
+      // The next change of this entity, or entries that waited for room.
+      if (row.orderingKey !== null || this.inflight.size === this.concurrency - 1) this.kick();
+    });
+    this.inflight.set(row.id, attempt);
+  }
+
+  private async attempt(row: OutboxRow): Promise<void> {
+    const entry: OutboxEntry = { ...row, payload: JSON.parse(row.payload) };
+    const handler = this.handlers.get(row.topic);
+    try {
+      if (!handler) throw new AppError('UNIMPLEMENTED', `no handler for outbox topic '${row.topic}' in this process`);
+      const metadata = new grpc.Metadata();
+      metadata.set(IDEMPOTENCY_KEY, row.idempotencyKey);
+      metadata.set(SEQUENCE, String(row.id));
+      metadata.set(ORIGIN, this.origin ?? '');
+      const result = await handler(entry.payload, { metadata, entry });
+      this.delivered.push(row.id);
+      // An entity's next change may be claimed only once this row has left the queue, so
+      // ordered rows announce their outcome after the delete; unordered ones need not wait.
+      if (row.orderingKey === null) this.outcomes.settle(row.id, { status: 'delivered', result });
+      await this.flush();
+      if (row.orderingKey !== null) this.outcomes.settle(row.id, { status: 'delivered', result });
+    } catch (err) {
+      const error = AppError.from(err);
+      const why = `${error.code}: ${error.message}`;
+      if (PERMANENT.has(error.code)) {
+        this.logger.warn('outbox: receiver refused an entry; kept as failed', { topic: row.topic, id: row.id, error: why });
+        await this.store.fail(row.id, why).catch((e: unknown) => this.warn('outbox: could not record a failure', e));
+        this.outcomes.settle(row.id, { status: 'failed', error });
+      } else {
+        const next = Date.now() + retryDelay(row.attempts, this.backoff);
+        this.warn(`outbox: delivery failed, will retry (${why})`, undefined, { topic: row.topic, id: row.id, attempts: row.attempts + 1 });
+        await this.store.retry(row.id, next, why).catch((e: unknown) => this.warn('outbox: could not schedule a retry', e));
+        this.outcomes.settle(row.id, { status: 'pending', error });
+      }
+    }
+  }
+
+  /** Deletes delivered rows in one statement for everything acknowledged meanwhile. */
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.delivered.length > 0 ? this.flush() : undefined));
+    if (this.delivered.length === 0) return Promise.resolve();
+    const ids = this.delivered.splice(0);
+    this.flushing = this.store
+      .complete(ids)
+      .catch((err: unknown) => {
+        // The rows stay leased and are delivered again after the lease: harmless, the
+        // receiver deduplicates by idempotency key.
+        this.warn('outbox: could not record deliveries', err);
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+
+  // A receiver that is down fails every delivery; one line per few seconds is enough.
+  private warn(message: string, err?: unknown, fields: Record<string, unknown> = {}): void {
+    const now = Date.now();
+    if (now - this.lastWarning < 5000) {
+      this.logger.debug(message, { ...fields, error: err === undefined ? undefined : String(err) });
+      return;
+    }
+    this.lastWarning = now;
+    this.logger.warn(message, { ...fields, ...(err === undefined ? {} : { error: err instanceof Error ? err.message : String(err) }) });
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The receiving half of the outbox: `applyOnce` wraps a gRPC handler so a relayed change
+ * is applied exactly once and in order, in one local transaction with its bookkeeping:
+ *
+ * - an idempotency key already in `mgrpc_inbox` means "done before": the recorded
+ *   response is returned and nothing runs again (a redelivery after a lost reply);
+ * - with an `orderingKey`, a change older than the newest one applied to the same entity
+ *   (by the sender's sequence) is acknowledged and ignored, and after a `final` change
+ *   (a delete) every later one is ignored too.
+ *
+ * Calls without the metadata (the tutorial's own clients, grpcurl) are applied as they
+ * come, so the wire contract is unchanged.
+ *
+ * @example
+ *   Delete: applyOnce({ sequelize, orderingKey: (req) => `product:${req.productId}`, final: true },
+ *     async ({ productId }) => { await products.destroy(productId); return {}; }),
+ */
+import type { Sequelize, Transaction } from 'sequelize';
+import { QueryTypes, UniqueConstraintError } from 'sequelize';
+
+import { atomic } from '../db/atomic.js';
+import { insertReturning } from '../db/returning.js';
+import { AppError } from '../errors.js';
+import type { CallContext, UnaryHandler } from '../grpc/define-service.js';
+import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
+import { INBOX_TABLE, ORDERING_TABLE } from './migration.js';
+
+export interface ApplyOnceOptions<Req> {
+  sequelize: Sequelize;
+  /** The entity the request changes (e.g. `product:<id>`): its changes apply in sequence order. */
+  orderingKey?: (request: Req) => string | undefined;
+  /** This change ends the entity (a delete): later changes to it are ignored. */
+  final?: boolean;
+}
+
+function first(call: CallContext, key: string): string | undefined {
+  const value = call.metadata.get(key)[0];
+  return value === undefined || value === '' ? undefined : String(value);
+}
+
+function sequenceOf(call: CallContext): number | undefined {
+  const raw = first(call, SEQUENCE);
+  if (raw === undefined) return undefined;
+  const sequence = Number(raw);
+  if (!Number.isSafeInteger(sequence) || sequence < 0) throw new AppError('INVALID_ARGUMENT', `${SEQUENCE} metadata must be a non-negative integer`);
+  return sequence;
+}
+
+export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: UnaryHandler<Req, Res>): UnaryHandler<Req, Res> {
+  const { sequelize } = options;
+  const qi = sequelize.getQueryInterface();
+  const inbox = qi.quoteIdentifier(INBOX_TABLE);
+  const ordering = qi.quoteIdentifier(ORDERING_TABLE);
+  const query = <T extends object>(sql: string, replacements: Record<string, unknown>, transaction: Transaction) =>
+    sequelize.query<T>(sql, { replacements, transaction, type: QueryTypes.SELECT });
+
+  return async (request, call) => {
+    const key = first(call, IDEMPOTENCY_KEY);
+    if (key === undefined) return atomic(sequelize, () => handler(request, call));
+    if (key.length > 200) throw new AppError('INVALID_ARGUMENT', `${IDEMPOTENCY_KEY} metadata is longer than 200 characters`);
+    const sequence = sequenceOf(call);
+    const entity = options.orderingKey?.(request);
+    const orderKey = entity === undefined || sequence === undefined ? undefined : `${first(call, ORIGIN) ?? ''}/${entity}`;
+
+    return atomic(sequelize, async (transaction) => {
+      const [seen] = await query<{ response: string }>(`SELECT response FROM ${inbox} WHERE key = :key`, { key }, transaction);
+      if (seen) return JSON.parse(seen.response) as Res;
+
+      let response: Res;
+      const [applied] = orderKey
+        ? await query<{ sequence: unknown; final: unknown }>(`SELECT sequence, final FROM ${ordering} WHERE key = :orderKey`, { orderKey }, transaction)
+        : [];
+      const stale = applied !== undefined && (Boolean(applied.final) || Number(applied.sequence) >= sequence!);
+      if (stale) {
+        response = {} as Res;
+      } else {
+        response = await handler(request, call);
+        if (orderKey) {
+          await query(
+            insertReturning(`INSERT INTO ${ordering} (key, sequence, final, updated_at) VALUES (:orderKey, :sequence, :final, :now)
+             ON CONFLICT (key) DO UPDATE SET sequence = excluded.sequence, final = excluded.final, updated_at = excluded.updated_at RETURNING key`),
+            { orderKey, sequence, final: options.final === true, now: Date.now() },
+            transaction,
+          );
+        }
+      }
+      await query(insertReturning(`INSERT INTO ${inbox} (key, response, created_at) VALUES (:key, :response, :now) RETURNING key`), { key, response: JSON.stringify(response ?? {}), now: Date.now() }, transaction).catch(
+        (err: unknown) => {
+          // Two deliveries of one change raced (two relays, or a retry overtaking a slow
+          // first attempt) and the other committed first. This one rolls back; the
+          // sender retries and receives the recorded answer.
+          if (err instanceof UniqueConstraintError) throw new AppError('UNAVAILABLE', 'the same change is being applied concurrently; retry', { cause: err });
+          throw err;
+        },
+      );
+      return response;
+    });
+  };
+}
+
+/** Deletes inbox records older than `maxAgeMs` (a redelivery after that would apply again). */
+export async function pruneInbox(sequelize: Sequelize, maxAgeMs: number): Promise<number> {
+  const inbox = sequelize.getQueryInterface().quoteIdentifier(INBOX_TABLE);
+  const rows = await atomic(sequelize, (transaction) =>
+    sequelize.query(`DELETE FROM ${inbox} WHERE created_at < :cutoff RETURNING key`, { replacements: { cutoff: Date.now() - maxAgeMs }, transaction, type: QueryTypes.SELECT }),
+  );
+  return rows.length;
+}

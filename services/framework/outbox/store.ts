@@ -1,0 +1,193 @@
+/**
+ * The outbox table's SQL, in one place. Every statement is plain SQL that SQLite and
+ * PostgreSQL both run (times are epoch milliseconds); writes go through `atomic` so that on
+ * SQLite they take their turn in the process's write queue.
+ *
+ * Claiming is a lease: a relay marks due rows as its own until `lease_until`; a relay that
+ * dies mid-delivery simply lets the lease run out and another relay (or itself, restarted)
+ * takes the rows again. A row whose ordering key has an older pending row is never claimed,
+ * which is what keeps one entity's changes in order.
+ */
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+
+import { atomic } from '../db/atomic.js';
+import { insertReturning } from '../db/returning.js';
+import { OUTBOX_TABLE, SETTINGS_TABLE } from './migration.js';
+
+export interface OutboxRow {
+  id: number;
+  topic: string;
+  payload: string;
+  idempotencyKey: string;
+  orderingKey: string | null;
+  attempts: number;
+}
+
+export interface NewRow {
+  topic: string;
+  payload: string;
+  idempotencyKey: string;
+  orderingKey: string | null;
+  /** Claimed by this owner from the start (the enqueuing process delivers it at once). */
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  now: number;
+}
+
+export interface TopicStats {
+  topic: string;
+  state: 'pending' | 'failed';
+  count: number;
+  oldestCreatedAt: number;
+  nextAttemptAt: number;
+  maxAttempts: number;
+}
+
+export interface StoredEntry {
+  id: number;
+  topic: string;
+  state: string;
+  orderingKey: string | null;
+  attempts: number;
+  createdAt: number;
+  nextAttemptAt: number;
+  leaseOwner: string | null;
+  lastError: string | null;
+}
+
+type Raw = Record<string, unknown>;
+
+function toRow(raw: Raw): OutboxRow {
+  return {
+    id: Number(raw.id),
+    topic: String(raw.topic),
+    payload: String(raw.payload),
+    idempotencyKey: String(raw.idempotency_key),
+    orderingKey: raw.ordering_key == null ? null : String(raw.ordering_key),
+    attempts: Number(raw.attempts),
+  };
+}
+
+export class OutboxStore {
+  private readonly table: string;
+
+  constructor(readonly sequelize: Sequelize) {
+    this.table = sequelize.getQueryInterface().quoteIdentifier(OUTBOX_TABLE);
+  }
+
+  private select<T extends object = Raw>(sql: string, replacements: Record<string, unknown>, transaction?: Transaction): Promise<T[]> {
+    return this.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction }) as Promise<T[]>;
+  }
+
+  private write(sql: string, replacements: Record<string, unknown>): Promise<Raw[]> {
+    return atomic(this.sequelize, (transaction) => this.select(sql, replacements, transaction));
+  }
+
+  async hasPending(orderingKey: string, transaction: Transaction): Promise<boolean> {
+    const rows = await this.select(`SELECT 1 AS x FROM ${this.table} WHERE ordering_key = :orderingKey AND state = 'pending' LIMIT 1`, { orderingKey }, transaction);
+    return rows.length > 0;
+  }
+
+  async insert(row: NewRow, transaction: Transaction): Promise<number> {
+    const [inserted] = await this.select(
+      insertReturning(`INSERT INTO ${this.table} (topic, payload, idempotency_key, ordering_key, state, attempts, next_attempt_at, lease_owner, lease_until, created_at)
+       VALUES (:topic, :payload, :idempotencyKey, :orderingKey, 'pending', 0, :now, :leaseOwner, :leaseUntil, :now) RETURNING id`),
+      { ...row },
+      transaction,
+    );
+    return Number(inserted.id);
+  }
+
+  /** Leases up to `limit` due rows, oldest first, skipping rows queued behind an older one of the same entity. */
+  async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+    const rows = await this.write(
+      `UPDATE ${this.table} SET lease_owner = :owner, lease_until = :until
+       WHERE id IN (
+         SELECT o.id FROM ${this.table} o
+         WHERE o.state = 'pending' AND o.next_attempt_at <= :now AND (o.lease_until IS NULL OR o.lease_until < :now)
+           AND (o.ordering_key IS NULL OR NOT EXISTS (
+             SELECT 1 FROM ${this.table} p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending' AND p.id < o.id))
+         ORDER BY o.id LIMIT :limit)
+       RETURNING id, topic, payload, idempotency_key, ordering_key, attempts`,
+      { owner, now, until: now + leaseMs, limit },
+    );
+    return rows.map(toRow).sort((a, b) => a.id - b.id);
+  }
+
+  /** Delivered: the row's work is done. */
+  async complete(ids: number[]): Promise<void> {
+    if (ids.length > 0) await this.write(`DELETE FROM ${this.table} WHERE id IN (:ids) RETURNING id`, { ids });
+  }
+
+  /** Not delivered this time: try again at `nextAttemptAt`. */
+  async retry(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.write(
+      `UPDATE ${this.table} SET attempts = attempts + 1, next_attempt_at = :nextAttemptAt, lease_owner = NULL, lease_until = NULL, last_error = :error
+       WHERE id = :id RETURNING id`,
+      { id, nextAttemptAt, error },
+    );
+  }
+
+  /** Refused for good by the receiver: kept for inspection, no longer blocks its entity. */
+  async fail(id: number, error: string): Promise<void> {
+    await this.write(
+      `UPDATE ${this.table} SET state = 'failed', attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, last_error = :error WHERE id = :id RETURNING id`,
+      { id, error },
+    );
+  }
+
+  /** Gives back this owner's leases (on shutdown), so another relay need not wait them out. */
+  async release(owner: string): Promise<void> {
+    await this.write(`UPDATE ${this.table} SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = :owner RETURNING id`, { owner });
+  }
+
+  /** Puts failed rows back in the queue (after the cause was fixed). */
+  async requeueFailed(now: number): Promise<number> {
+    const rows = await this.write(
+      `UPDATE ${this.table} SET state = 'pending', next_attempt_at = :now, lease_owner = NULL, lease_until = NULL WHERE state = 'failed' RETURNING id`,
+      { now },
+    );
+    return rows.length;
+  }
+
+  async stats(): Promise<TopicStats[]> {
+    const rows = await this.select(
+      `SELECT topic, state, COUNT(*) AS count, MIN(created_at) AS oldest, MIN(next_attempt_at) AS next, MAX(attempts) AS attempts
+       FROM ${this.table} GROUP BY topic, state ORDER BY topic, state`,
+      {},
+    );
+    return rows.map((r) => ({
+      topic: String(r.topic),
+      state: r.state as 'pending' | 'failed',
+      count: Number(r.count),
+      oldestCreatedAt: Number(r.oldest),
+      nextAttemptAt: Number(r.next),
+      maxAttempts: Number(r.attempts),
+    }));
+  }
+
+  async entries(limit: number): Promise<StoredEntry[]> {
+    const rows = await this.select(
+      `SELECT id, topic, state, ordering_key, attempts, created_at, next_attempt_at, lease_owner, last_error FROM ${this.table} ORDER BY id LIMIT :limit`,
+      { limit },
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      topic: String(r.topic),
+      state: String(r.state),
+      orderingKey: r.ordering_key == null ? null : String(r.ordering_key),
+      attempts: Number(r.attempts),
+      createdAt: Number(r.created_at),
+      nextAttemptAt: Number(r.next_attempt_at),
+      leaseOwner: r.lease_owner == null ? null : String(r.lease_owner),
+      lastError: r.last_error == null ? null : String(r.last_error),
+    }));
+  }
+
+  async origin(): Promise<string> {
+    const settings = this.sequelize.getQueryInterface().quoteIdentifier(SETTINGS_TABLE);
+    const [row] = await this.select(`SELECT value FROM ${settings} WHERE name = 'outbox_origin'`, {});
+    if (!row) throw new Error(`${SETTINGS_TABLE} has no outbox_origin: run the framework migration (mgrpc migrate)`);
+    return String(row.value);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * How a like reaches the dashboard: an outbox entry (topic `dashboard.like`) written with
+ * the ProductUser row, delivered as LikeProduct with the outbox metadata. Its idempotency
+ * key names the (product, user) pair, so however often it is delivered the dashboard
+ * counts it once.
+ */
+import type { Transaction } from 'sequelize';
+
+import type { DeliveryContext, Outbox } from '../framework/index.js';
+import type { ProductClients } from './clients.js';
+
+export const DASHBOARD_LIKE = 'dashboard.like';
+
+export interface LikeChange {
+  productId: string;
+  userId: string;
+}
+
+export function enqueueLike(outbox: Outbox, transaction: Transaction, like: LikeChange): Promise<number> {
+  return outbox.enqueue(transaction, { topic: DASHBOARD_LIKE, payload: like, idempotencyKey: `like:${like.productId}:${like.userId}` });
+}
+
+/** Resolves with the dashboard's like count after this like. */
+export function deliverLike(clients: ProductClients) {
+  return async ({ productId }: LikeChange, { metadata }: DeliveryContext): Promise<number> => {
+    const { product } = await clients.products.LikeProduct({ id: productId }, { metadata });
+    return Number(product?.likes ?? 0);
+  };
+}
