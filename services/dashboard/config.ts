@@ -1,16 +1,19 @@
 /** The dashboard's settings, read from the environment once at start-up. */
-import { envInt } from '../framework/index.js';
+import { envInt, grpcClientSecurity, type GrpcClientSecurity } from '../framework/index.js';
 
 export interface DashboardConfig {
   /** The product service's gRPC server (the tutorial's PRODUCT_GRPC_SERVER). */
   productGrpcServer: string;
   /** Deadline of each call to the product service. */
   grpcDeadlineMs: number;
+  /** TLS and service token of outbound gRPC calls (MGRPC_TLS_*, MGRPC_SERVICE_TOKEN). */
+  grpcSecurity: GrpcClientSecurity;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): DashboardConfig {
   return {
     productGrpcServer: env.PRODUCT_GRPC_SERVER || '127.0.0.1:10006',
     grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env),
+    grpcSecurity: grpcClientSecurity(env),
   };
 }

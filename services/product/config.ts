@@ -1,16 +1,19 @@
 /** The product service's settings, read from the environment once at start-up. */
-import { envInt } from '../framework/index.js';
+import { envInt, grpcClientSecurity, type GrpcClientSecurity } from '../framework/index.js';
 
 export interface ProductConfig {
   /** The dashboard's gRPC server (the tutorial's DASHBOARD_GRPC_SERVER). */
   dashboardGrpcServer: string;
   /** Deadline of each call to the dashboard. */
   grpcDeadlineMs: number;
+  /** TLS and service token of outbound gRPC calls (MGRPC_TLS_*, MGRPC_SERVICE_TOKEN). */
+  grpcSecurity: GrpcClientSecurity;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ProductConfig {
   return {
     dashboardGrpcServer: env.DASHBOARD_GRPC_SERVER || '127.0.0.1:10009',
     grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env),
+    grpcSecurity: grpcClientSecurity(env),
   };
 }
