@@ -3,10 +3,12 @@
  * flow still works end to end, every gRPC method refuses a caller without the token (or
  * with a wrong one) and nothing changes, REST writes need the key (the tutorial's GET like
  * included), the CLI sends MGRPC_API_KEY, and neither secret appears in any process output.
+ * Then the same system over mutual TLS, with certificates made by openssl at test time.
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { makeCertificates, type TestCertificates } from '../../services/framework/testing/certificates.js';
 import { proto } from '../../services/stubs/index.js';
 import { http, runCli, startSystem, type RunningSystem } from '../support/system.js';
 
@@ -135,5 +137,35 @@ describe('with MGRPC_SERVICE_TOKEN and MGRPC_API_KEY', () => {
     expect(output).toContain('listening');
     expect(output).not.toContain(TOKEN);
     expect(output).not.toContain(KEY);
+  });
+});
+
+describe('over mutual TLS (MGRPC_TLS_CERT/KEY/CA in every process)', () => {
+  let certs: TestCertificates;
+  let tls: RunningSystem;
+
+  beforeAll(async () => {
+    certs = makeCertificates();
+    tls = await startSystem({ env: { MGRPC_TLS_CERT: certs.peerCert, MGRPC_TLS_KEY: certs.peerKey, MGRPC_TLS_CA: certs.ca } });
+  });
+
+  afterAll(async () => {
+    await tls?.close();
+    certs?.cleanup();
+  });
+
+  it('the flow works across the services, and a plaintext caller is refused', async () => {
+    const user = await http('POST', `${tls.dashboardUrl}/api/user`);
+    expect(user.status, user.text).toBe(201);
+    const created = await http('POST', `${tls.dashboardUrl}/api/products`, { title: 'Sealed pen' });
+    expect(created.status, created.text).toBe(201);
+    const copies = await http('GET', `${tls.productUrl}/api/products`);
+    expect(copies.body.map((p: { id: string }) => p.id)).toContain(created.body.id);
+    const like = await http('POST', `${tls.productUrl}/api/products/${created.body.id}/like`, { user_id: user.body.id });
+    expect(like.status, like.text).toBe(200);
+    expect((await http('GET', `${tls.dashboardUrl}/api/products/${created.body.id}`)).body.likes).toBe(1);
+
+    const plaintext = await rawCall(tls.dashboardGrpc, proto.user.UserService.service.GetUser, {});
+    expect(plaintext.code).toBe(grpc.status.UNAVAILABLE);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Test certificates made with the `openssl` CLI in a temp dir: a CA, a server certificate
- * for 127.0.0.1/localhost, a client certificate, and a client certificate from another CA
+ * for 127.0.0.1/localhost, a client certificate, one that is both (for a whole system), and a client certificate from another CA
  * (which a mutual-TLS server must refuse). EC P-256 keys, valid for a day.
  *
  * @example
@@ -20,6 +20,9 @@ export interface TestCertificates {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** One identity for a whole system, server and client (both key usages), as the README shows. */
+  peerCert: string;
+  peerKey: string;
   /** A client identity signed by a CA the servers do not trust. */
   strangerCert: string;
   strangerKey: string;
@@ -43,6 +46,7 @@ export function makeCertificates(): TestCertificates {
   makeCa('other-ca');
   issue('server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   issue('client', 'ca', 'extendedKeyUsage=clientAuth\n');
+  issue('peer', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
   issue('stranger', 'other-ca', 'extendedKeyUsage=clientAuth\n');
   return {
     dir,
@@ -51,6 +55,8 @@ export function makeCertificates(): TestCertificates {
     serverKey: file('server.key'),
     clientCert: file('client.crt'),
     clientKey: file('client.key'),
+    peerCert: file('peer.crt'),
+    peerKey: file('peer.key'),
     strangerCert: file('stranger.crt'),
     strangerKey: file('stranger.key'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
