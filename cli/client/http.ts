@@ -101,6 +101,8 @@ export class ServiceClient {
     readonly service: ServiceName,
     baseUrl: string,
     readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
+    /** Sent as X-API-Key with every request; the services want it for writes when they have MGRPC_API_KEY. */
+    private readonly apiKey: string | undefined = process.env.MGRPC_API_KEY || undefined,
   ) {
     this.baseUrl = normalizeBaseUrl(baseUrl);
   }
@@ -109,10 +111,12 @@ export class ServiceClient {
   async request<T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
     let response: Response;
     let raw: string;
+    const headers: Record<string, string> = body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' };
+    if (this.apiKey) headers['x-api-key'] = this.apiKey;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -122,6 +126,10 @@ export class ServiceClient {
     }
     const data = raw === '' ? undefined : parseJson(raw);
     if (!response.ok) {
+      if (response.status === 401 && isErrorBody(data)) {
+        const hint = this.apiKey ? 'check MGRPC_API_KEY: it is not the key the services have' : 'set MGRPC_API_KEY to the key the services have';
+        throw new ApiError(401, data.code, `${data.message} (${hint})`, data.field);
+      }
       if (isErrorBody(data)) throw new ApiError(response.status, data.code, data.message, data.field);
       throw new ApiError(response.status, 'HTTP_ERROR', `${this.notUs()} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${this.hint()}`);
     }

@@ -39,7 +39,7 @@ export function upCommand(): Command {
     .action(async (opts: UpOptions) => {
       const { mkdirSync } = await import('node:fs');
       const path = await import('node:path');
-      const { DEFAULT_BASE_PORT, createLogger, formatAddress, loadDotenv, migrateService, redactUrl, databaseUrlFor } = await import(
+      const { DEFAULT_BASE_PORT, createLogger, formatAddress, loadDotenv, migrateService, redactUrl, databaseUrlFor, securitySummary } = await import(
         '../../services/framework/index.js'
       );
       const { SERVICE_NAMES, loadService } = await import('../../services/registry.js');
@@ -94,6 +94,9 @@ export function upCommand(): Command {
         }
         if (problem) throw new Error(`cannot listen on ${formatAddress({ host, port: p.port })} (${what}): ${problem}`);
       }
+
+      // Also validates the security settings (token, key, TLS files) before anything starts.
+      process.stdout.write(`${securitySummary(env, host)}\n`);
 
       mkdirSync(dataDir, { recursive: true });
       for (const m of modules) {

@@ -10,6 +10,7 @@ export function createClients(config: DashboardConfig): { productReceiver: Produ
     productReceiver: createClient(proto.product_receiver.ProductReceiverService.service, config.productGrpcServer, {
       name: 'product gRPC',
       deadlineMs: config.grpcDeadlineMs,
+      ...config.grpcSecurity,
     }),
   };
 }

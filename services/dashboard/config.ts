@@ -1,5 +1,5 @@
 /** The dashboard's settings, read from the environment once at start-up. */
-import { envInt } from '../framework/index.js';
+import { envInt, grpcClientSecurity, type GrpcClientSecurity } from '../framework/index.js';
 
 export interface DashboardConfig {
   /** The product service's gRPC server (the tutorial's PRODUCT_GRPC_SERVER). */
@@ -8,6 +8,8 @@ export interface DashboardConfig {
   grpcDeadlineMs: number;
   /** How long a product write waits for its copy on the product service before answering anyway. */
   syncWaitMs: number;
+  /** TLS and service token of outbound gRPC calls (MGRPC_TLS_*, MGRPC_SERVICE_TOKEN). */
+  grpcSecurity: GrpcClientSecurity;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): DashboardConfig {
@@ -15,5 +17,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): DashboardConfig {
     productGrpcServer: env.PRODUCT_GRPC_SERVER || '127.0.0.1:10006',
     grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env),
     syncWaitMs: envInt('MGRPC_SYNC_WAIT_MS', 2000, env),
+    grpcSecurity: grpcClientSecurity(env),
   };
 }

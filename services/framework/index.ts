@@ -25,4 +25,10 @@ export { applyOnce, pruneInbox, type ApplyOnceOptions } from './outbox/receiver.
 export { outboxMigration } from './outbox/migration.js';
 export type { DeliveryOutcome } from './outbox/outcomes.js';
 export type { StoredEntry, TopicStats } from './outbox/store.js';
+export { constantTimeEqual } from './security/constant-time.js';
+export { INVALID_SERVICE_TOKEN, SERVICE_TOKEN_ENV, isExemptFromServiceToken, serviceTokenFromEnv, serviceTokenInterceptor, withServiceToken } from './security/service-token.js';
+export { TLS_ENV, grpcChannelCredentials, grpcServerCredentials, tlsSettings, type TlsSettings } from './security/tls.js';
+export { grpcClientSecurity, grpcServerSecurity, type GrpcClientSecurity, type GrpcServerSecurity } from './security/grpc-security.js';
+export { API_KEY_ENV, API_KEY_READS_ENV, apiKeyFromEnv, apiKeyGuard, writeRoute, type ApiKeyOptions } from './security/api-key.js';
+export { securitySummary } from './security/summary.js';
 export { migrateService, serviceMigrations, serve, type RunningService, type ServeOptions, type Side } from './runtime.js';

@@ -13,6 +13,8 @@ import { createLogger } from './logger.js';
 import { Outbox, outboxOptionsFromEnv } from './outbox/outbox.js';
 import { outboxMigration } from './outbox/migration.js';
 import { createRestApp } from './rest/app.js';
+import { apiKeyFromEnv } from './security/api-key.js';
+import { grpcClientSecurity, grpcServerSecurity } from './security/grpc-security.js';
 import { databaseUrlFor, type ServiceModule } from './service-module.js';
 
 export type Side = 'rest' | 'grpc';
@@ -60,6 +62,10 @@ function listenError(err: unknown, what: string, address: ListenAddress): Error 
 export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options: ServeOptions): Promise<RunningService> {
   const env = options.env ?? process.env;
   const logger = createLogger(`${module.name}.${side}`);
+  // Security settings fail before anything opens: a bad certificate path is one start-up error.
+  const grpcSecurity = side === 'grpc' ? grpcServerSecurity(env) : undefined;
+  const apiKey = side === 'rest' ? apiKeyFromEnv(env) : undefined;
+  grpcClientSecurity(env);
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url);
   try {
@@ -85,7 +91,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   };
 
   if (side === 'grpc') {
-    const running = await startGrpcServer({ ...options.address, services: module.grpcServices(ctx), logger }).catch(async (err) => {
+    const running = await startGrpcServer({ ...options.address, services: module.grpcServices(ctx), logger, ...grpcSecurity }).catch(async (err) => {
       await closeContext();
       throw listenError(err, `${module.name} gRPC`, options.address);
     });
@@ -102,7 +108,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
     };
   }
 
-  const app = createRestApp({ api: module.restRoutes(ctx), logger });
+  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey });
   const server = http.createServer(app);
   // Bounded keep-alive so a drained server can close promptly.
   server.keepAliveTimeout = 5000;

@@ -9,7 +9,7 @@ export interface ProductClients {
 }
 
 export function createClients(config: ProductConfig): ProductClients {
-  const options = { name: 'dashboard gRPC', deadlineMs: config.grpcDeadlineMs };
+  const options = { name: 'dashboard gRPC', deadlineMs: config.grpcDeadlineMs, ...config.grpcSecurity };
   return {
     products: createClient(proto.product.ProductService.service, config.dashboardGrpcServer, options),
     users: createClient(proto.user.UserService.service, config.dashboardGrpcServer, options),

@@ -1,5 +1,5 @@
 /** The product service's settings, read from the environment once at start-up. */
-import { envInt } from '../framework/index.js';
+import { envInt, grpcClientSecurity, type GrpcClientSecurity } from '../framework/index.js';
 
 export interface ProductConfig {
   /** The dashboard's gRPC server (the tutorial's DASHBOARD_GRPC_SERVER). */
@@ -8,6 +8,8 @@ export interface ProductConfig {
   grpcDeadlineMs: number;
   /** How long a like waits to be counted on the dashboard before answering 202 (pending). */
   syncWaitMs: number;
+  /** TLS and service token of outbound gRPC calls (MGRPC_TLS_*, MGRPC_SERVICE_TOKEN). */
+  grpcSecurity: GrpcClientSecurity;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ProductConfig {
@@ -15,5 +17,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProductConfig {
     dashboardGrpcServer: env.DASHBOARD_GRPC_SERVER || '127.0.0.1:10009',
     grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env),
     syncWaitMs: envInt('MGRPC_SYNC_WAIT_MS', 2000, env),
+    grpcSecurity: grpcClientSecurity(env),
   };
 }

@@ -109,6 +109,9 @@ describe('mgrpc up', () => {
     expect(out).toContain(`  dashboard       REST  ${dashboard}\n`);
     expect(out).toContain(`  dashboard_grpc  gRPC  127.0.0.1:${up.base + 9}\n`);
     expect(out).toMatch(/^dashboard_grpc \| .*dashboard gRPC listening/m);
+    expect(out.match(/^auth: .*$/gm)).toEqual([
+      'auth: off — no MGRPC_SERVICE_TOKEN set (fine on 127.0.0.1; set one before exposing ports); REST open (no MGRPC_API_KEY); gRPC in plaintext',
+    ]);
 
     const user = await http('POST', `${dashboard}/api/user`);
     expect(user.status, user.text).toBe(201);
@@ -158,6 +161,32 @@ describe('mgrpc up', () => {
     expect(up.output()).toContain("GRPC_DEADLINE_MS must be a positive integer, got 'soon'");
     expect(up.output()).not.toContain('restarting');
     expect([...startedPids(up).keys()].filter(alive)).toEqual([]);
+  });
+
+  it('with a service token and an API key: says auth is on, serves with them, never prints them', async () => {
+    const token = 'up-token-3c9e1f0b7d';
+    const key = 'up-key-8a2d4e6f1b';
+    const up = startUp(await freeBase(), { MGRPC_SERVICE_TOKEN: token, MGRPC_API_KEY: key });
+    await until(() => up.output().includes('mgrpc is up'), 'the up line', up);
+    expect(up.output().match(/^auth: .*$/gm)).toEqual(['auth: on — gRPC calls need MGRPC_SERVICE_TOKEN; REST writes need MGRPC_API_KEY; gRPC in plaintext']);
+    const dashboard = `http://127.0.0.1:${up.base + 8}`;
+    expect((await http('POST', `${dashboard}/api/products`, { title: 'x' })).status).toBe(401);
+    const created = await http('POST', `${dashboard}/api/products`, { title: 'x' }, { authorization: `Bearer ${key}` });
+    expect(created.status, created.text).toBe(201);
+    const copies = await http('GET', `http://127.0.0.1:${up.base + 7}/api/products`);
+    expect(copies.body.map((p: { id: string }) => p.id)).toContain(created.body.id);
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(up.output()).not.toContain(token);
+    expect(up.output()).not.toContain(key);
+  });
+
+  it('a missing certificate file is one error naming it, and nothing starts', async () => {
+    const missing = path.join(tmpdir(), 'mgrpc-no-such-cert.pem');
+    const up = startUp(await freeBase(), { MGRPC_TLS_CERT: missing, MGRPC_TLS_KEY: missing });
+    expect(await up.exited).toEqual({ code: 1, signal: null });
+    expect(up.output()).toContain(`error: MGRPC_TLS_CERT=${missing}: cannot read the file (no such file)\n`);
+    expect(startedPids(up).size).toBe(0);
   });
 
   it('leaves no orphans when up itself is SIGKILLed', async () => {

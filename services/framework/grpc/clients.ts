@@ -12,13 +12,17 @@ import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 
 import { AppError, codeForGrpcStatus } from '../errors.js';
+import { withServiceToken } from '../security/service-token.js';
 
 export interface ClientOptions {
   /** Human name of the upstream, used in error messages ("dashboard gRPC"). */
   name: string;
   /** Deadline of each call (default 5000 ms). */
   deadlineMs?: number;
+  /** Plaintext when unset; see `grpcClientSecurity` for TLS from the environment. */
   credentials?: grpc.ChannelCredentials;
+  /** Sent as `authorization: Bearer <token>` with every call. */
+  serviceToken?: string;
 }
 
 export interface CallOptions {
@@ -38,6 +42,10 @@ function toAppError(err: grpc.ServiceError, upstream: string, target: string): A
   const code = codeForGrpcStatus(err.code);
   if (code === 'UNAVAILABLE') return new AppError('UNAVAILABLE', `${upstream} at ${target} is unavailable`, { cause: err });
   if (code === 'DEADLINE_EXCEEDED') return new AppError('DEADLINE_EXCEEDED', `${upstream} at ${target} did not answer in time`, { cause: err });
+  // Our own credentials were refused: a deployment mistake, not the REST caller's, so INTERNAL.
+  if (code === 'UNAUTHENTICATED') {
+    return new AppError('INTERNAL', `${upstream} at ${target} refused this service's credentials (MGRPC_SERVICE_TOKEN must be the same in every service)`, { cause: err });
+  }
   // Validation and lookup failures upstream are the caller's to fix: pass them through.
   if (code === 'INVALID_ARGUMENT' || code === 'NOT_FOUND' || code === 'ALREADY_EXISTS' || code === 'FAILED_PRECONDITION') {
     return new AppError(code, err.details, { cause: err });
@@ -55,13 +63,26 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 
 // One channel per upstream address per process: clients of several services on the same
 // peer (ProductService and UserService on the dashboard) share its connection.
+// Channels with other credentials (TLS, another client certificate) are never shared.
 const channels = new Map<string, { channel: grpc.Channel; users: number }>();
+const credentialIds = new WeakMap<grpc.ChannelCredentials, number>();
+let lastCredentialId = 0;
 
-function acquireChannel(target: string, credentials: grpc.ChannelCredentials): { channel: grpc.Channel; release(): void } {
-  let entry = channels.get(target);
+function channelKey(target: string, credentials: grpc.ChannelCredentials | undefined): string {
+  if (!credentials) return target;
+  let id = credentialIds.get(credentials);
+  if (id === undefined) {
+    id = ++lastCredentialId;
+    credentialIds.set(credentials, id);
+  }
+  return `${target}#${id}`;
+}
+
+function acquireChannel(target: string, credentials: grpc.ChannelCredentials, key: string): { channel: grpc.Channel; release(): void } {
+  let entry = channels.get(key);
   if (!entry) {
     entry = { channel: new grpc.Channel(target, credentials, CHANNEL_OPTIONS), users: 0 };
-    channels.set(target, entry);
+    channels.set(key, entry);
   }
   entry.users += 1;
   const held = entry;
@@ -74,7 +95,7 @@ function acquireChannel(target: string, credentials: grpc.ChannelCredentials): {
       held.users -= 1;
       if (held.users === 0) {
         held.channel.close();
-        channels.delete(target);
+        channels.delete(key);
       }
     },
   };
@@ -82,7 +103,7 @@ function acquireChannel(target: string, credentials: grpc.ChannelCredentials): {
 
 export function createClient<D extends grpc.ServiceDefinition>(definition: D, target: string, options: ClientOptions): PromiseClient<D> {
   const credentials = options.credentials ?? grpc.credentials.createInsecure();
-  const { channel, release } = acquireChannel(target, credentials);
+  const { channel, release } = acquireChannel(target, credentials, channelKey(target, options.credentials));
   const client = new grpc.Client(target, credentials, { channelOverride: channel });
   const defaultDeadline = options.deadlineMs ?? 5000;
   const methods: Record<string, unknown> = {};
@@ -95,7 +116,7 @@ export function createClient<D extends grpc.ServiceDefinition>(definition: D, ta
           method.requestSerialize,
           method.responseDeserialize,
           request,
-          callOptions.metadata ?? new grpc.Metadata(),
+          options.serviceToken ? withServiceToken(callOptions.metadata, options.serviceToken) : (callOptions.metadata ?? new grpc.Metadata()),
           { deadline },
           (err, response) => (err ? reject(toAppError(err, options.name, target)) : resolve(response)),
         );

@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { serviceTokenInterceptor } from '../security/service-token.js';
 import type { CallContext, GrpcService, UnaryHandler } from './define-service.js';
 
 export interface GrpcServerOptions {
@@ -15,6 +16,10 @@ export interface GrpcServerOptions {
   port: number;
   services: GrpcService[];
   logger: Logger;
+  /** Plaintext when unset; see `grpcServerSecurity` for TLS from the environment. */
+  credentials?: grpc.ServerCredentials;
+  /** When set, calls without `authorization: Bearer <token>` get UNAUTHENTICATED (health exempt). */
+  serviceToken?: string;
 }
 
 export interface RunningGrpcServer {
@@ -53,7 +58,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   // grpc-js prints its own diagnostics straight to stderr; route them through our logger
   // (bind failures, for one, are reported to the caller with a better message).
   grpc.setLogger({ error: (...args: unknown[]) => options.logger.debug(`grpc-js: ${args.join(' ')}`) });
-  const server = new grpc.Server();
+  const server = new grpc.Server({ interceptors: options.serviceToken ? [serviceTokenInterceptor(options.serviceToken)] : [] });
   for (const service of options.services) {
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const [name, method] of Object.entries(service.definition)) {
@@ -64,7 +69,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   }
   const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(address, options.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
   return {
     server,

@@ -5,6 +5,7 @@
 import express, { type Router } from 'express';
 
 import type { Logger } from '../logger.js';
+import { apiKeyGuard, type ApiKeyOptions } from '../security/api-key.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 
 export interface RestAppOptions {
@@ -12,12 +13,16 @@ export interface RestAppOptions {
   logger: Logger;
   /** Largest accepted JSON body (default 100kb); larger bodies get 413. */
   bodyLimit?: string;
+  /** When set, writes under /api need this key (see security/api-key.ts); health stays open. */
+  apiKey?: ApiKeyOptions;
 }
 
 export function createRestApp(options: RestAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
+  // Before body parsing: an unauthenticated client does not get to make us parse its body.
+  if (options.apiKey) app.use('/api', apiKeyGuard(options.apiKey));
   app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'] }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
