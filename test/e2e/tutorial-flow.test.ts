@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createClient } from '../../services/framework/index.js';
 import { proto } from '../../services/stubs/index.js';
+import { eventually } from '../support/eventually.js';
 import { http, startSystem, type RunningSystem } from '../support/system.js';
 
 let sys: RunningSystem;
@@ -34,15 +35,6 @@ async function createProduct(title: string, image?: string | null) {
 }
 
 /** After a peer restarts, clients reconnect within about a second: poll briefly. */
-async function eventually<T>(attempt: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function productCopies() {
   const res = await http('GET', `${sys.productUrl}/api/products`);
   expect(res.status).toBe(200);

@@ -29,6 +29,8 @@ export interface RunningSystem {
   logs: Record<ProcessName, string[]>;
   /** Stops one process (SIGTERM, then SIGKILL after 5 s) and resolves with its exit code. */
   stop(name: ProcessName): Promise<number | null>;
+  /** Kills one process with SIGKILL (no drain, no cleanup) and waits until it is gone. */
+  kill(name: ProcessName): Promise<void>;
   /** Starts a stopped process again on the same port. */
   start(name: ProcessName): Promise<void>;
   /** Stops everything and deletes the data directory. */
@@ -102,6 +104,17 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv } = {}): Pr
     });
   }
 
+  async function kill(name: ProcessName): Promise<void> {
+    const child = children.get(name);
+    if (!child) return;
+    children.delete(name);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
   const system: RunningSystem = {
     dataDir,
     ports,
@@ -112,6 +125,7 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv } = {}): Pr
     env,
     logs,
     stop,
+    kill,
     start,
     async close() {
       await Promise.all([...children.keys()].map((name) => stop(name)));

@@ -15,16 +15,21 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 import type { Sequelize, Transaction } from 'sequelize';
 
-const open = new AsyncLocalStorage<{ sequelize: Sequelize; transaction: Transaction }>();
+// One open transaction per database on an async path: a call on a second database inside
+// an atomic block must not hide the first one's transaction (on SQLite, a call on the first
+// database would then queue behind its own open transaction forever).
+const open = new AsyncLocalStorage<ReadonlyMap<Sequelize, Transaction>>();
 
 export function atomic<T>(sequelize: Sequelize, fn: (transaction: Transaction) => Promise<T>): Promise<T> {
   const outer = currentTransaction(sequelize);
   if (outer) return fn(outer);
-  return sequelize.transaction((transaction) => open.run({ sequelize, transaction }, () => fn(transaction)));
+  return sequelize.transaction((transaction) => open.run(new Map(open.getStore()).set(sequelize, transaction), () => fn(transaction)));
 }
 
 /** The transaction `atomic` opened on this async path for this database, if any. */
 export function currentTransaction(sequelize: Sequelize): Transaction | undefined {
-  const store = open.getStore();
-  return store?.sequelize === sequelize ? store.transaction : undefined;
+  const transaction = open.getStore()?.get(sequelize);
+  // Work started inside a block (a timer, a background promise) keeps this async path after
+  // the block committed; it must open a transaction of its own, not use the finished one.
+  return transaction && !(transaction as { finished?: string }).finished ? transaction : undefined;
 }

@@ -144,7 +144,8 @@ export class Outbox {
     const now = Date.now();
     const orderingKey = options.orderingKey ?? null;
     // Deliver at once unless an older change of the same entity is still waiting.
-    const direct = this.running && (orderingKey === null || !(await this.store.hasPending(orderingKey, transaction)));
+    const before = orderingKey === null ? undefined : await this.store.pendingFor(orderingKey, transaction);
+    const direct = this.running && before === undefined;
     const row = {
       topic: options.topic,
       payload: JSON.stringify(options.payload),
@@ -159,6 +160,8 @@ export class Outbox {
     transaction.afterCommit(() => {
       if (direct) this.deliver({ id, topic: row.topic, payload: row.payload, idempotencyKey: row.idempotencyKey, orderingKey, attempts: 0 });
       else this.kick();
+      // Queued behind a change the receiver has not taken yet: no point in waiting for it.
+      if (before?.failing) this.outcomes.settle(id, { status: 'pending' });
     });
     return id;
   }

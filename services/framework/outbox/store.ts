@@ -83,9 +83,14 @@ export class OutboxStore {
     return atomic(this.sequelize, (transaction) => this.select(sql, replacements, transaction));
   }
 
-  async hasPending(orderingKey: string, transaction: Transaction): Promise<boolean> {
-    const rows = await this.select(`SELECT 1 AS x FROM ${this.table} WHERE ordering_key = :orderingKey AND state = 'pending' LIMIT 1`, { orderingKey }, transaction);
-    return rows.length > 0;
+  /** Whether an older change of this entity is still queued, and whether delivering it has failed before. */
+  async pendingFor(orderingKey: string, transaction: Transaction): Promise<{ failing: boolean } | undefined> {
+    const [row] = await this.select(
+      `SELECT COUNT(*) AS count, MAX(attempts) AS attempts FROM ${this.table} WHERE ordering_key = :orderingKey AND state = 'pending'`,
+      { orderingKey },
+      transaction,
+    );
+    return Number(row?.count ?? 0) === 0 ? undefined : { failing: Number(row.attempts) > 0 };
   }
 
   async insert(row: NewRow, transaction: Transaction): Promise<number> {
