@@ -1,14 +1,21 @@
 /**
  * Runs one side of a service module in this process: open its database, refuse to start
- * on pending migrations, build its context, serve, and close everything in order on
- * `close()`. The CLI's runserver/grpcrunserver are thin wrappers around `serve`.
+ * on pending migrations, build its context, serve, and drain on `close()`:
+ *   1. stop taking work: gRPC health NOT_SERVING / /readyz 503 "draining", the listener
+ *      closed (new connections refused), in-flight requests allowed to finish within
+ *      MGRPC_DRAIN_MS (default 10000), then cut;
+ *   2. the drain hooks registered through `onDrain`, in order, each bounded;
+ *   3. the module teardown, then the database close.
+ * The CLI's runserver/grpcrunserver are thin wrappers around `serve`.
  */
 import http from 'node:http';
 
 import { openDatabase, redactUrl } from './db/connect.js';
 import { migrate, pendingMigrations } from './db/migrations.js';
-import { formatAddress, type ListenAddress } from './config.js';
+import { envInt, formatAddress, type ListenAddress } from './config.js';
 import { startGrpcServer } from './grpc/server.js';
+import { createReadiness } from './health/readiness.js';
+import { DrainHooks, type DrainHook, type DrainHookOptions } from './lifecycle/drain-hooks.js';
 import { createLogger } from './logger.js';
 import { createRestApp } from './rest/app.js';
 import { databaseUrlFor, type ServiceModule } from './service-module.js';
@@ -20,12 +27,19 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   /** Apply pending migrations first instead of refusing to start. */
   migrate?: boolean;
+  /** How long in-flight requests may take to finish on close (default: MGRPC_DRAIN_MS, else 10000). */
+  drainMs?: number;
 }
+
+export const DEFAULT_DRAIN_MS = 10_000;
 
 export interface RunningService {
   /** Where it listens, e.g. http://127.0.0.1:10008 or 127.0.0.1:10009. */
   url: string;
   port: number;
+  /** Adds a drain step (see SetupArgs.onDrain); runs after those added during setup. */
+  onDrain(name: string, hook: DrainHook, options?: DrainHookOptions): void;
+  /** Drains and closes (see the steps above). Calling it again returns the same promise. */
   close(): Promise<void>;
 }
 
@@ -52,6 +66,7 @@ function listenError(err: unknown, what: string, address: ListenAddress): Error 
 
 export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options: ServeOptions): Promise<RunningService> {
   const env = options.env ?? process.env;
+  const drainMs = options.drainMs ?? envInt('MGRPC_DRAIN_MS', DEFAULT_DRAIN_MS, env);
   const logger = createLogger(`${module.name}.${side}`);
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url);
@@ -68,10 +83,27 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
     await sequelize.close();
     throw err;
   }
-  const ctx = await module.setup({ sequelize, logger, env });
+  const drainHooks = new DrainHooks();
+  const onDrain = drainHooks.add.bind(drainHooks);
+  const ctx = await module.setup({ sequelize, logger, env, onDrain });
   const closeContext = async () => {
     await module.teardown?.(ctx);
     await sequelize.close();
+  };
+  /** Runs once: stop taking work (bounded by drainMs inside), the drain hooks, then teardown and the database. */
+  const drainWith = (stopServing: () => Promise<void>): (() => Promise<void>) => {
+    let closing: Promise<void> | undefined;
+    return () =>
+      (closing ??= (async () => {
+        logger.info('draining', { drainMs });
+        await stopServing();
+        await drainHooks.run(logger);
+        const last = new DrainHooks();
+        last.add('module teardown', () => module.teardown?.(ctx));
+        last.add('database', () => sequelize.close());
+        await last.run(logger);
+        logger.info('stopped');
+      })());
   };
 
   if (side === 'grpc') {
@@ -81,17 +113,11 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
     });
     const address = formatAddress({ host: options.address.host, port: running.port });
     logger.info(`${module.name} gRPC listening on ${address}`, { database: redactUrl(url) });
-    return {
-      url: address,
-      port: running.port,
-      close: async () => {
-        await running.close();
-        await closeContext();
-      },
-    };
+    return { url: address, port: running.port, onDrain, close: drainWith(() => running.close(drainMs)) };
   }
 
-  const app = createRestApp({ api: module.restRoutes(ctx), logger });
+  const readiness = createReadiness({ sequelize, peers: module.peers?.(ctx) ?? [] });
+  const app = createRestApp({ api: module.restRoutes(ctx), logger, readiness });
   const server = http.createServer(app);
   // Bounded keep-alive so a drained server can close promptly.
   server.keepAliveTimeout = 5000;
@@ -101,22 +127,26 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
       server.listen(options.address.port, options.address.host, () => resolve());
     });
   } catch (err) {
+    readiness.close();
     await closeContext();
     throw listenError(err, `${module.name} REST`, options.address);
   }
   const port = (server.address() as { port: number }).port;
   const address = `http://${formatAddress({ host: options.address.host, port })}`;
   logger.info(`${module.name} REST listening on ${address}`, { database: redactUrl(url) });
-  return {
-    url: address,
-    port,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 5000).unref();
+  const stopServing = async () => {
+    readiness.startDraining();
+    await new Promise<void>((resolve) => {
+      // close() refuses new connections at once and calls back when the open ones are gone;
+      // requests still running after drainMs are cut.
+      const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
       });
-      await closeContext();
-    },
+      server.closeIdleConnections();
+    });
+    readiness.close();
   };
+  return { url: address, port, onDrain, close: drainWith(stopServing) };
 }
