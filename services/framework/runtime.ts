@@ -121,6 +121,13 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   const server = http.createServer(app);
   // Bounded keep-alive so a drained server can close promptly.
   server.keepAliveTimeout = 5000;
+  // While draining, a kept-alive connection is closed as soon as its last response is out,
+  // rather than when its keep-alive timer runs out.
+  server.on('request', (_req, res: http.ServerResponse) => {
+    res.once('finish', () => {
+      if (readiness.draining) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
