@@ -1,7 +1,10 @@
 /**
  * Shared by `runserver` and `grpcrunserver`: parse `[addr:port] --service NAME`, serve one
- * side of the service until SIGINT/SIGTERM, then close it cleanly and exit 0.
+ * side of the service until SIGINT/SIGTERM, then drain it (see services/framework/runtime.ts)
+ * and exit 0. A second signal during the drain exits at once (128 + signal number).
  */
+import { constants } from 'node:os';
+
 import { Command } from 'commander';
 
 import { UsageError } from './handle-error.js';
@@ -13,7 +16,7 @@ export function serveCommand(side: 'rest' | 'grpc', name: string, description: s
     .requiredOption('-s, --service <name>', 'which service: dashboard or product')
     .option('--migrate', 'apply pending migrations before serving')
     .action(async (addrport: string | undefined, opts: { service: string; migrate?: boolean }) => {
-      const { DEFAULT_BASE_PORT, loadDotenv, parseListenAddress, serve } = await import('../services/framework/index.js');
+      const { DEFAULT_BASE_PORT, createLogger, loadDotenv, parseListenAddress, serve } = await import('../services/framework/index.js');
       const { loadService } = await import('../services/registry.js');
       loadDotenv();
       const module = await loadService(opts.service).catch((err: Error) => {
@@ -26,15 +29,23 @@ export function serveCommand(side: 'rest' | 'grpc', name: string, description: s
         throw new UsageError((err as Error).message);
       }
       const running = await serve(module, side, { address, migrate: opts.migrate });
+      const log = createLogger(`${module.name}.${side}`);
       await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+        let draining = false;
+        const onSignal = (signal: NodeJS.Signals) => {
+          if (draining) {
+            log.warn(`${signal} again: exiting without finishing the drain`);
+            process.exit(128 + constants.signals[signal]);
+          }
+          draining = true;
+          log.info(`${signal}: draining (${signal} again to exit at once)`);
           resolve();
         };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
       });
       await running.close();
+      // Everything is closed; should a stray handle keep the event loop alive, exit anyway.
+      setTimeout(() => process.exit(0), 1000).unref();
     });
 }

@@ -27,5 +27,6 @@ export default defineServiceModule<DashboardContext>({
   },
   grpcServices: (ctx) => [productService(ctx), userService(ctx)],
   restRoutes: (ctx) => routes(ctx),
+  peers: (ctx) => [{ name: 'product gRPC', target: ctx.config.productGrpcServer }],
   teardown: (ctx) => ctx.clients.productReceiver.close(),
 });

@@ -58,7 +58,8 @@ describe('serve', () => {
   it('with migrate: true, the gRPC side starts, answers, and closes', async () => {
     const service = await start(libraryModule, 'grpc', { migrate: true });
     expect(service.url).toBe(`127.0.0.1:${service.port}`);
-    const books = createClient(loadBookService().service, service.url, { name: 'library gRPC', deadlineMs: 1000 });
+    // A deadline above the client's UNAVAILABLE retry budget (~1.5 s), so a closed server reads as unavailable.
+    const books = createClient(loadBookService().service, service.url, { name: 'library gRPC', deadlineMs: 3000 });
     try {
       const created = (await books.Create({ title: 'Dune' })) as { id: string };
       expect(await books.Retrieve({ id: created.id })).toMatchObject({ title: 'Dune' });

@@ -1,7 +1,12 @@
 /**
  * Runs one side of a service module in this process: open its database, refuse to start
- * on pending migrations, build its context, serve, and close everything in order on
- * `close()`. The CLI's runserver/grpcrunserver are thin wrappers around `serve`.
+ * on pending migrations, build its context, serve, and drain on `close()`:
+ *   1. stop taking work: gRPC health NOT_SERVING / /readyz 503 "draining", the listener
+ *      closed (new connections refused), in-flight requests allowed to finish within
+ *      MGRPC_DRAIN_MS (default 10000), then cut;
+ *   2. the drain hooks registered through `onDrain`, in order, each bounded;
+ *   3. the module teardown, then the database close.
+ * The CLI's runserver/grpcrunserver are thin wrappers around `serve`.
  */
 import http from 'node:http';
 
@@ -9,6 +14,8 @@ import { openDatabase, redactUrl } from './db/connect.js';
 import { migrate, pendingMigrations } from './db/migrations.js';
 import { envInt, formatAddress, type ListenAddress } from './config.js';
 import { startGrpcServer } from './grpc/server.js';
+import { createReadiness } from './health/readiness.js';
+import { DrainHooks, type DrainHook, type DrainHookOptions } from './lifecycle/drain-hooks.js';
 import { createLogger } from './logger.js';
 import { Outbox, outboxOptionsFromEnv } from './outbox/outbox.js';
 import { outboxMigration } from './outbox/migration.js';
@@ -24,12 +31,19 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   /** Apply pending migrations first instead of refusing to start. */
   migrate?: boolean;
+  /** How long in-flight requests may take to finish on close (default: MGRPC_DRAIN_MS, else 10000). */
+  drainMs?: number;
 }
+
+export const DEFAULT_DRAIN_MS = 10_000;
 
 export interface RunningService {
   /** Where it listens, e.g. http://127.0.0.1:10008 or 127.0.0.1:10009. */
   url: string;
   port: number;
+  /** Adds a drain step (see SetupArgs.onDrain); runs after those added during setup. */
+  onDrain(name: string, hook: DrainHook, options?: DrainHookOptions): void;
+  /** Drains and closes (see the steps above). Calling it again returns the same promise. */
   close(): Promise<void>;
 }
 
@@ -61,11 +75,12 @@ function listenError(err: unknown, what: string, address: ListenAddress): Error 
 
 export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options: ServeOptions): Promise<RunningService> {
   const env = options.env ?? process.env;
+  const drainMs = options.drainMs ?? envInt('MGRPC_DRAIN_MS', DEFAULT_DRAIN_MS, env);
   const logger = createLogger(`${module.name}.${side}`);
   // Security settings fail before anything opens: a bad certificate path is one start-up error.
   const grpcSecurity = side === 'grpc' ? grpcServerSecurity(env) : undefined;
   const apiKey = side === 'rest' ? apiKeyFromEnv(env) : undefined;
-  grpcClientSecurity(env);
+  const clientSecurity = grpcClientSecurity(env);
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url);
   try {
@@ -82,12 +97,32 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
     throw err;
   }
   const outbox = new Outbox(sequelize, outboxOptionsFromEnv(env, createLogger(`${module.name}.${side}.outbox`)));
-  const ctx = await module.setup({ sequelize, logger, env, outbox });
+  const drainHooks = new DrainHooks();
+  const onDrain = drainHooks.add.bind(drainHooks);
+  // First step once requests are done: their deliveries finish (bounded) while the peer
+  // clients are still open; what is left stays queued for the next relay.
+  const outboxStopMs = envInt('MGRPC_OUTBOX_STOP_MS', 5000, env);
+  onDrain('outbox relay', () => outbox.stop(outboxStopMs), { timeoutMs: outboxStopMs + 1000 });
+  const ctx = await module.setup({ sequelize, logger, env, outbox, onDrain });
+  /** For a start-up that failed after setup: nothing was served, nothing to drain. */
   const closeContext = async () => {
-    // In-flight requests are done by now; let their deliveries finish before the clients close.
-    await outbox.stop(envInt('MGRPC_OUTBOX_STOP_MS', 5000, env));
     await module.teardown?.(ctx);
     await sequelize.close();
+  };
+  /** Runs once: stop taking work (bounded by drainMs inside), the drain hooks, then teardown and the database. */
+  const drainWith = (stopServing: () => Promise<void>): (() => Promise<void>) => {
+    let closing: Promise<void> | undefined;
+    return () =>
+      (closing ??= (async () => {
+        logger.info('draining', { drainMs });
+        await stopServing();
+        await drainHooks.run(logger);
+        const last = new DrainHooks();
+        last.add('module teardown', () => module.teardown?.(ctx));
+        last.add('database', () => sequelize.close());
+        await last.run(logger);
+        logger.info('stopped');
+      })());
   };
 
   if (side === 'grpc') {
@@ -98,26 +133,28 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
     await outbox.start();
     const address = formatAddress({ host: options.address.host, port: running.port });
     logger.info(`${module.name} gRPC listening on ${address}`, { database: redactUrl(url) });
-    return {
-      url: address,
-      port: running.port,
-      close: async () => {
-        await running.close();
-        await closeContext();
-      },
-    };
+    return { url: address, port: running.port, onDrain, close: drainWith(() => running.close(drainMs)) };
   }
 
-  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey });
+  const readiness = createReadiness({ sequelize, peers: module.peers?.(ctx) ?? [], credentials: clientSecurity.credentials });
+  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness });
   const server = http.createServer(app);
   // Bounded keep-alive so a drained server can close promptly.
   server.keepAliveTimeout = 5000;
+  // While draining, a kept-alive connection is closed as soon as its last response is out,
+  // rather than when its keep-alive timer runs out.
+  server.on('request', (_req, res: http.ServerResponse) => {
+    res.once('finish', () => {
+      if (readiness.draining) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.address.port, options.address.host, () => resolve());
     });
   } catch (err) {
+    readiness.close();
     await closeContext();
     throw listenError(err, `${module.name} REST`, options.address);
   }
@@ -125,16 +162,19 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   const port = (server.address() as { port: number }).port;
   const address = `http://${formatAddress({ host: options.address.host, port })}`;
   logger.info(`${module.name} REST listening on ${address}`, { database: redactUrl(url) });
-  return {
-    url: address,
-    port,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 5000).unref();
+  const stopServing = async () => {
+    readiness.startDraining();
+    await new Promise<void>((resolve) => {
+      // close() refuses new connections at once and calls back when the open ones are gone;
+      // requests still running after drainMs are cut.
+      const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
       });
-      await closeContext();
-    },
+      server.closeIdleConnections();
+    });
+    readiness.close();
   };
+  return { url: address, port, onDrain, close: drainWith(stopServing) };
 }

@@ -1,7 +1,8 @@
 /**
  * What a service is, to the mgrpc runtime: a name, its place in the port layout, its
  * migrations, how to build its context, and its two registration hooks (gRPC services
- * and REST routes). `mgrpc runserver|grpcrunserver|migrate|up` work on any module.
+ * and REST routes), plus optional peers (checked by /readyz) and teardown.
+ * `mgrpc runserver|grpcrunserver|migrate|up` work on any module.
  *
  * @example
  *   export default defineServiceModule({
@@ -17,6 +18,8 @@ import type { Sequelize } from 'sequelize';
 import { sqliteUrl } from './db/connect.js';
 import type { Migration } from './db/migrations.js';
 import type { GrpcService } from './grpc/define-service.js';
+import type { Peer } from './health/peer-health.js';
+import type { DrainHook, DrainHookOptions } from './lifecycle/drain-hooks.js';
 import type { Logger } from './logger.js';
 import type { Outbox } from './outbox/outbox.js';
 
@@ -26,6 +29,11 @@ export interface SetupArgs {
   env: NodeJS.ProcessEnv;
   /** Records cross-service changes in the caller's transaction and relays them (outbox/outbox.ts). */
   outbox: Outbox;
+  /**
+   * Adds a step to this process's graceful shutdown: it runs after the server stopped taking
+   * work and in-flight requests ended, before teardown and the database close (bounded).
+   */
+  onDrain(name: string, hook: DrainHook, options?: DrainHookOptions): void;
 }
 
 export interface ServiceModule<Ctx = unknown> {
@@ -39,6 +47,11 @@ export interface ServiceModule<Ctx = unknown> {
   grpcServices(ctx: Ctx): GrpcService[];
   /** The routes mounted under /api. */
   restRoutes(ctx: Ctx): Router;
+  /**
+   * The gRPC servers this service calls, for /readyz: each must answer a grpc.health.v1
+   * Check. Example: `peers: (ctx) => [{ name: 'product gRPC', target: ctx.config.productGrpcServer }]`.
+   */
+  peers?(ctx: Ctx): Peer[];
   /** Releases what setup acquired (client channels). */
   teardown?(ctx: Ctx): void | Promise<void>;
 }

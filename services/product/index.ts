@@ -35,6 +35,7 @@ export default defineServiceModule<ProductContext>({
   },
   grpcServices: (ctx) => [productReceiverService(ctx)],
   restRoutes: (ctx) => routes(ctx),
+  peers: (ctx) => [{ name: 'dashboard gRPC', target: ctx.config.dashboardGrpcServer }],
   teardown: (ctx) => {
     ctx.clients.products.close();
     ctx.clients.users.close();

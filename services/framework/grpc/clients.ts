@@ -53,12 +53,29 @@ function toAppError(err: grpc.ServiceError, upstream: string, target: string): A
   return new AppError('INTERNAL', `${upstream} failed: ${err.details}`, { cause: err });
 }
 
+/**
+ * UNAVAILABLE (peer down, restarting or draining) is retried by grpc-js itself (gRFC A6,
+ * on by default since grpc-js 1.10): up to 5 attempts, waits of 0.1, 0.2, 0.4, 0.8 s (±20%),
+ * all within the call's deadline. A peer back within ~1.5 s is reached; one that stays
+ * down fails with UNAVAILABLE after that, not after the full deadline. Other codes are
+ * never retried: they mean the peer did see the request.
+ */
+export const RETRY_POLICY = {
+  maxAttempts: 5,
+  initialBackoff: '0.1s',
+  maxBackoff: '1s',
+  backoffMultiplier: 2,
+  retryableStatusCodes: ['UNAVAILABLE'],
+};
+
 // grpc-js backs off up to 120 s between reconnects to a peer that went away; a restarted
 // peer of ours should be reachable again within about a second.
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1000,
   'grpc.keepalive_time_ms': 30_000,
+  // An empty name matches every method of every service (gRFC A6 / service config).
+  'grpc.service_config': JSON.stringify({ methodConfig: [{ name: [{}], retryPolicy: RETRY_POLICY }] }),
 };
 
 // One channel per upstream address per process: clients of several services on the same

@@ -2,11 +2,13 @@
  * Starts a grpc-js server for a list of services. Each handler is wrapped once: the
  * decoded request goes in, the response or a status comes out, and every error passes
  * through AppError so clients get the table's status and a readable message, never a
- * stack trace. INTERNAL errors are logged here with their cause.
+ * stack trace. INTERNAL errors are logged here with their cause. Every server also serves
+ * grpc.health.v1.Health (see ../health/grpc-health.ts).
  */
 import * as grpc from '@grpc/grpc-js';
 
 import { AppError } from '../errors.js';
+import { addHealthService, type HealthReporter } from '../health/grpc-health.js';
 import type { Logger } from '../logger.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
 import type { CallContext, GrpcService, UnaryHandler } from './define-service.js';
@@ -25,7 +27,12 @@ export interface GrpcServerOptions {
 export interface RunningGrpcServer {
   server: grpc.Server;
   port: number;
-  /** Stops accepting calls, lets in-flight calls finish (up to `graceMs`), then closes. */
+  /** The grpc.health.v1 statuses of this server (SERVING once listening). */
+  health: HealthReporter;
+  /**
+   * Reports NOT_SERVING (ending health Watch streams), stops accepting connections and calls,
+   * lets in-flight calls finish (up to `graceMs`), then closes. Calling it again is a no-op.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -67,15 +74,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     }
     server.addService(service.definition, implementation);
   }
+  const health = addHealthService(server, options.services.map((service) => service.definition));
   const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, options.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
+  health.serving();
+  let closing: Promise<void> | undefined;
   return {
     server,
     port,
+    health,
     close: (graceMs = 5000) =>
-      new Promise<void>((resolve) => {
+      (closing ??= new Promise<void>((resolve) => {
+        // Watch streams never end by themselves and tryShutdown waits for every stream.
+        health.shutdown();
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();
@@ -84,6 +97,6 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
           clearTimeout(timer);
           resolve();
         });
-      }),
+      })),
   };
 }
