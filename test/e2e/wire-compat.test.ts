@@ -16,6 +16,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { eventually } from '../support/eventually.js';
 import { freePort, waitForPort } from '../support/ports.js';
 import { decode, encode, varint, WireType, type WireMessage } from '../support/protowire.js';
 import { CLI, ROOT, http, runCli, startSystem, type RunningSystem } from '../support/system.js';
@@ -224,6 +225,7 @@ describe('B: our services calling tutorial-style servers', () => {
 
   const TUTORIAL_USER = '9c8b7a6f-5e4d-4c3b-8a29-181716151413';
   /** How the raw dashboard answers LikeProduct next: the likes it reports, or a gRPC error. */
+  let likesAnswered = 0;
   let likeAnswer: { likes: number | bigint } | { code: grpc.status; details: string } = { likes: 1 };
 
   let receiverServer: grpc.Server;
@@ -261,6 +263,7 @@ describe('B: our services calling tutorial-style servers', () => {
       LikeProduct: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
         received.push({ method: 'LikeProduct', request: call.request });
         if ('code' in likeAnswer) return cb({ code: likeAnswer.code, details: likeAnswer.details });
+        likesAnswered += 1;
         const id = decode(call.request).string(1);
         // Product{1 id, 2 title, 3 image, 4 likes} and a field from a newer schema to skip.
         cb(null, encode({ 1: encode({ 1: id, 2: 'Chair', 3: 'http://img/c.png', 4: likeAnswer.likes, 9: 'future' }) }));
@@ -358,7 +361,7 @@ describe('B: our services calling tutorial-style servers', () => {
     expect(take().map((c) => c.method)).toEqual(['LikeProduct']);
   });
 
-  it('maps the tutorial dashboard\'s gRPC errors to REST statuses and keeps no like it refused', async () => {
+  it('maps the tutorial dashboard\'s refusals to REST statuses keeping nothing, and retries an unavailable one until it is counted', async () => {
     const id = 'e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b';
     await receiverGrpc.call('CreateProductFromReceiver', encode({ 1: encode({ 1: id, 2: 'Sofa' }) }));
     const user = '22334455-6677-4899-aabb-ccddeeff0011';
@@ -367,16 +370,25 @@ describe('B: our services calling tutorial-style servers', () => {
     const missing = await http('POST', `${productUrl}/api/products/${id}/like`, { user_id: user });
     expect(missing.status, missing.text).toBe(404);
 
-    likeAnswer = { code: grpc.status.UNAVAILABLE, details: 'down for maintenance' };
-    const down = await http('POST', `${productUrl}/api/products/${id}/like`, { user_id: user });
-    expect(down.status, down.text).toBe(503);
-
-    // Neither refusal left a like row behind: the same user can like once the dashboard answers.
+    // A refusal for good left no like row behind: the same user can like once the dashboard answers.
     likeAnswer = { likes: 1 };
     take();
     const ok = await http('POST', `${productUrl}/api/products/${id}/like`, { user_id: user });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.body.likes).toBe(1);
     expect(take().map((c) => c.method)).toEqual(['LikeProduct']);
+
+    // Unavailable: the like is kept (202 pending) and retried, with the same bytes, until it is answered.
+    const other = '33445566-7788-49aa-bbcc-ddeeff001122';
+    likeAnswer = { code: grpc.status.UNAVAILABLE, details: 'down for maintenance' };
+    const down = await http('POST', `${productUrl}/api/products/${id}/like`, { user_id: other });
+    expect(down.status, down.text).toBe(202);
+    expect(down.body.status).toBe('pending');
+    const answeredBefore = likesAnswered;
+    likeAnswer = { likes: 2 };
+    expect(await eventually(async () => likesAnswered, (n) => n > answeredBefore, 10_000)).toBe(answeredBefore + 1);
+    const calls = take();
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls.every((c) => c.method === 'LikeProduct' && decode(c.request).string(1) === id)).toBe(true);
   });
 });

@@ -166,6 +166,14 @@ export class Outbox {
     return id;
   }
 
+  /**
+   * Removes an entry in the caller's transaction, for a sender that undoes the change it
+   * recorded (the receiver refused it for good and the caller was told so).
+   */
+  discard(transaction: Transaction, id: number): Promise<void> {
+    return this.store.discard(id, transaction);
+  }
+
   /** The first delivery attempt's outcome, or `pending` after `timeoutMs`. */
   waitFor<R = unknown>(id: number, timeoutMs: number): Promise<DeliveryOutcome<R>> {
     return this.outcomes.wait(id, timeoutMs) as Promise<DeliveryOutcome<R>>;

@@ -124,6 +124,11 @@ export class OutboxStore {
     if (ids.length > 0) await this.write(`DELETE FROM ${this.table} WHERE id IN (:ids) RETURNING id`, { ids });
   }
 
+  /** Drops an entry inside the caller's transaction (its change was undone). */
+  async discard(id: number, transaction: Transaction): Promise<void> {
+    await this.select(`DELETE FROM ${this.table} WHERE id = :id RETURNING id`, { id }, transaction);
+  }
+
   /** Not delivered this time: try again at `nextAttemptAt`. */
   async retry(id: number, nextAttemptAt: number, error: string): Promise<void> {
     await this.write(

@@ -4,7 +4,8 @@
  * The like row and an outbox entry for the dashboard's LikeProduct commit together
  * (like-delivery.ts), so a like is never half done: 200 with the dashboard's new count
  * when the dashboard counted it within MGRPC_SYNC_WAIT_MS, 202 "pending" when it is
- * unreachable (the like is recorded and is counted as soon as it is back). A second like by
+ * unreachable (the like is recorded and is counted as soon as it is back), the dashboard's
+ * error, with nothing kept, when it refuses the like for good. A second like by
  * the same user is 409. Without a user id a random user comes from the dashboard's
  * GetUser, which needs the dashboard up (503 otherwise).
  */
@@ -57,7 +58,12 @@ export function likeHandler({ products, models, clients, sequelize, outbox, conf
         user_id: userId,
       });
     } else {
-      // The dashboard refused it for good (the product was deleted there meanwhile).
+      // The dashboard refused it for good (it has no such product): undo the like, so the
+      // caller's error leaves nothing behind, and pass the dashboard's answer on.
+      await atomic(sequelize, async (transaction) => {
+        await models.ProductUser.destroy({ where: { userId: userId!, productId }, transaction });
+        await outbox.discard(transaction, entry);
+      });
       throw outcome.error;
     }
   };
