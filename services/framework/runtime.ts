@@ -7,8 +7,8 @@ import http from 'node:http';
 
 import { openDatabase, redactUrl } from './db/connect.js';
 import { migrate, pendingMigrations } from './db/migrations.js';
-import { formatAddress, type ListenAddress } from './config.js';
-import { startGrpcServer } from './grpc/server.js';
+import { envInt, formatAddress, type ListenAddress } from './config.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, startGrpcServer } from './grpc/server.js';
 import { createLogger } from './logger.js';
 import { createRestApp } from './rest/app.js';
 import { databaseUrlFor, type ServiceModule } from './service-module.js';
@@ -53,6 +53,8 @@ function listenError(err: unknown, what: string, address: ListenAddress): Error 
 export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options: ServeOptions): Promise<RunningService> {
   const env = options.env ?? process.env;
   const logger = createLogger(`${module.name}.${side}`);
+  // Read before anything opens, so a bad value fails start-up with nothing to clean up.
+  const maxMessageBytes = envInt('MGRPC_GRPC_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, env);
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url);
   try {
@@ -75,7 +77,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   };
 
   if (side === 'grpc') {
-    const running = await startGrpcServer({ ...options.address, services: module.grpcServices(ctx), logger }).catch(async (err) => {
+    const running = await startGrpcServer({ ...options.address, services: module.grpcServices(ctx), logger, maxMessageBytes }).catch(async (err) => {
       await closeContext();
       throw listenError(err, `${module.name} gRPC`, options.address);
     });

@@ -16,6 +16,7 @@ import type { Attributes, Model, ModelStatic, Order, Transaction, WhereOptions }
 import { z } from 'zod';
 
 import { AppError } from '../errors.js';
+import { snakeCase } from './casing.js';
 import type { FieldName, ModelSerializer, WriteMode } from './serializer.js';
 
 export interface ResourceConfig<M extends Model> {
@@ -63,9 +64,10 @@ export class ModelResource<M extends Model> {
     return this.model.sequelize!;
   }
 
-  /** Validates a lookup value, naming the lookup field in the error. */
+  /** Validates a lookup value, naming the lookup field in the error as the API spells it (product_id). */
   parseLookup(value: unknown): string {
-    const field = this.serializer.messageField(this.lookupField);
+    // Named as the serializer's errors name fields: snake_case, the proto's name ("productId" read like a JS variable).
+    const field = snakeCase(this.serializer.messageField(this.lookupField));
     if (value === undefined || value === null || value === '') throw AppError.invalid(field, 'is required');
     if (typeof value !== 'string') throw AppError.invalid(field, 'must be a string');
     if (this.lookupSchema && !this.lookupSchema.safeParse(value).success) {

@@ -74,12 +74,38 @@ describe('createRestApp', () => {
     expect(await res.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'body: request body is too large' });
   });
 
-  it('refuses an unsupported charset or content encoding with 400', async () => {
+  it('refuses an unsupported charset or content encoding with 415', async () => {
     const charset = await post('/api/echo', '{}', { 'content-type': 'application/json; charset=ebcdic' });
-    expect(charset.status).toBe(400);
-    expect(await charset.json()).toEqual({ code: 'INVALID_ARGUMENT', message: 'body: unsupported encoding', field: 'body' });
+    expect(charset.status).toBe(415);
+    expect(await charset.json()).toEqual({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'body: unsupported encoding (send UTF-8 JSON, optionally gzip or deflate)',
+      field: 'body',
+    });
     const encoding = await post('/api/echo', '{}', { 'content-type': 'application/json', 'content-encoding': 'compress' });
-    expect(encoding.status).toBe(400);
+    expect(encoding.status).toBe(415);
+  });
+
+  it('refuses a body that is not JSON with 415, and accepts an empty one without a type', async () => {
+    const text = await post('/api/echo', '{"a":1}', { 'content-type': 'text/plain' });
+    expect(text.status).toBe(415);
+    expect(await text.json()).toEqual({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: "body: Content-Type must be application/json, got 'text/plain'",
+      field: 'body',
+    });
+    const untyped = await post('/api/echo', 'a=1', {});
+    expect(untyped.status).toBe(415);
+    expect((await untyped.json()).message).toContain('text/plain');
+    expect(await (await fetch(`${base}/api/echo`, { method: 'POST' })).json()).toEqual({ body: null });
+  });
+
+  it('says "must be a JSON object" for JSON that is not an object or array', async () => {
+    for (const body of ['5', '"x"', 'null', 'true']) {
+      const res = await post('/api/echo', body);
+      expect(res.status, body).toBe(400);
+      expect(await res.json(), body).toEqual({ code: 'INVALID_ARGUMENT', message: 'body: must be a JSON object', field: 'body' });
+    }
   });
 
   it('answers an unknown route with a JSON 404', async () => {
