@@ -10,7 +10,7 @@ import { migrate, pendingMigrations } from './db/migrations.js';
 import { envInt, formatAddress, type ListenAddress } from './config.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, startGrpcServer } from './grpc/server.js';
 import { createLogger } from './logger.js';
-import { createRestApp } from './rest/app.js';
+import { answerClientErrors, createRestApp } from './rest/app.js';
 import { databaseUrlFor, type ServiceModule } from './service-module.js';
 
 export type Side = 'rest' | 'grpc';
@@ -95,6 +95,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
 
   const app = createRestApp({ api: module.restRoutes(ctx), logger });
   const server = http.createServer(app);
+  answerClientErrors(server);
   // Bounded keep-alive so a drained server can close promptly.
   server.keepAliveTimeout = 5000;
   try {

@@ -263,6 +263,19 @@ describe('gRPC: bad input', () => {
     expect(await snapshot(sys)).toEqual(before);
   });
 
+  it('an id whose echo was cut inside an emoji is INVALID_ARGUMENT, and the server lives on', async () => {
+    // The error echoes the first 64 characters of the id; cut by UTF-16 unit, that left half
+    // an emoji, which grpc-js could not percent-encode into grpc-message: the process crashed.
+    const id = `${'x'.repeat(63)}🙂🙂`;
+    const shown = `'${'x'.repeat(63)}🙂' is not a valid UUID`;
+    expectStatus(await call(receiver(), 'Delete', { productId: id }), grpc.status.INVALID_ARGUMENT, `product_id: ${shown}`);
+    expectStatus(await call(likes(), 'LikeProduct', { id }), grpc.status.INVALID_ARGUMENT, `id: ${shown}`);
+    const rest = await http('GET', `${sys.productUrl}/api/products/${encodeURIComponent(id)}`);
+    expect(rest.body.message).toBe(`product_id: ${shown}`);
+    expectStatus(await call(receiver(), 'Delete', { productId: MISSING_ID }), grpc.status.NOT_FOUND, `product ${MISSING_ID} not found`);
+    expectStatus(await call(likes(), 'LikeProduct', { id: MISSING_ID }), grpc.status.NOT_FOUND, `product ${MISSING_ID} not found`);
+  });
+
   it('a message over MGRPC_GRPC_MAX_MESSAGE_BYTES is RESOURCE_EXHAUSTED; just under it reaches validation', async () => {
     const before = await snapshot(sys);
     const request = (titleBytes: number) => encode({ 1: encode({ 1: MISSING_ID, 2: 'x'.repeat(titleBytes) }) });

@@ -41,6 +41,15 @@ function tolerantDeserialize(deserialize: grpc.deserialize<unknown>): grpc.deser
   };
 }
 
+// grpc-js percent-encodes details with encodeURI, which throws on a lone UTF-16 surrogate:
+// an error message that echoed such input ("id: '\ud800' is not a valid UUID") crashed the
+// whole server from inside grpc-js. Replace them as UTF-8 would (U+FFFD).
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function safeDetails(details: string): string {
+  return details.replace(LONE_SURROGATE, '\ufffd');
+}
+
 function messageTypeOf(method: grpc.MethodDefinition<unknown, unknown>): string {
   const type = (method as { requestType?: { type?: { name?: unknown } } }).requestType?.type?.name;
   return typeof type === 'string' ? type : 'request';
@@ -58,7 +67,7 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
     if (call.request instanceof UndecodableRequest) {
       logger.debug('call', { method: path, status: 'INVALID_ARGUMENT', error: call.request.reason });
       // protobufjs's reasons ("index out of range: 7 + 10 > 12") are safe and help a peer debug its encoder.
-      callback({ code: grpc.status.INVALID_ARGUMENT, details: `request is not a valid ${requestType} message: ${call.request.reason.slice(0, 200)}` });
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: safeDetails(`request is not a valid ${requestType} message: ${call.request.reason.slice(0, 200)}`) });
       return;
     }
     const controller = new AbortController();
@@ -74,7 +83,7 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
         const error = AppError.from(err);
         if (AppError.isInternal(error)) logger.error('call failed', { method: path, error: describe(error.cause ?? err) });
         else logger.debug('call', { method: path, status: error.code, ms: Math.round(performance.now() - started) });
-        callback({ code: error.grpcStatus, details: error.message });
+        callback({ code: error.grpcStatus, details: safeDetails(error.message) });
       },
     );
   };

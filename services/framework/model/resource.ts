@@ -71,7 +71,8 @@ export class ModelResource<M extends Model> {
     if (value === undefined || value === null || value === '') throw AppError.invalid(field, 'is required');
     if (typeof value !== 'string') throw AppError.invalid(field, 'must be a string');
     if (this.lookupSchema && !this.lookupSchema.safeParse(value).success) {
-      throw AppError.invalid(field, `'${value.slice(0, 64)}' is not a valid ${this.lookupDescription()}`);
+      // Cut by code point: slice(0, 64) could split an emoji into a lone surrogate.
+      throw AppError.invalid(field, `'${Array.from(value).slice(0, 64).join('')}' is not a valid ${this.lookupDescription()}`);
     }
     return value;
   }

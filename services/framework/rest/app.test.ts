@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AppError, createRestApp } from '../index.js';
+import { AppError, answerClientErrors, createRestApp } from '../index.js';
 import { FAKE_SECRET, recordingLogger } from '../testing/library.js';
 
 const logger = recordingLogger();
@@ -32,6 +32,7 @@ beforeAll(async () => {
     next(new Error(`late ${FAKE_SECRET}`));
   });
   server = http.createServer(createRestApp({ api, logger, bodyLimit: '1kb' }));
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
@@ -106,6 +107,13 @@ describe('createRestApp', () => {
       expect(res.status, body).toBe(400);
       expect(await res.json(), body).toEqual({ code: 'INVALID_ARGUMENT', message: 'body: must be a JSON object', field: 'body' });
     }
+  });
+
+  it('answers a URL over the header limit with a JSON 431', async () => {
+    const res = await fetch(`${base}/api/echo?q=${'y'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(await res.json()).toEqual({ code: 'INVALID_ARGUMENT', message: 'request headers are too large: keep the URL and headers under 16 KB' });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
   it('answers an unknown route with a JSON 404', async () => {

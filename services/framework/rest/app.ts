@@ -2,6 +2,9 @@
  * The express application every REST service runs in: JSON bodies with a size limit,
  * the service's routers under /api, health endpoints, and the one error handler last.
  */
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+
 import express, { type RequestHandler, type Router } from 'express';
 
 import { AppError } from '../errors.js';
@@ -43,4 +46,29 @@ export function createRestApp(options: RestAppOptions): express.Express {
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));
   return app;
+}
+
+/**
+ * Requests node's HTTP parser refuses before express sees them (a URL or headers over 16 KB,
+ * a malformed request line) get the same JSON error shape as the rest, instead of node's
+ * bare status line.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'request headers are too large: keep the URL and headers under 16 KB']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'the request took too long to arrive']
+          : [400, 'malformed HTTP request'];
+    const body = JSON.stringify({ code: 'INVALID_ARGUMENT', message });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }
