@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { ModelSerializer } from '../framework/index.js';
-import type { Product } from './models/index.js';
+import { PRODUCT_LIMITS, type Product } from './models/index.js';
 
 export const productSerializer = new ModelSerializer<Product>({
   fields: ['id', 'title', 'image', 'likes', 'createdAt', 'updatedAt'],
@@ -11,7 +11,11 @@ export const productSerializer = new ModelSerializer<Product>({
       .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
       .trim()
       .min(1, 'must not be empty')
-      .max(200, 'must be at most 200 characters'),
-    image: z.string({ error: 'must be a string or null' }).max(200, 'must be at most 200 characters').nullable().optional(),
+      .max(PRODUCT_LIMITS.title, `must be at most ${PRODUCT_LIMITS.title} characters`),
+    image: z
+      .string({ error: 'must be a string or null' })
+      .max(PRODUCT_LIMITS.image, `must be at most ${PRODUCT_LIMITS.image} characters`)
+      .nullable()
+      .optional(),
   }),
 });

@@ -38,11 +38,38 @@ registerErrorTranslator((err) => {
 
 // Express body parsing (body-parser errors carry a `type`).
 registerErrorTranslator((err) => {
-  const type = (err as { type?: unknown } | null)?.type;
-  if (type === 'entity.parse.failed') return new AppError('INVALID_ARGUMENT', 'body: malformed JSON', { field: 'body' });
+  const e = err as { type?: unknown; body?: unknown } | null;
+  const type = e?.type;
+  if (type === 'entity.parse.failed') {
+    // In strict mode body-parser refuses valid JSON that is not an object or array ("5",
+    // "null") with the same error as broken JSON: tell the two apart for the client.
+    if (typeof e!.body === 'string' && isJson(e!.body)) return AppError.invalid('body', 'must be a JSON object');
+    return new AppError('INVALID_ARGUMENT', 'body: malformed JSON', { field: 'body' });
+  }
   if (type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', 'body: request body is too large');
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
-    return new AppError('INVALID_ARGUMENT', 'body: unsupported encoding', { field: 'body' });
+    return new AppError('UNSUPPORTED_MEDIA_TYPE', 'body: unsupported encoding (send UTF-8 JSON, optionally gzip or deflate)', { field: 'body' });
+  }
+  if (type === 'request.size.invalid' || type === 'request.aborted') {
+    return new AppError('INVALID_ARGUMENT', 'body: the request body did not match its Content-Length', { field: 'body' });
+  }
+  return undefined;
+});
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Express routing: a path parameter with broken percent-encoding ("/api/products/%E0%A4%A")
+// fails to decode before any handler runs.
+registerErrorTranslator((err) => {
+  if (err instanceof URIError && (err as { status?: unknown }).status === 400) {
+    return AppError.invalid('path', 'malformed percent-encoding in the URL');
   }
   return undefined;
 });

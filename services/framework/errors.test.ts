@@ -14,6 +14,7 @@ import { openLibraryDatabase } from './testing/library.js';
 describe('the code table', () => {
   it.each([
     ['INVALID_ARGUMENT', grpc.status.INVALID_ARGUMENT, 400],
+    ['UNSUPPORTED_MEDIA_TYPE', grpc.status.INVALID_ARGUMENT, 415],
     ['NOT_FOUND', grpc.status.NOT_FOUND, 404],
     ['ALREADY_EXISTS', grpc.status.ALREADY_EXISTS, 409],
     ['PAYLOAD_TOO_LARGE', grpc.status.RESOURCE_EXHAUSTED, 413],
@@ -68,7 +69,8 @@ describe('AppError.from', () => {
   it('translates body-parser errors', () => {
     expect(AppError.from({ type: 'entity.parse.failed' }).toJSON()).toEqual({ code: 'INVALID_ARGUMENT', message: 'body: malformed JSON', field: 'body' });
     expect(AppError.from({ type: 'entity.too.large' }).httpStatus).toBe(413);
-    expect(AppError.from({ type: 'encoding.unsupported' }).httpStatus).toBe(400);
+    expect(AppError.from({ type: 'encoding.unsupported' }).httpStatus).toBe(415);
+    expect(AppError.from({ type: 'entity.parse.failed', body: '5' }).toJSON()).toEqual({ code: 'INVALID_ARGUMENT', message: 'body: must be a JSON object', field: 'body' });
   });
 
   it('keeps a gRPC status from upstream, but not an upstream INTERNAL', () => {

@@ -16,7 +16,7 @@ export { defineService, type CallContext, type GrpcService, type HandlersOf, typ
 export { ACTIONS, modelActions, type ActionName } from './grpc/actions.js';
 export { createClient, type CallOptions, type ClientOptions, type PromiseClient } from './grpc/clients.js';
 export { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
-export { createRestApp } from './rest/app.js';
+export { answerClientErrors, createRestApp } from './rest/app.js';
 export { modelViewSet, VIEW_ACTIONS, type ViewAction } from './rest/model-viewset.js';
 export { errorHandler, methodNotAllowed, notFoundHandler } from './rest/error-handler.js';
 export { DEFAULT_BASE_PORT, databaseUrlFor, defineServiceModule, type ServiceModule, type SetupArgs } from './service-module.js';

@@ -13,13 +13,13 @@ import http from 'node:http';
 import { openDatabase, redactUrl } from './db/connect.js';
 import { migrate, pendingMigrations } from './db/migrations.js';
 import { envInt, formatAddress, type ListenAddress } from './config.js';
-import { startGrpcServer } from './grpc/server.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, startGrpcServer } from './grpc/server.js';
 import { createReadiness } from './health/readiness.js';
 import { DrainHooks, type DrainHook, type DrainHookOptions } from './lifecycle/drain-hooks.js';
 import { createLogger } from './logger.js';
 import { Outbox, outboxOptionsFromEnv } from './outbox/outbox.js';
 import { outboxMigration } from './outbox/migration.js';
-import { createRestApp } from './rest/app.js';
+import { answerClientErrors, createRestApp } from './rest/app.js';
 import { apiKeyFromEnv } from './security/api-key.js';
 import { grpcClientSecurity, grpcServerSecurity } from './security/grpc-security.js';
 import { databaseUrlFor, type ServiceModule } from './service-module.js';
@@ -81,6 +81,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   const grpcSecurity = side === 'grpc' ? grpcServerSecurity(env) : undefined;
   const apiKey = side === 'rest' ? apiKeyFromEnv(env) : undefined;
   const clientSecurity = grpcClientSecurity(env);
+  const maxMessageBytes = envInt('MGRPC_GRPC_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, env);
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url);
   try {
@@ -126,7 +127,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   };
 
   if (side === 'grpc') {
-    const running = await startGrpcServer({ ...options.address, services: module.grpcServices(ctx), logger, ...grpcSecurity }).catch(async (err) => {
+    const running = await startGrpcServer({ ...options.address, services: module.grpcServices(ctx), logger, maxMessageBytes, ...grpcSecurity }).catch(async (err) => {
       await closeContext();
       throw listenError(err, `${module.name} gRPC`, options.address);
     });
@@ -139,6 +140,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   const readiness = createReadiness({ sequelize, peers: module.peers?.(ctx) ?? [], credentials: clientSecurity.credentials });
   const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness });
   const server = http.createServer(app);
+  answerClientErrors(server);
   // Bounded keep-alive so a drained server can close promptly.
   server.keepAliveTimeout = 5000;
   // While draining, a kept-alive connection is closed as soon as its last response is out,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { ModelSerializer } from '../framework/index.js';
-import type { Product } from './models/index.js';
+import { PRODUCT_LIMITS, type Product } from './models/index.js';
 
 const text = (max: number) =>
   z
@@ -15,7 +15,7 @@ export const productSerializer = new ModelSerializer<Product>({
   messageFields: { id: 'productId' },
   schema: z.object({
     id: z.uuid({ error: 'must be a UUID' }),
-    title: text(200).trim().min(1, 'must not be empty'),
-    image: text(200).nullable().optional(),
+    title: text(PRODUCT_LIMITS.title).trim().min(1, 'must not be empty'),
+    image: text(PRODUCT_LIMITS.image).nullable().optional(),
   }),
 });

@@ -4,6 +4,10 @@
  * through AppError so clients get the table's status and a readable message, never a
  * stack trace. INTERNAL errors are logged here with their cause. Every server also serves
  * grpc.health.v1.Health (see ../health/grpc-health.ts).
+ *
+ * Bytes that are not a valid request message answer INVALID_ARGUMENT naming the message
+ * type (grpc-js alone answers INTERNAL "Error deserializing request", which reads as our
+ * bug), and a request over `maxMessageBytes` answers RESOURCE_EXHAUSTED before it is decoded.
  */
 import * as grpc from '@grpc/grpc-js';
 
@@ -12,6 +16,9 @@ import { addHealthService, type HealthReporter } from '../health/grpc-health.js'
 import type { Logger } from '../logger.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
 import type { CallContext, GrpcService, UnaryHandler } from './define-service.js';
+
+/** grpc-js's own default, made explicit: the largest request message a server accepts. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface GrpcServerOptions {
   host: string;
@@ -22,6 +29,37 @@ export interface GrpcServerOptions {
   credentials?: grpc.ServerCredentials;
   /** When set, calls without `authorization: Bearer <token>` get UNAUTHENTICATED (health exempt). */
   serviceToken?: string;
+  /** Largest request message in bytes (default 4 MiB); larger ones get RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
+}
+
+/** What a request that failed to decode becomes, so the handler wrapper can refuse it. */
+class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+function tolerantDeserialize(deserialize: grpc.deserialize<unknown>): grpc.deserialize<unknown> {
+  return (bytes) => {
+    try {
+      return deserialize(bytes);
+    } catch (err) {
+      return new UndecodableRequest(err instanceof Error ? err.message : String(err));
+    }
+  };
+}
+
+// grpc-js percent-encodes details with encodeURI, which throws on a lone UTF-16 surrogate:
+// an error message that echoed such input ("id: '\ud800' is not a valid UUID") crashed the
+// whole server from inside grpc-js. Replace them as UTF-8 would (U+FFFD).
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function safeDetails(details: string): string {
+  return details.replace(LONE_SURROGATE, '\ufffd');
+}
+
+function messageTypeOf(method: grpc.MethodDefinition<unknown, unknown>): string {
+  const type = (method as { requestType?: { type?: { name?: unknown } } }).requestType?.type?.name;
+  return typeof type === 'string' ? type : 'request';
 }
 
 export interface RunningGrpcServer {
@@ -36,8 +74,14 @@ export interface RunningGrpcServer {
   close(graceMs?: number): Promise<void>;
 }
 
-function wrap(path: string, handler: UnaryHandler<unknown, unknown>, logger: Logger): grpc.handleUnaryCall<unknown, unknown> {
+function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, unknown>, logger: Logger): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
+    if (call.request instanceof UndecodableRequest) {
+      logger.debug('call', { method: path, status: 'INVALID_ARGUMENT', error: call.request.reason });
+      // protobufjs's reasons ("index out of range: 7 + 10 > 12") are safe and help a peer debug its encoder.
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: safeDetails(`request is not a valid ${requestType} message: ${call.request.reason.slice(0, 200)}`) });
+      return;
+    }
     const controller = new AbortController();
     call.on('cancelled', () => controller.abort());
     const context: CallContext = { method: path, metadata: call.metadata, peer: call.getPeer(), signal: controller.signal };
@@ -51,7 +95,7 @@ function wrap(path: string, handler: UnaryHandler<unknown, unknown>, logger: Log
         const error = AppError.from(err);
         if (AppError.isInternal(error)) logger.error('call failed', { method: path, error: describe(error.cause ?? err) });
         else logger.debug('call', { method: path, status: error.code, ms: Math.round(performance.now() - started) });
-        callback({ code: error.grpcStatus, details: error.message });
+        callback({ code: error.grpcStatus, details: safeDetails(error.message) });
       },
     );
   };
@@ -65,14 +109,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   // grpc-js prints its own diagnostics straight to stderr; route them through our logger
   // (bind failures, for one, are reported to the caller with a better message).
   grpc.setLogger({ error: (...args: unknown[]) => options.logger.debug(`grpc-js: ${args.join(' ')}`) });
-  const server = new grpc.Server({ interceptors: options.serviceToken ? [serviceTokenInterceptor(options.serviceToken)] : [] });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    interceptors: options.serviceToken ? [serviceTokenInterceptor(options.serviceToken)] : [],
+  });
   for (const service of options.services) {
     const implementation: grpc.UntypedServiceImplementation = {};
+    const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
     for (const [name, method] of Object.entries(service.definition)) {
       const handler = (service.handlers as Record<string, UnaryHandler<unknown, unknown>>)[name];
-      implementation[name] = wrap(method.path, handler, options.logger);
+      implementation[name] = wrap(method.path, messageTypeOf(method), handler, options.logger);
+      definition[name] = { ...method, requestDeserialize: tolerantDeserialize(method.requestDeserialize) };
     }
-    server.addService(service.definition, implementation);
+    server.addService(definition as grpc.ServiceDefinition, implementation);
   }
   const health = addHealthService(server, options.services.map((service) => service.definition));
   const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;

@@ -17,6 +17,7 @@ import { z } from 'zod';
 
 import { atomic } from '../db/atomic.js';
 import { AppError } from '../errors.js';
+import { snakeCase } from './casing.js';
 import type { FieldName, ModelSerializer, WriteMode } from './serializer.js';
 
 export interface ResourceConfig<M extends Model> {
@@ -64,13 +65,15 @@ export class ModelResource<M extends Model> {
     return this.model.sequelize!;
   }
 
-  /** Validates a lookup value, naming the lookup field in the error. */
+  /** Validates a lookup value, naming the lookup field in the error as the API spells it (product_id). */
   parseLookup(value: unknown): string {
-    const field = this.serializer.messageField(this.lookupField);
+    // Named as the serializer's errors name fields: snake_case, the proto's name ("productId" read like a JS variable).
+    const field = snakeCase(this.serializer.messageField(this.lookupField));
     if (value === undefined || value === null || value === '') throw AppError.invalid(field, 'is required');
     if (typeof value !== 'string') throw AppError.invalid(field, 'must be a string');
     if (this.lookupSchema && !this.lookupSchema.safeParse(value).success) {
-      throw AppError.invalid(field, `'${value.slice(0, 64)}' is not a valid ${this.lookupDescription()}`);
+      // Cut by code point: slice(0, 64) could split an emoji into a lone surrogate.
+      throw AppError.invalid(field, `'${Array.from(value).slice(0, 64).join('')}' is not a valid ${this.lookupDescription()}`);
     }
     return value;
   }

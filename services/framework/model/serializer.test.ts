@@ -56,13 +56,20 @@ describe('showing a book', () => {
 });
 
 describe('parsing JSON', () => {
-  it('drops read-only fields silently, keeps writable ones', () => {
-    const data = bookSerializer.parseJSON({ id: 'mine', created_at: '1999-01-01', title: 'Dune', isbn: '0441013597', pages: 412 }, 'create');
+  it('keeps writable fields and refuses read-only ones, naming them as sent', () => {
+    const data = bookSerializer.parseJSON({ title: 'Dune', isbn: '0441013597', pages: 412 }, 'create');
     expect(data).toEqual({ title: 'Dune', isbn: '0441013597', pages: 412 });
+    expect(invalid(() => bookSerializer.parseJSON({ title: 'Dune', created_at: '1999-01-01' }, 'partial'))).toEqual({
+      message: 'created_at: is read-only and cannot be set',
+      field: 'created_at',
+    });
   });
 
   it('refuses unknown fields, naming them as sent', () => {
-    expect(invalid(() => bookSerializer.parseJSON({ title: 'A', page_count: 3 }, 'create'))).toEqual({ message: 'page_count: unknown field', field: 'page_count' });
+    expect(invalid(() => bookSerializer.parseJSON({ title: 'A', page_count: 3 }, 'create'))).toEqual({
+      message: 'page_count: unknown field (expected title, isbn, pages)',
+      field: 'page_count',
+    });
   });
 
   it('maps snake_case keys to camelCase attributes and errors back to snake_case', () => {

@@ -5,7 +5,9 @@
  *  - gRPC: `toMessage` / `parseMessage` speak proto messages (camelCase, no nulls: proto3
  *    has none, so a null string is '' on the wire and '' means "no value" coming in).
  * Writable fields are validated by one zod schema; read-only fields are shown but never
- * written (silently dropped from input, like DRF), and unknown fields are refused.
+ * written, and both read-only and unknown fields in a JSON body are refused with a 400 that
+ * names them (DRF drops read-only input silently; a client that sends `likes` believes it
+ * set it). Proto messages always carry every field, so there read-only fields are ignored.
  *
  * @example
  *   const productSerializer = new ModelSerializer<Product>({
@@ -85,8 +87,9 @@ export class ModelSerializer<M extends Model> {
     const input: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
       const field = camelCase(key);
-      if (!this.fields.includes(field as FieldName<M>)) throw AppError.invalid(key, 'unknown field');
-      if (!this.readOnly.has(field)) input[field] = value;
+      if (!this.fields.includes(field as FieldName<M>)) throw AppError.invalid(key, `unknown field (expected ${this.writableJSONFields()})`);
+      if (this.readOnly.has(field)) throw AppError.invalid(key, 'is read-only and cannot be set');
+      input[field] = value;
     }
     return this.validate(input, mode, snakeCase);
   }
@@ -114,6 +117,13 @@ export class ModelSerializer<M extends Model> {
     }
     // Errors name the field as the proto does (product_id), not the model attribute (id).
     return this.validate(input, mode, (field) => snakeCase(this.toProto.get(field) ?? field));
+  }
+
+  private writableJSONFields(): string {
+    return this.fields
+      .filter((f) => !this.readOnly.has(f))
+      .map(snakeCase)
+      .join(', ');
   }
 
   /** The proto field a model attribute is carried in. */

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AppError, createRestApp } from '../index.js';
+import { AppError, answerClientErrors, createRestApp } from '../index.js';
 import { FAKE_SECRET, recordingLogger } from '../testing/library.js';
 
 const logger = recordingLogger();
@@ -32,6 +32,7 @@ beforeAll(async () => {
     next(new Error(`late ${FAKE_SECRET}`));
   });
   server = http.createServer(createRestApp({ api, logger, bodyLimit: '1kb' }));
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
@@ -74,12 +75,45 @@ describe('createRestApp', () => {
     expect(await res.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'body: request body is too large' });
   });
 
-  it('refuses an unsupported charset or content encoding with 400', async () => {
+  it('refuses an unsupported charset or content encoding with 415', async () => {
     const charset = await post('/api/echo', '{}', { 'content-type': 'application/json; charset=ebcdic' });
-    expect(charset.status).toBe(400);
-    expect(await charset.json()).toEqual({ code: 'INVALID_ARGUMENT', message: 'body: unsupported encoding', field: 'body' });
+    expect(charset.status).toBe(415);
+    expect(await charset.json()).toEqual({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'body: unsupported encoding (send UTF-8 JSON, optionally gzip or deflate)',
+      field: 'body',
+    });
     const encoding = await post('/api/echo', '{}', { 'content-type': 'application/json', 'content-encoding': 'compress' });
-    expect(encoding.status).toBe(400);
+    expect(encoding.status).toBe(415);
+  });
+
+  it('refuses a body that is not JSON with 415, and accepts an empty one without a type', async () => {
+    const text = await post('/api/echo', '{"a":1}', { 'content-type': 'text/plain' });
+    expect(text.status).toBe(415);
+    expect(await text.json()).toEqual({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: "body: Content-Type must be application/json, got 'text/plain'",
+      field: 'body',
+    });
+    const untyped = await post('/api/echo', 'a=1', {});
+    expect(untyped.status).toBe(415);
+    expect((await untyped.json()).message).toContain('text/plain');
+    expect(await (await fetch(`${base}/api/echo`, { method: 'POST' })).json()).toEqual({ body: null });
+  });
+
+  it('says "must be a JSON object" for JSON that is not an object or array', async () => {
+    for (const body of ['5', '"x"', 'null', 'true']) {
+      const res = await post('/api/echo', body);
+      expect(res.status, body).toBe(400);
+      expect(await res.json(), body).toEqual({ code: 'INVALID_ARGUMENT', message: 'body: must be a JSON object', field: 'body' });
+    }
+  });
+
+  it('answers a URL over the header limit with a JSON 431', async () => {
+    const res = await fetch(`${base}/api/echo?q=${'y'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(await res.json()).toEqual({ code: 'INVALID_ARGUMENT', message: 'request headers are too large: keep the URL and headers under 16 KB' });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
   it('answers an unknown route with a JSON 404', async () => {

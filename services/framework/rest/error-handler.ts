@@ -32,9 +32,11 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 /** For `router.route(path).…all(methodNotAllowed(['GET', 'POST']))`. */
 export function methodNotAllowed(allowed: string[]): RequestHandler {
   return (req, res) => {
+    // req.path is relative to the router ("/" for a collection): show the path the client used.
+    const where = req.baseUrl + (req.path === '/' ? '' : req.path) || '/';
     res
       .status(405)
       .set('Allow', allowed.join(', '))
-      .json({ code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${req.path}; use ${allowed.join(' or ')}` });
+      .json({ code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${where}; use ${allowed.join(' or ')}` });
   };
 }

@@ -5,7 +5,7 @@
  * client sends the token it is given.
  */
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation, service as healthService } from 'grpc-health-check';
+import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AppError, createClient, serviceTokenFromEnv, startGrpcServer, type RunningGrpcServer } from '../index.js';
@@ -27,7 +27,6 @@ beforeAll(async () => {
   db = await openLibraryDatabase();
   books = bookResource(defineBook(db.sequelize));
   server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [bookService(books)], logger, serviceToken: TOKEN });
-  new HealthImplementation({ '': 'SERVING' }).addToServer(server.server);
   target = `127.0.0.1:${server.port}`;
   raw = new BookService(target, grpc.credentials.createInsecure()) as grpc.Client & Record<string, any>;
 });

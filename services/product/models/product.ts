@@ -14,13 +14,20 @@ export class Product extends Model<InferAttributes<Product>, InferCreationAttrib
 
 export type ProductModel = typeof Product;
 
+/**
+ * Longest title and image URL a product may have, in characters: the one place the
+ * serializer (REST and gRPC input) and the columns take them from. 2048 is the URL length
+ * every browser and CDN handles; 200 is the tutorial's title column.
+ */
+export const PRODUCT_LIMITS = { title: 200, image: 2048 } as const;
+
 export function defineProduct(sequelize: Sequelize): ProductModel {
   class BoundProduct extends Product {}
   BoundProduct.init(
     {
       id: { type: DataTypes.UUID, primaryKey: true, allowNull: false },
-      title: { type: DataTypes.STRING(200), allowNull: false },
-      image: { type: DataTypes.STRING(200), allowNull: true },
+      title: { type: DataTypes.STRING(PRODUCT_LIMITS.title), allowNull: false },
+      image: { type: DataTypes.STRING(PRODUCT_LIMITS.image), allowNull: true },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
