@@ -39,7 +39,7 @@ export function upCommand(): Command {
     .action(async (opts: UpOptions) => {
       const { mkdirSync } = await import('node:fs');
       const path = await import('node:path');
-      const { DEFAULT_BASE_PORT, createLogger, formatAddress, loadDotenv, migrateService, redactUrl, databaseUrlFor, securitySummary } = await import(
+      const { DEFAULT_BASE_PORT, DEFAULT_DRAIN_MS, createLogger, envInt, formatAddress, loadDotenv, migrateService, redactUrl, databaseUrlFor, securitySummary } = await import(
         '../../services/framework/index.js'
       );
       const { SERVICE_NAMES, loadService } = await import('../../services/registry.js');
@@ -119,6 +119,9 @@ export function upCommand(): Command {
           write: (text) => void process.stdout.write(text),
           log: (line) => log.info(line),
           color: useColor(process.stdout),
+          // A child drains in-flight requests, then its outbox deliveries, before it exits:
+          // give it that long before SIGKILL.
+          stopTimeoutMs: envInt('MGRPC_DRAIN_MS', DEFAULT_DRAIN_MS, env) + envInt('MGRPC_OUTBOX_STOP_MS', 5000, env) + 5000,
         },
       );
 

@@ -50,7 +50,8 @@ describe('Supervisor', () => {
       node('longer', "process.stdout.write('par'); setTimeout(() => console.log('tial'), 50); setInterval(() => {}, 1000)"),
     ]);
     supervisor.start();
-    await until(() => text().includes('partial'));
+    // The two processes write independently: wait for all of it, in whatever order it comes.
+    await until(() => ['partial\n', 'from a\n', 'err a\n'].every((line) => text().includes(line)));
     expect(text()).toContain('a      | from a\n');
     expect(text()).toContain('a      | err a\n');
     expect(text()).toContain('longer | partial\n');

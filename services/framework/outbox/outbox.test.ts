@@ -194,6 +194,25 @@ describe('enqueue', () => {
     expect(ids[1]).toBeGreaterThan(ids[0]);
   });
 
+  it('keeps sequences increasing after the outbox emptied and the process restarted', async () => {
+    // Receivers ignore a sequence at or below the newest they applied, so ids of deleted
+    // rows must never be handed out again.
+    const before = newOutbox();
+    await before.start();
+    const first = await enqueue(before, { id: 'b1', title: 'first' }, 'book:b1');
+    await before.waitFor(first, 1000);
+    await eventually('the outbox to be empty', async () => (await before.entries()).length === 0);
+    await before.stop();
+
+    const after = newOutbox({}, viaGrpc, await openShared());
+    await after.start();
+    const second = await enqueue(after, { id: 'b1', title: 'second' }, 'book:b1');
+    expect(await after.waitFor(second, 1000)).toMatchObject({ status: 'delivered' });
+    expect(applied.map((s) => s.sequence)).toEqual([first, second]);
+    expect(second).toBeGreaterThan(first);
+    expect(applied[1].origin).toBe(applied[0].origin);
+  });
+
   it('never delivers an entry whose transaction rolled back', async () => {
     const outbox = newOutbox();
     await outbox.start();
