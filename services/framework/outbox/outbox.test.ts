@@ -15,7 +15,7 @@ import { atomic } from '../db/atomic.js';
 import { openDatabase, sqliteUrl } from '../db/connect.js';
 import { migrate } from '../db/migrations.js';
 import { AppError, type ErrorCode } from '../errors.js';
-import { createClient, type PromiseClient } from '../grpc/clients.js';
+import { createClient, type CallOptions, type PromiseClient } from '../grpc/clients.js';
 import { defineService, type CallContext } from '../grpc/define-service.js';
 import { startGrpcServer, type RunningGrpcServer } from '../grpc/server.js';
 import { bookMigrations } from '../testing/book.js';
@@ -26,7 +26,8 @@ import { outboxMigration } from './migration.js';
 import { Outbox, outboxOptionsFromEnv, type Deliver, type OutboxOptions } from './outbox.js';
 
 const definition = loadBookService().service;
-type BookClient = PromiseClient<typeof definition>;
+/** The client's Update, typed (the library proto is loaded at run time, so its definition is untyped). */
+type BookClient = Pick<PromiseClient<typeof definition>, 'close'> & { Update(change: Change, options?: CallOptions): Promise<Change> };
 
 const TOPIC = 'book.update';
 /** Small settings, as MGRPC_OUTBOX_* would give, so retries happen within a test. */
@@ -159,7 +160,7 @@ beforeEach(async () => {
   sequelize = await openShared();
   await migrate(sequelize, [outboxMigration, ...bookMigrations]);
   await startReceiver();
-  client = createClient(definition, `127.0.0.1:${receiverPort}`, { name: 'library gRPC', deadlineMs: DEADLINE_MS });
+  client = createClient(definition, `127.0.0.1:${receiverPort}`, { name: 'library gRPC', deadlineMs: DEADLINE_MS }) as unknown as BookClient;
 });
 
 afterEach(async () => {
@@ -285,10 +286,8 @@ describe('waitFor', () => {
     const outcome = await outbox.waitFor(id, 1000);
     expect(outcome.status).toBe('pending');
     expect(TRANSIENT).toContain(outcome.status === 'pending' && outcome.error?.code);
-    const [entry] = await eventually('the failed attempt to be recorded', async () => {
-      const entries = await outbox.entries();
-      return entries[0]?.attempts >= 1 && entries;
-    });
+    await eventually('the failed attempt to be recorded', async () => (await outbox.entries())[0]?.attempts >= 1);
+    const [entry] = await outbox.entries();
     expect(entry).toMatchObject({ id, state: 'pending' });
     expect(entry.lastError).toMatch(/^(UNAVAILABLE|DEADLINE_EXCEEDED): library gRPC at 127\.0\.0\.1:\d+/);
     expect(await outbox.stats()).toMatchObject([{ topic: TOPIC, state: 'pending', count: 1 }]);

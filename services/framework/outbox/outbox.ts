@@ -88,7 +88,7 @@ export function outboxOptionsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Ou
 // The receiver understood the change and refused it: retrying cannot help, and the entry
 // must not hold back later changes of its entity. Everything else (unavailable, deadline,
 // internal, unauthenticated while auth is being fixed) is retried.
-const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION', 'PERMISSION_DENIED']);
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION']);
 
 const BATCH = 64;
 
@@ -112,6 +112,7 @@ export class Outbox {
   private timer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private running = false;
+  private starting = false;
   private pumping = false;
   private again = false;
   private lastWarning = 0;
@@ -156,8 +157,10 @@ export class Outbox {
       now,
     };
     const id = await this.store.insert(row, transaction);
-    this.collector.getStore()?.push(id);
+    // writeThrough waits only for entries whose transaction committed.
+    const collected = this.collector.getStore();
     transaction.afterCommit(() => {
+      collected?.push(id);
       if (direct) this.deliver({ id, topic: row.topic, payload: row.payload, idempotencyKey: row.idempotencyKey, orderingKey, attempts: 0 });
       else this.kick();
       // Queued behind a change the receiver has not taken yet: no point in waiting for it.
@@ -192,8 +195,13 @@ export class Outbox {
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
-    this.origin = await this.store.origin();
+    if (this.running || this.starting) return;
+    this.starting = true;
+    try {
+      this.origin = await this.store.origin();
+    } finally {
+      this.starting = false;
+    }
     this.running = true;
     this.timer = setInterval(() => this.kick(), this.pollMs);
     this.timer.unref();

@@ -18,7 +18,7 @@ import { openDatabase, sqliteUrl } from '../db/connect.js';
 import { migrate } from '../db/migrations.js';
 import { AppError } from '../errors.js';
 import { createAction, destroyAction, listAction, retrieveAction, updateAction } from '../grpc/actions.js';
-import { createClient } from '../grpc/clients.js';
+import { createClient, type CallOptions } from '../grpc/clients.js';
 import { defineService, type CallContext } from '../grpc/define-service.js';
 import { startGrpcServer, type RunningGrpcServer } from '../grpc/server.js';
 import { bookMigrations, bookResource, defineBook } from '../testing/book.js';
@@ -334,7 +334,10 @@ describe('end to end with an outbox', () => {
 
   async function sender(deadlineMs: number): Promise<Outbox> {
     const db = await openDb('sender.sqlite3');
-    const books = createClient(definition, target, { name: 'library gRPC', deadlineMs });
+    // The library proto is loaded at run time, so its client is untyped.
+    const books = createClient(definition, target, { name: 'library gRPC', deadlineMs }) as unknown as Record<'Update' | 'Destroy', (request: object, options: CallOptions) => Promise<unknown>> & {
+      close(): void;
+    };
     const outbox = new Outbox(db, { logger, pollMs: 50, leaseMs: 5000, backoff: { initialMs: 20, maxMs: 200 } });
     outbox.handle(TOPIC, (change: Change, { metadata }) =>
       change.op === 'delete' ? books.Destroy(change.book, { metadata }) : books.Update(change.book, { metadata }),

@@ -41,8 +41,8 @@ function first(call: CallContext, key: string): string | undefined {
 function sequenceOf(call: CallContext): number | undefined {
   const raw = first(call, SEQUENCE);
   if (raw === undefined) return undefined;
-  const sequence = Number(raw);
-  if (!Number.isSafeInteger(sequence) || sequence < 0) throw new AppError('INVALID_ARGUMENT', `${SEQUENCE} metadata must be a non-negative integer`);
+  const sequence = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(sequence)) throw new AppError('INVALID_ARGUMENT', `${SEQUENCE} metadata must be a non-negative integer`);
   return sequence;
 }
 
