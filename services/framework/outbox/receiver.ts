@@ -56,7 +56,8 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
 
   return async (request, call) => {
     const key = first(call, IDEMPOTENCY_KEY);
-    if (key === undefined) return atomic(sequelize, () => handler(request, call));
+    // Nothing to record: the handler's own statements are atomic (a resource write opens its transaction).
+    if (key === undefined) return handler(request, call);
     if (key.length > 200) throw new AppError('INVALID_ARGUMENT', `${IDEMPOTENCY_KEY} metadata is longer than 200 characters`);
     const sequence = sequenceOf(call);
     const entity = options.orderingKey?.(request);
