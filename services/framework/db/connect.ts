@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Sequelize, Transaction } from 'sequelize';
 import sqlite3 from 'sqlite3';
 
+import { reuseTransactionConnections } from './connection-reuse.js';
 import { queueTransactions } from './write-queue.js';
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -66,7 +67,10 @@ export async function openDatabase(url: string): Promise<Sequelize> {
       transactionType: Transaction.TYPES.IMMEDIATE,
     });
     queueTransactions(sequelize);
-    if (sqliteStorage(url) !== ':memory:') await sequelize.query('PRAGMA journal_mode = WAL');
+    if (sqliteStorage(url) !== ':memory:') {
+      reuseTransactionConnections(sequelize);
+      await sequelize.query('PRAGMA journal_mode = WAL');
+    }
   } else {
     sequelize = new Sequelize(url, { dialect: 'postgres', logging: false });
   }
