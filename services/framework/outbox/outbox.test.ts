@@ -24,6 +24,7 @@ import { retryDelay } from './backoff.js';
 import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
 import { outboxMigration } from './migration.js';
 import { Outbox, outboxOptionsFromEnv, type Deliver, type OutboxOptions } from './outbox.js';
+import { sleep, waitUntil } from '../testing/wait.js';
 
 const definition = loadBookService().service;
 /** The client's Update, typed (the library proto is loaded at run time, so its definition is untyped). */
@@ -72,18 +73,7 @@ let behave: (change: Change) => Promise<void> | void;
 let inProgress: Map<string, number>;
 let maxInProgress: number;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until `probe` returns something truthy; fails after `timeoutMs`. */
-async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 1500): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function seen(request: Change, call: CallContext): Seen {
   const text = (key: string) => String(call.metadata.get(key)[0] ?? '');
@@ -180,7 +170,7 @@ describe('enqueue', () => {
     expect(await outbox.waitFor(id, 1000)).toEqual({ status: 'delivered', result: 'ack:Dune' });
     expect(applied).toEqual([{ id: 'b1', title: 'Dune', key: 'change-1', sequence: id, origin: await outbox.store.origin() }]);
     expect(applied[0].origin).toMatch(/^[0-9a-f-]{36}$/);
-    await eventually('the delivered row to be deleted', async () => (await outbox.entries()).length === 0);
+    await waitUntil('the delivered row to be deleted', async () => (await outbox.entries()).length === 0);
     expect(await outbox.stats()).toEqual([]);
   });
 
@@ -202,7 +192,7 @@ describe('enqueue', () => {
     await before.start();
     const first = await enqueue(before, { id: 'b1', title: 'first' }, 'book:b1');
     await before.waitFor(first, 1000);
-    await eventually('the outbox to be empty', async () => (await before.entries()).length === 0);
+    await waitUntil('the outbox to be empty', async () => (await before.entries()).length === 0);
     await before.stop();
 
     const after = newOutbox({}, viaGrpc, await openShared());
@@ -272,7 +262,7 @@ describe('enqueue', () => {
     expect(calls).toEqual([]);
     expect(await outbox.entries()).toMatchObject([{ id, state: 'pending', leaseOwner: null, attempts: 0 }]);
     await outbox.start();
-    await eventually('the queued entry to be delivered', () => applied.length === 1);
+    await waitUntil('the queued entry to be delivered', () => applied.length === 1);
     expect(titlesOf(applied)).toEqual(['queued']);
   });
 });
@@ -286,7 +276,7 @@ describe('waitFor', () => {
     const outcome = await outbox.waitFor(id, 1000);
     expect(outcome.status).toBe('pending');
     expect(TRANSIENT).toContain(outcome.status === 'pending' && outcome.error?.code);
-    await eventually('the failed attempt to be recorded', async () => (await outbox.entries())[0]?.attempts >= 1);
+    await waitUntil('the failed attempt to be recorded', async () => (await outbox.entries())[0]?.attempts >= 1);
     const [entry] = await outbox.entries();
     expect(entry).toMatchObject({ id, state: 'pending' });
     expect(entry.lastError).toMatch(/^(UNAVAILABLE|DEADLINE_EXCEEDED): library gRPC at 127\.0\.0\.1:\d+/);
@@ -304,7 +294,7 @@ describe('waitFor', () => {
     const id = await enqueue(outbox, { id: 'b1', title: 'slow' });
     expect(await outbox.waitFor(id, 50)).toEqual({ status: 'pending' });
     release();
-    await eventually('the slow entry to be delivered and removed', async () => applied.length === 1 && (await outbox.entries()).length === 0);
+    await waitUntil('the slow entry to be delivered and removed', async () => applied.length === 1 && (await outbox.entries()).length === 0);
   });
 
   it('is pending at once for a change queued behind a change of its entity that is failing', async () => {
@@ -313,7 +303,7 @@ describe('waitFor', () => {
     await outbox.start();
     const first = await enqueue(outbox, { id: 'b1', title: 'first' }, 'book:b1');
     expect((await outbox.waitFor(first, 2000)).status).toBe('pending');
-    await eventually('the failure to be recorded', async () => (await outbox.entries())[0]?.attempts >= 1);
+    await waitUntil('the failure to be recorded', async () => (await outbox.entries())[0]?.attempts >= 1);
     const second = await enqueue(outbox, { id: 'b1', title: 'second' }, 'book:b1');
     // Not after the wait: the writer is told at once that its change is queued.
     const outcome = await Promise.race([outbox.waitFor(second, 10_000), sleep(1000).then(() => 'still waiting')]);
@@ -346,7 +336,7 @@ describe('waitFor', () => {
       behave = () => undefined;
       expect(await outbox.store.requeueFailed(Date.now())).toBe(1);
       outbox.kick();
-      await eventually('the requeued entry to be delivered', async () => (await outbox.entries()).length === 0);
+      await waitUntil('the requeued entry to be delivered', async () => (await outbox.entries()).length === 0);
       expect(titlesOf(applied)).toEqual(['good', 'bad']);
     },
   );
@@ -422,13 +412,13 @@ describe('retries', () => {
       await enqueue(outbox, { id: 'b2', title: 'two' }),
       await enqueue(outbox, { id: 'b3', title: 'three' }, 'book:b3'),
     ];
-    await eventually('every entry to have failed', async () => {
+    await waitUntil('every entry to have failed', async () => {
       const entries = await outbox.entries();
       return entries.length === 3 && entries.every((e) => e.attempts >= 1 && TRANSIENT.some((code) => e.lastError?.startsWith(code)));
     });
     expect(calls).toEqual([]);
     await startReceiver(port);
-    await eventually('every entry to be delivered once the receiver is back', async () => applied.length === 3 && (await outbox.entries()).length === 0, 2500);
+    await waitUntil('every entry to be delivered once the receiver is back', async () => applied.length === 3 && (await outbox.entries()).length === 0, 2500);
     expect(applied.map((s) => s.sequence).sort((a, b) => a - b)).toEqual(ids);
     expect(titlesOf(applied).sort()).toEqual(['one', 'three', 'two']);
   });
@@ -444,7 +434,7 @@ describe('retries', () => {
     });
     await outbox.start();
     const id = await enqueue(outbox, { id: 'b1', title: 'flaky' });
-    await eventually('the sixth attempt to succeed', async () => (await outbox.entries()).length === 0, 1800);
+    await waitUntil('the sixth attempt to succeed', async () => (await outbox.entries()).length === 0, 1800);
     expect(attempts.map((a) => a.attempts)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(duringSecond).toMatchObject([{ id, attempts: 1, lastError: 'UNAVAILABLE: attempt 0 fails' }]);
     // An attempt is never made before its backoff has passed: at least half of
@@ -485,14 +475,14 @@ describe('ordering', () => {
       await enqueue(outbox, { id: 'a', title: `a${i}` }, 'book:a');
       await enqueue(outbox, { id: 'b', title: `b${i}` }, 'book:b');
     }
-    await eventually('the first change of each entity to have failed', async () => {
+    await waitUntil('the first change of each entity to have failed', async () => {
       const entries = await outbox.entries();
       return entries.filter((e) => e.attempts > 0).length >= 2;
     });
     // Only the oldest change of an entity is ever tried while it is pending.
     expect((await outbox.entries()).filter((e) => e.attempts > 0).map((e) => e.orderingKey)).toEqual(['book:a', 'book:b']);
     await startReceiver(port);
-    await eventually('all 16 changes to arrive', async () => applied.length === 16 && (await outbox.entries()).length === 0, 2500);
+    await waitUntil('all 16 changes to arrive', async () => applied.length === 16 && (await outbox.entries()).length === 0, 2500);
     expect(titlesOf(applied, 'a')).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8']);
     expect(titlesOf(applied, 'b')).toEqual(['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8']);
     expect(calls).toHaveLength(16);
@@ -512,7 +502,7 @@ describe('ordering', () => {
     await enqueue(outbox, { id: 'b', title: 'b2' }, 'book:b');
     await enqueue(outbox, { id: 'c', title: 'c1' });
     await enqueue(outbox, { id: 'b', title: 'b3' }, 'book:b');
-    await eventually('b and c to arrive while a fails', async () => applied.length === 4 && (await outbox.entries())[0]?.attempts >= 1);
+    await waitUntil('b and c to arrive while a fails', async () => applied.length === 4 && (await outbox.entries())[0]?.attempts >= 1);
     expect(titlesOf(applied, 'b')).toEqual(['b1', 'b2', 'b3']);
     expect(titlesOf(applied, 'c')).toEqual(['c1']);
     // a2 waits behind a1, untried.
@@ -523,7 +513,7 @@ describe('ordering', () => {
     expect(entries[1].attempts).toBe(0);
 
     aReady = true;
-    await eventually('a to arrive in order once it is accepted', () => applied.length === 6);
+    await waitUntil('a to arrive in order once it is accepted', () => applied.length === 6);
     expect(titlesOf(applied, 'a')).toEqual(['a1', 'a2']);
   });
 });
@@ -550,7 +540,7 @@ describe('leases', () => {
       { id: orphan, leaseOwner: 'dead-relay' },
       { id: next, leaseOwner: null },
     ]);
-    await eventually('both entries to be delivered', () => applied.length === 2);
+    await waitUntil('both entries to be delivered', () => applied.length === 2);
     expect(titlesOf(applied)).toEqual(['orphan', 'next']);
     expect(applied[0].key).toBe('orphan');
     expect(calls).toHaveLength(2);
@@ -571,7 +561,7 @@ describe('leases', () => {
     });
     await first.start();
     const id = await enqueue(first, { id: 'b1', title: 'handed over' }, 'book:b1');
-    await eventually('the first relay to be delivering', () => started);
+    await waitUntil('the first relay to be delivering', () => started);
     expect(await first.entries()).toMatchObject([{ id, leaseOwner: first.owner, state: 'pending' }]);
 
     await first.stop(50);
@@ -580,7 +570,7 @@ describe('leases', () => {
     // A second relay (another process) on the same file: the 60 s lease is no obstacle.
     const second = newOutbox({ leaseMs: 60_000 }, viaGrpc, await openShared());
     await second.start();
-    await eventually('the second relay to deliver the entry', async () => applied.length === 1 && (await second.entries()).length === 0);
+    await waitUntil('the second relay to deliver the entry', async () => applied.length === 1 && (await second.entries()).length === 0);
     expect(titlesOf(applied)).toEqual(['handed over']);
 
     // The first relay's stuck attempt may still finish (at least once); it records nothing harmful.
@@ -612,7 +602,7 @@ describe('leases', () => {
         }
       }),
     );
-    await eventually(
+    await waitUntil(
       'every entry to be delivered',
       async () => deliveries.size === total && (await relays[0].entries()).length === 0,
       1800,

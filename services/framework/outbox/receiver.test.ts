@@ -27,6 +27,7 @@ import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
 import { INBOX_TABLE, ORDERING_TABLE, outboxMigration } from './migration.js';
 import { Outbox } from './outbox.js';
 import { applyOnce, pruneInbox } from './receiver.js';
+import { sleep, waitUntil } from '../testing/wait.js';
 
 const BookService = loadBookService();
 const definition = BookService.service;
@@ -58,17 +59,7 @@ let failNextCreate: boolean;
 /** How long the next Update handler takes before writing. */
 let slowNextUpdateMs: number;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 1500): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 async function openDb(name: string): Promise<Sequelize> {
   const db = await openDatabase(sqliteUrl(path.join(dir, name)));
@@ -358,7 +349,7 @@ describe('end to end with an outbox', () => {
     const entry = await enqueue(outbox, { op: 'update', book: { id, title: 'after' } });
     const first = await outbox.waitFor(entry, 1000);
     expect(first).toMatchObject({ status: 'pending', error: { code: 'DEADLINE_EXCEEDED' } });
-    await eventually('the change to be acknowledged', async () => (await outbox.entries()).length === 0);
+    await waitUntil('the change to be acknowledged', async () => (await outbox.entries()).length === 0);
     expect(runs.Update).toBe(1);
     expect(updateCalls).toBeGreaterThanOrEqual(2);
     expect(await title(id)).toBe('after');
@@ -373,7 +364,7 @@ describe('end to end with an outbox', () => {
     await enqueue(outbox, { op: 'delete', book: { id } });
     await enqueue(outbox, { op: 'update', book: { id, title: 'v2' } });
     await outbox.start();
-    await eventually('all three changes to be acknowledged', async () => (await outbox.entries()).length === 0);
+    await waitUntil('all three changes to be acknowledged', async () => (await outbox.entries()).length === 0);
     expect(runs).toMatchObject({ Update: 1, Destroy: 1 });
     expect(updateCalls).toBe(2);
     expect((await failure(call('Retrieve', { id }))).code).toBe(grpc.status.NOT_FOUND);
