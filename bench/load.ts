@@ -153,6 +153,8 @@ export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, t
 // Entry point when forked by the bench: the spec is argv[2] as JSON.
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
   const spec = JSON.parse(process.argv[2]!) as LoadSpec;
+  // The bench went away mid-run: stop loading the servers.
+  process.once('disconnect', () => process.exit(1));
   const send = (message: LoadMessage): Promise<void> =>
     new Promise((resolve) => {
       if (process.send) process.send(message, undefined, {}, () => resolve());

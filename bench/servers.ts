@@ -8,10 +8,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 
-import { CLI } from './paths.js';
+import { CLI, ROOT } from './paths.js';
+
+// Every server gets a stdin pipe only the bench holds: when the bench dies, even SIGKILLed,
+// the pipe ends and the server stops itself (cli/supervisor/orphan-guard.ts for the real
+// servers, the same few lines in the bare ones) instead of living on holding its port.
+const ORPHAN_GUARD = path.join(ROOT, 'dist/cli/supervisor/orphan-guard.js');
 
 export interface ServerProcess {
   name: string;
@@ -126,7 +133,10 @@ export interface FrameworkServerSpec {
 /** Starts `mgrpc runserver|grpcrunserver …` and resolves once it answers health (REST /healthz, gRPC grpc.health.v1). */
 export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs = 20_000): Promise<ServerProcess> {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), CLI, ...spec.args], { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '--import', pathToFileURL(ORPHAN_GUARD).href, CLI, ...spec.args], {
+    env: { ...spec.env, MGRPC_SUPERVISED: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const tracked = track(spec.name, child);
   const healthy = spec.kind === 'rest' ? () => restHealthy(spec.port) : () => grpcServing(spec.port);
   const ready = (async () => {
@@ -149,7 +159,7 @@ export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs 
 /** Starts a bare baseline (a compiled bench/bare/*.js) and resolves with its port once it prints it. */
 export async function startBareServer(name: string, script: string, env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<ServerProcess & { port: number }> {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const tracked = track(name, child);
   const ready = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${tracked.lines.join('\n')}`)), timeoutMs);

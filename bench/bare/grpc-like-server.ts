@@ -45,3 +45,7 @@ const port = await new Promise<number>((resolve, reject) =>
 );
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.on('SIGTERM', () => server.tryShutdown(() => void db.close().finally(() => process.exit(0))));
+
+// The bench holds the other end of stdin: when it is gone, stop (see bench/servers.ts).
+process.stdin.on('data', () => undefined);
+process.stdin.once('end', () => process.kill(process.pid, 'SIGTERM'));

@@ -73,3 +73,7 @@ const server = app.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () =
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });
 process.on('SIGTERM', () => server.close(() => void db.close().finally(() => process.exit(0))));
+
+// The bench holds the other end of stdin: when it is gone, stop (see bench/servers.ts).
+process.stdin.on('data', () => undefined);
+process.stdin.once('end', () => process.kill(process.pid, 'SIGTERM'));
