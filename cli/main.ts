@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 
+import { benchCommand } from './commands/bench.js';
 import { codegenCommand } from './commands/codegen.js';
 import { grpcrunserverCommand } from './commands/grpcrunserver.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     upCommand(),
     productCommand(),
     userCommand(),
+    benchCommand(),
   ]) {
     program.addCommand(command);
   }

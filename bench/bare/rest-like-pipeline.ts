@@ -1,0 +1,79 @@
+/**
+ * The bare baseline of the product service's like: express `POST /like/:id {user_id}`, the
+ * product looked up, one INSERT into product_users (unique per user and product), then a
+ * LikeProduct call to the bare gRPC server (grpc-like-server.ts) over one long-lived
+ * grpc-js client with a deadline — the tutorial's pipeline without the framework
+ * (no outbox, no idempotency records). Run by the bench as its own process:
+ *   BENCH_DB=… BENCH_PORT=0 BENCH_DASHBOARD_GRPC=127.0.0.1:N node dist/bench/bare/rest-like-pipeline.js
+ * and prints `{"port": N}` on stdout once it listens.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import express from 'express';
+
+import { LOADER_OPTIONS } from '../../services/framework/grpc/loader-options.js';
+import { PROTO_DIR } from '../paths.js';
+import { openBareDb } from './sqlite.js';
+
+type LikeClient = grpc.Client & {
+  LikeProduct(request: { id: string }, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response?: { product?: { likes: string } }) => void): void;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DEADLINE_MS = 5000;
+
+const db = await openBareDb(process.env.BENCH_DB!);
+const definition = protoLoader.loadSync(path.join(PROTO_DIR, 'product.proto'), { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
+const ProductService = (grpc.loadPackageDefinition(definition).product as grpc.GrpcObject).ProductService as grpc.ServiceClientConstructor;
+const dashboard = new ProductService(process.env.BENCH_DASHBOARD_GRPC!, grpc.credentials.createInsecure()) as unknown as LikeClient;
+
+function likeProduct(id: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    dashboard.LikeProduct({ id }, { deadline: Date.now() + DEADLINE_MS }, (err, response) => (err ? reject(err) : resolve(Number(response?.product?.likes ?? 0)))),
+  );
+}
+
+const app = express();
+app.use(express.json());
+app.post('/like/:id', async (req, res) => {
+  const productId = req.params.id;
+  const userId: unknown = req.body?.user_id;
+  if (!UUID.test(productId) || typeof userId !== 'string' || !UUID.test(userId)) {
+    res.status(400).json({ message: 'product id and user_id must be UUIDs' });
+    return;
+  }
+  try {
+    const [product] = await db.all('SELECT id FROM products WHERE id = ?', [productId]);
+    if (!product) {
+      res.status(404).json({ message: `product ${productId} not found` });
+      return;
+    }
+    const now = new Date().toISOString();
+    try {
+      await db.all('INSERT INTO product_users (id, user_id, product_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [randomUUID(), userId, productId, now, now]);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT') {
+        res.status(409).json({ message: `user ${userId} already liked product ${productId}` });
+        return;
+      }
+      throw err;
+    }
+    const likes = await likeProduct(productId);
+    res.json({ message: 'Success', product_id: productId, user_id: userId, likes });
+  } catch (err) {
+    res.status(500).json({ message: err instanceof Error ? err.message : String(err) });
+  }
+});
+
+const server = app.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+});
+process.on('SIGTERM', () => server.close(() => void db.close().finally(() => process.exit(0))));
+
+// The bench holds the other end of stdin: when it is gone, stop (see bench/servers.ts).
+process.stdin.on('data', () => undefined);
+process.stdin.once('end', () => process.kill(process.pid, 'SIGTERM'));

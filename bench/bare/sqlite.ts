@@ -1,0 +1,43 @@
+/**
+ * node-sqlite3 opened the way the framework opens it (services/framework/db/connect.ts):
+ * WAL, synchronous=NORMAL, a 5 s busy timeout. The bare baselines and the bench's own
+ * reads use it, so the comparison is between request paths, not database settings.
+ */
+import sqlite3 from 'sqlite3';
+
+export interface Db {
+  /** Runs a statement and returns its rows. `all` for writes too: `get` on a write leaves its statement (and transaction) open. */
+  all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function openDb(file: string): Promise<Db> {
+  const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
+    const db = new sqlite3.Database(file, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, (err) => (err ? reject(err) : resolve(db)));
+  });
+  raw.configure('busyTimeout', 5000);
+  const db: Db = {
+    all: <T>(sql: string, params: unknown[] = []) =>
+      new Promise<T[]>((resolve, reject) => raw.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[])))),
+    close: () => new Promise<void>((resolve, reject) => raw.close((err) => (err ? reject(err) : resolve()))),
+  };
+  await db.all('PRAGMA journal_mode = WAL');
+  await db.all('PRAGMA synchronous = NORMAL');
+  return db;
+}
+
+/** The dashboard's products table and the product service's product_users, as their migrations create them. */
+export const BARE_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS products (id UUID PRIMARY KEY NOT NULL, title VARCHAR(200) NOT NULL, image VARCHAR(2048),
+     likes BIGINT NOT NULL DEFAULT 0, created_at DATETIME NOT NULL, updated_at DATETIME NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS product_users (id UUID PRIMARY KEY NOT NULL, user_id UUID NOT NULL, product_id UUID NOT NULL,
+     created_at DATETIME NOT NULL, updated_at DATETIME NOT NULL)`,
+  'CREATE UNIQUE INDEX IF NOT EXISTS product_users_user_id_product_id ON product_users (user_id, product_id)',
+  'CREATE INDEX IF NOT EXISTS product_users_product_id ON product_users (product_id)',
+];
+
+export async function openBareDb(file: string): Promise<Db> {
+  const db = await openDb(file);
+  for (const statement of BARE_SCHEMA) await db.all(statement);
+  return db;
+}

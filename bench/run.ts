@@ -1,0 +1,391 @@
+/**
+ * `mgrpc bench`: starts the real servers (built CLI, SQLite in a temp dir) and the bare
+ * baselines, loads each path from a separate process (load.ts) for a fixed time at each
+ * concurrency, checks that every acknowledged like was counted exactly once, and returns
+ * the numbers (report.ts prints and saves them).
+ *
+ * Paths, each at every concurrency, framework and bare runs interleaved so drift in the
+ * machine's speed hits both alike:
+ *   grpc-like    LikeProduct on the dashboard gRPC server  vs bare/grpc-like-server.ts
+ *   rest-like    POST /api/products/:id/like on the product service (row + outbox + LikeProduct
+ *                on the dashboard)                          vs bare/rest-like-pipeline.ts -> bare gRPC
+ *   rest-create  POST /api/products on the dashboard, synced to the product service by the relay
+ */
+import { fork, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { LoadKind, LoadMessage, LoadResult, LoadSpec } from './load.js';
+import { BENCH_DIST, CLI } from './paths.js';
+import { openDb, openBareDb, type Db } from './bare/sqlite.js';
+import { freePort, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
+
+export type Impl = 'framework' | 'bare';
+
+export interface BenchOptions {
+  durationMs: number;
+  warmupMs: number;
+  concurrency: number[];
+  quick: boolean;
+  /** Per request, in the load generator. */
+  timeoutMs?: number;
+  /** Write a V8 CPU profile of each framework server here (node --cpu-prof). */
+  profileDir?: string;
+  /** The command line, recorded in the results. */
+  command?: string;
+  progress?: {
+    update(fraction: number, label: string, leftMs: number): void;
+    line(text: string): void;
+  };
+}
+
+export interface Check {
+  ok: boolean;
+  message: string;
+}
+
+export interface PhaseResult extends LoadResult {
+  path: LoadKind;
+  impl: Impl;
+  concurrency: number;
+  /** Largest VmRSS of each server sampled during the phase, MB. */
+  rssMb: Record<string, number>;
+  /** Likes or products the servers hold afterwards vs what the load generator was told. */
+  check: Check;
+  /** rest-create: ms after the load ended until the product service held every product. */
+  syncLagMs?: number;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  actual: string;
+  met: boolean;
+}
+
+export interface BenchResult {
+  date: string;
+  command: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  settings: { durationMs: number; warmupMs: number; concurrency: number[]; quick: boolean };
+  codegen: { wallMs: number; reportedMs: number | null };
+  coldStartMs: Record<string, number>;
+  peakRssMb: Record<string, number>;
+  phases: PhaseResult[];
+  ratios: { path: LoadKind; concurrency: number; framework: number; bare: number; ratio: number }[];
+  targets: Target[];
+  /** Every acknowledged like counted exactly once, every created product synced. */
+  correctness: { ok: boolean; failures: string[] };
+  /** Phases in which requests failed (warm-up included). */
+  errors: string[];
+  /** Correctness held and no request failed. Speed targets are reported, never enforced. */
+  ok: boolean;
+  totalMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function httpJson(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Runs one load process to completion, relaying its progress. */
+function runLoadProcess(spec: LoadSpec, onProgress: (elapsedMs: number) => void): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(BENCH_DIST, 'load.js'), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: LoadResult | undefined;
+    let failure: string | undefined;
+    child.on('message', (message: LoadMessage) => {
+      if (message.type === 'progress') onProgress(message.elapsedMs);
+      else if (message.type === 'result') result = message.result;
+      else failure = message.message;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (result) resolve(result);
+      else reject(new Error(`the load generator failed (exit ${code}): ${failure ?? 'no result'}`));
+    });
+  });
+}
+
+/** Env of the servers: this system only, whatever the caller's shell or .env says. */
+function serverEnv(dataDir: string, ports: { dashboardGrpc: number; productGrpc: number }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^(MGRPC_|DATABASE_URL$|DASHBOARD_DATABASE_URL$|PRODUCT_DATABASE_URL$|PRODUCT_GRPC_SERVER$|DASHBOARD_GRPC_SERVER$)/.test(key)) delete env[key];
+  }
+  return {
+    ...env,
+    MGRPC_DATA_DIR: dataDir,
+    PRODUCT_GRPC_SERVER: `127.0.0.1:${ports.productGrpc}`,
+    DASHBOARD_GRPC_SERVER: `127.0.0.1:${ports.dashboardGrpc}`,
+    LOG_LEVEL: 'warn',
+  };
+}
+
+function measureCodegen(dir: string): BenchResult['codegen'] {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [CLI, 'codegen', '--out', path.join(dir, 'stubs')], { encoding: 'utf8', timeout: 60_000 });
+  const wallMs = Math.round(performance.now() - started);
+  if (run.status !== 0) throw new Error(`mgrpc codegen failed: ${run.stderr || run.stdout}`);
+  const reported = /in (\d+) ms/.exec(run.stdout);
+  return { wallMs, reportedMs: reported ? Number(reported[1]) : null };
+}
+
+interface Phase {
+  path: LoadKind;
+  impl: Impl;
+  concurrency: number;
+}
+
+const LABEL: Record<LoadKind, string> = { 'grpc-like': 'gRPC LikeProduct', 'rest-like': 'REST like', 'rest-create': 'REST create+sync' };
+
+export function phaseLabel(phase: Phase): string {
+  return `${LABEL[phase.path]} ${phase.impl} c${phase.concurrency}`;
+}
+
+function planPhases(concurrency: number[]): Phase[] {
+  const phases: Phase[] = [];
+  for (const kind of ['grpc-like', 'rest-like'] as const) {
+    for (const c of concurrency) for (const impl of ['framework', 'bare'] as const) phases.push({ path: kind, impl, concurrency: c });
+  }
+  for (const c of concurrency) phases.push({ path: 'rest-create', impl: 'framework', concurrency: c });
+  return phases;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const began = performance.now();
+  const progress = options.progress ?? { update: () => undefined, line: () => undefined };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mgrpc-bench-'));
+  const servers: ServerProcess[] = [];
+  const dbs: Db[] = [];
+  try {
+    progress.update(0, 'codegen', 0);
+    const codegen = measureCodegen(dir);
+
+    const ports = { dashboard: await freePort(), dashboardGrpc: await freePort(), product: await freePort(), productGrpc: await freePort() };
+    const env = serverEnv(dir, ports);
+    const migrated = spawnSync(process.execPath, [CLI, 'migrate'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    if (migrated.status !== 0) throw new Error(`mgrpc migrate failed: ${migrated.stderr}`);
+
+    // One at a time, so each cold start is timed on an otherwise idle machine.
+    const profile = (name: string) => (options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+    const specs = [
+      { name: 'dashboard_grpc', args: ['grpcrunserver', `127.0.0.1:${ports.dashboardGrpc}`, '--service', 'dashboard'], port: ports.dashboardGrpc, kind: 'grpc' as const },
+      { name: 'product_grpc', args: ['grpcrunserver', `127.0.0.1:${ports.productGrpc}`, '--service', 'product'], port: ports.productGrpc, kind: 'grpc' as const },
+      { name: 'dashboard', args: ['runserver', `127.0.0.1:${ports.dashboard}`, '--service', 'dashboard'], port: ports.dashboard, kind: 'rest' as const },
+      { name: 'product', args: ['runserver', `127.0.0.1:${ports.product}`, '--service', 'product'], port: ports.product, kind: 'rest' as const },
+    ];
+    const coldStartMs: Record<string, number> = {};
+    for (const spec of specs) {
+      progress.update(0, `starting ${spec.name}`, 0);
+      const server = await startFrameworkServer({ ...spec, env: { ...env }, nodeArgs: profile(spec.name) });
+      servers.push(server);
+      coldStartMs[spec.name] = server.coldStartMs;
+    }
+    const bareEnv = { ...process.env, LOG_LEVEL: 'warn' };
+    const bareDashboardFile = path.join(dir, 'bare-dashboard.sqlite3');
+    const bareProductFile = path.join(dir, 'bare-product.sqlite3');
+    const bareGrpc = await startBareServer('bare_grpc', path.join(BENCH_DIST, 'bare/grpc-like-server.js'), { ...bareEnv, BENCH_DB: bareDashboardFile });
+    servers.push(bareGrpc);
+    const bareRest = await startBareServer('bare_rest', path.join(BENCH_DIST, 'bare/rest-like-pipeline.js'), {
+      ...bareEnv,
+      BENCH_DB: bareProductFile,
+      BENCH_DASHBOARD_GRPC: `127.0.0.1:${bareGrpc.port}`,
+    });
+    servers.push(bareRest);
+    coldStartMs.bare_grpc = bareGrpc.coldStartMs;
+    coldStartMs.bare_rest = bareRest.coldStartMs;
+    progress.line(`cold start: ${Object.entries(coldStartMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}; codegen ${codegen.wallMs} ms`);
+
+    const dashboardUrl = `http://127.0.0.1:${ports.dashboard}`;
+    const productUrl = `http://127.0.0.1:${ports.product}`;
+    const dashboardDb = await openDb(path.join(dir, 'dashboard.sqlite3'));
+    const productDb = await openDb(path.join(dir, 'product.sqlite3'));
+    const bareDashboardDb = await openBareDb(bareDashboardFile);
+    const bareProductDb = await openBareDb(bareProductFile);
+    dbs.push(dashboardDb, productDb, bareDashboardDb, bareProductDb);
+
+    const count = async (db: Db, sql: string, params: unknown[] = []) => Number((await db.all<{ n: number }>(sql, params))[0]?.n ?? 0);
+    const outboxSettled = async (db: Db, what: string): Promise<Check | undefined> => {
+      await until(`${what}'s outbox to empty`, 30_000, async () => ((await count(db, "SELECT count(*) AS n FROM mgrpc_outbox WHERE state = 'pending'")) === 0 ? true : undefined));
+      const failed = await count(db, "SELECT count(*) AS n FROM mgrpc_outbox WHERE state = 'failed'");
+      return failed > 0 ? { ok: false, message: `${what}'s outbox holds ${failed} failed entries` } : undefined;
+    };
+
+    /** A product to like, on the framework system (created through the API, synced) or in both bare databases. */
+    const newProduct = async (impl: Impl): Promise<string> => {
+      if (impl === 'framework') {
+        const created = await httpJson('POST', `${dashboardUrl}/api/products`, { title: 'bench like target' });
+        if (created.status !== 201) throw new Error(`creating the product to like failed: ${created.status} ${JSON.stringify(created.body)}`);
+        const id = created.body.id as string;
+        await until('the product service to have the product', 30_000, async () => ((await httpJson('GET', `${productUrl}/api/products/${id}`)).status === 200 ? true : undefined));
+        return id;
+      }
+      const id = randomUUID();
+      const now = new Date().toISOString();
+      for (const db of [bareDashboardDb, bareProductDb]) await db.all('INSERT INTO products (id, title, image, likes, created_at, updated_at) VALUES (?, ?, NULL, 0, ?, ?)', [id, 'bench like target', now, now]);
+      return id;
+    };
+
+    const likesCheck = (counted: number, expected: number, rows?: number): Check => {
+      if (counted === expected && (rows === undefined || rows === expected)) return { ok: true, message: `${counted} likes counted = ${expected} acknowledged` };
+      const lost = expected - counted;
+      const detail = lost > 0 ? `${lost} like(s) lost` : `${-lost} like(s) counted twice or never acknowledged`;
+      return { ok: false, message: `${counted} likes counted, ${expected} acknowledged: ${detail}${rows === undefined ? '' : `; ${rows} like rows on the product service`}` };
+    };
+
+    const phases = planPhases(options.concurrency);
+    const phaseMs = options.warmupMs + options.durationMs;
+    const totalMs = phases.length * phaseMs;
+    const results: PhaseResult[] = [];
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    for (const [index, phase] of phases.entries()) {
+      const label = phaseLabel(phase);
+      const report = (elapsedMs: number) => progress.update((index * phaseMs + elapsedMs) / totalMs, label, totalMs - index * phaseMs - elapsedMs);
+      report(0);
+      const productId = phase.path === 'rest-create' ? undefined : await newProduct(phase.impl);
+      const target =
+        phase.path === 'grpc-like'
+          ? phase.impl === 'framework'
+            ? `127.0.0.1:${ports.dashboardGrpc}`
+            : `127.0.0.1:${bareGrpc.port}`
+          : phase.path === 'rest-like'
+            ? phase.impl === 'framework'
+              ? `${productUrl}/api/products/${productId}/like`
+              : `http://127.0.0.1:${bareRest.port}/like/${productId}`
+            : `${dashboardUrl}/api/products`;
+      const productsBefore = phase.path === 'rest-create' ? await count(dashboardDb, 'SELECT count(*) AS n FROM products') : 0;
+
+      const rssMb: Record<string, number> = {};
+      const sample = () => {
+        for (const server of servers) rssMb[server.name] = Math.max(rssMb[server.name] ?? 0, memoryOf(server.child.pid!)?.rssMb ?? 0);
+      };
+      const sampler = setInterval(sample, 200);
+      let load: LoadResult;
+      try {
+        load = await runLoadProcess(
+          { kind: phase.path, target, productId, concurrency: phase.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs, timeoutMs },
+          report,
+        );
+      } finally {
+        clearInterval(sampler);
+        sample();
+      }
+      const loadEnded = performance.now();
+
+      let check: Check;
+      let syncLagMs: number | undefined;
+      if (phase.path === 'rest-create') {
+        const expected = productsBefore + load.acknowledged;
+        const onDashboard = await count(dashboardDb, 'SELECT count(*) AS n FROM products');
+        check = (await outboxSettled(dashboardDb, 'the dashboard')) ?? { ok: true, message: '' };
+        if (check.ok) {
+          await until('the product service to have every product', 30_000, async () => ((await count(productDb, 'SELECT count(*) AS n FROM products')) >= onDashboard ? true : undefined));
+          syncLagMs = Math.round(performance.now() - loadEnded);
+          const onProduct = await count(productDb, 'SELECT count(*) AS n FROM products');
+          check =
+            onDashboard === expected && onProduct === expected
+              ? { ok: true, message: `${load.acknowledged} products created, all on the product service ${syncLagMs} ms after the last` }
+              : { ok: false, message: `${load.acknowledged} creates acknowledged, but the dashboard holds ${onDashboard - productsBefore} and the product service ${onProduct - productsBefore} new products` };
+        }
+      } else if (phase.impl === 'bare') {
+        const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
+        const rows = phase.path === 'rest-like' ? await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
+        check = likesCheck(counted, load.acknowledged, rows);
+      } else {
+        // 202s were recorded and are delivered later: they must be counted too, exactly once.
+        const expected = load.acknowledged + load.pending;
+        const settled = phase.path === 'rest-like' ? await outboxSettled(productDb, 'the product service') : undefined;
+        const product = await httpJson('GET', `${dashboardUrl}/api/products/${productId}`);
+        const rows = phase.path === 'rest-like' ? await count(productDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
+        check = settled ?? likesCheck(Number(product.body?.likes), expected, rows);
+      }
+      const result: PhaseResult = { ...phase, ...load, rssMb, check, ...(syncLagMs === undefined ? {} : { syncLagMs }) };
+      results.push(result);
+      const errors = load.errorCount > 0 ? `, ${load.errorCount} errors (${Object.entries(load.errors).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
+      progress.line(
+        `${label}: ${load.throughput} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms${errors}${check.ok ? '' : ` — CHECK FAILED: ${check.message}`}`,
+      );
+    }
+
+    for (const server of servers) await server.stop();
+    const peakRssMb = Object.fromEntries(servers.map((server) => [server.name, server.peakRssMb()]));
+    return summarizeResult({ options, codegen, coldStartMs, peakRssMb, phases: results, totalMs: Math.round(performance.now() - began) });
+  } finally {
+    await Promise.allSettled(dbs.map((db) => db.close()));
+    await Promise.allSettled(servers.map((server) => server.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function summarizeResult(parts: {
+  options: BenchOptions;
+  codegen: BenchResult['codegen'];
+  coldStartMs: Record<string, number>;
+  peakRssMb: Record<string, number>;
+  phases: PhaseResult[];
+  totalMs: number;
+}): BenchResult {
+  const { options, codegen, coldStartMs, peakRssMb, phases } = parts;
+  const ratios: BenchResult['ratios'] = [];
+  for (const phase of phases) {
+    if (phase.impl !== 'framework') continue;
+    const bare = phases.find((p) => p.impl === 'bare' && p.path === phase.path && p.concurrency === phase.concurrency);
+    if (!bare) continue;
+    ratios.push({ path: phase.path, concurrency: phase.concurrency, framework: phase.throughput, bare: bare.throughput, ratio: bare.throughput > 0 ? Math.round((phase.throughput / bare.throughput) * 1000) / 1000 : 0 });
+  }
+  const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
+  const targets: Target[] = [];
+  for (const r of ratios) {
+    if (r.path === 'grpc-like' && r.concurrency >= 16) targets.push({ name: `LikeProduct c${r.concurrency} framework/bare`, target: '>= 85%', actual: pct(r.ratio), met: r.ratio >= 0.85 });
+    if (r.path === 'rest-like') targets.push({ name: `REST like c${r.concurrency} framework/bare`, target: '>= 70%', actual: pct(r.ratio), met: r.ratio >= 0.7 });
+  }
+  const restLike16 = phases.find((p) => p.path === 'rest-like' && p.impl === 'framework' && p.concurrency === 16);
+  if (restLike16) targets.push({ name: 'REST like c16 p99', target: '< 25 ms', actual: `${restLike16.latencyMs.p99} ms`, met: restLike16.latencyMs.p99 < 25 });
+  for (const [name, mb] of Object.entries(peakRssMb)) {
+    if (!name.startsWith('bare')) targets.push({ name: `${name} peak RSS`, target: '< 150 MB', actual: `${mb} MB`, met: mb < 150 });
+  }
+  for (const [name, ms] of Object.entries(coldStartMs)) {
+    if (!name.startsWith('bare')) targets.push({ name: `${name} cold start`, target: '< 1000 ms', actual: `${ms} ms`, met: ms < 1000 });
+  }
+  targets.push({ name: 'codegen', target: '< 2000 ms', actual: `${codegen.wallMs} ms`, met: codegen.wallMs < 2000 });
+  const failures = phases.filter((p) => !p.check.ok).map((p) => `${phaseLabel(p)}: ${p.check.message}`);
+  const errored = phases.filter((p) => p.totalErrors > 0).map((p) => `${phaseLabel(p)}: ${p.totalErrors} failed requests (${Object.entries(p.errors).map(([k, v]) => `${k} ${v}`).join(', ') || 'during warm-up'})`);
+  targets.push({ name: 'errors and lost likes', target: '0', actual: failures.length + errored.length === 0 ? '0' : `${failures.length} failed checks, ${errored.length} phases with errors`, met: failures.length + errored.length === 0 });
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    command: options.command ?? 'mgrpc bench',
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${os.release()}` },
+    settings: { durationMs: options.durationMs, warmupMs: options.warmupMs, concurrency: options.concurrency, quick: options.quick },
+    codegen,
+    coldStartMs,
+    peakRssMb,
+    phases,
+    ratios,
+    targets,
+    correctness: { ok: failures.length === 0, failures },
+    errors: errored,
+    ok: failures.length === 0 && errored.length === 0,
+    totalMs: parts.totalMs,
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * The processes under test: the four real servers (the built CLI's runserver and
+ * grpcrunserver, as in production and test/support/system.ts) and the two bare baselines,
+ * each its own node process on a free loopback port, timed from spawn until it answers
+ * health, with its resident memory sampled from /proc while the bench runs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import * as grpc from '@grpc/grpc-js';
+
+import { CLI, ROOT } from './paths.js';
+
+// Every server gets a stdin pipe only the bench holds: when the bench dies, even SIGKILLed,
+// the pipe ends and the server stops itself (cli/supervisor/orphan-guard.ts for the real
+// servers, the same few lines in the bare ones) instead of living on holding its port.
+const ORPHAN_GUARD = path.join(ROOT, 'dist/cli/supervisor/orphan-guard.js');
+
+export interface ServerProcess {
+  name: string;
+  child: ChildProcess;
+  /** Milliseconds from spawn until it answered health (framework servers) or printed its port (bare ones). */
+  coldStartMs: number;
+  /** The last lines it printed, for a failure's message. */
+  output(): string;
+  /** Largest resident set seen (VmHWM, the kernel's own peak), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** A loopback port that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** VmRSS and VmHWM of a live process in MB (Linux /proc), or undefined elsewhere or once it is gone. */
+export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { rssMb: Math.round(kb('VmRSS') / 102.4) / 10, hwmMb: Math.round(kb('VmHWM') / 102.4) / 10 };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function restHealthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 500, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(false));
+  });
+}
+
+// grpc.health.v1.Health/Check for the whole server: an empty request; SERVING is field 1 = 1.
+// A fresh client per attempt: a channel that saw a refused connection waits out its reconnect
+// backoff (a second), which would count as start-up time.
+function grpcServing(port: number): Promise<boolean> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const raw = (b: Buffer) => b;
+  return new Promise<boolean>((resolve) => {
+    client.makeUnaryRequest('/grpc.health.v1.Health/Check', raw, raw, Buffer.alloc(0), { deadline: Date.now() + 500 }, (err, response?: Buffer) =>
+      resolve(!err && response !== undefined && response.equals(Buffer.from([0x08, 0x01]))),
+    );
+  }).finally(() => client.close());
+}
+
+function track(name: string, child: ChildProcess) {
+  const lines: string[] = [];
+  const collect = (data: Buffer) => {
+    lines.push(...data.toString().split('\n').filter(Boolean));
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let hwm = 0;
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${signal ?? code}) before it was ready:\n${lines.slice(-20).join('\n')}`)));
+  });
+  exited.catch(() => undefined);
+  const handle: Omit<ServerProcess, 'coldStartMs'> = {
+    name,
+    child,
+    output: () => lines.join('\n'),
+    peakRssMb() {
+      hwm = Math.max(hwm, memoryOf(child.pid!)?.hwmMb ?? 0);
+      return hwm;
+    },
+    stop() {
+      handle.peakRssMb();
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    },
+  };
+  return { handle, exited, lines };
+}
+
+export interface FrameworkServerSpec {
+  name: string;
+  args: string[];
+  port: number;
+  kind: 'rest' | 'grpc';
+  env: NodeJS.ProcessEnv;
+  /** Extra node flags (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+}
+
+/** Starts `mgrpc runserver|grpcrunserver …` and resolves once it answers health (REST /healthz, gRPC grpc.health.v1). */
+export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs = 20_000): Promise<ServerProcess> {
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '--import', pathToFileURL(ORPHAN_GUARD).href, CLI, ...spec.args], {
+    env: { ...spec.env, MGRPC_SUPERVISED: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const tracked = track(spec.name, child);
+  const healthy = spec.kind === 'rest' ? () => restHealthy(spec.port) : () => grpcServing(spec.port);
+  const ready = (async () => {
+    while (performance.now() - startedAt < timeoutMs) {
+      if (child.exitCode !== null) await tracked.exited;
+      if (await healthy()) return performance.now() - startedAt;
+      await sleep(10);
+    }
+    throw new Error(`${spec.name} did not answer health within ${timeoutMs} ms:\n${tracked.lines.slice(-20).join('\n')}`);
+  })();
+  try {
+    const coldStartMs = (await Promise.race([ready, tracked.exited])) as number;
+    return { ...tracked.handle, coldStartMs: Math.round(coldStartMs) };
+  } catch (err) {
+    await tracked.handle.stop();
+    throw err;
+  }
+}
+
+/** Starts a bare baseline (a compiled bench/bare/*.js) and resolves with its port once it prints it. */
+export async function startBareServer(name: string, script: string, env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<ServerProcess & { port: number }> {
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, [script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const tracked = track(name, child);
+  const ready = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${tracked.lines.join('\n')}`)), timeoutMs);
+    let buffered = '';
+    child.stdout!.on('data', (data: Buffer) => {
+      buffered += data.toString();
+      const match = /\{"port":(\d+)\}/.exec(buffered);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  try {
+    const port = await Promise.race([ready, tracked.exited]);
+    return { ...tracked.handle, coldStartMs: Math.round(performance.now() - startedAt), port };
+  } catch (err) {
+    await tracked.handle.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * `mgrpc bench`: the performance harness (bench/run.ts). Starts the real servers and bare
+ * baselines on loopback, loads every path at each concurrency, checks no like was lost,
+ * prints a table (or `--json`) and saves the JSON under bench/results/. Exits 1 when a
+ * check failed or any request failed; the speed targets are reported, never enforced.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+
+interface BenchCliOptions {
+  quick?: boolean;
+  duration?: number;
+  warmup?: number;
+  concurrency?: number[];
+  json?: boolean;
+  out?: string;
+  profile?: string;
+}
+
+/** `7s`, `500ms`, `1.5s` or a bare number of seconds, in ms. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected a duration like 7s, 1.5s or 500ms');
+  const ms = match[2] === 'ms' ? Number(match[1]) : Number(match[1]) * 1000;
+  if (ms < 100 || ms > 600_000) throw new InvalidArgumentError('expected a duration between 100ms and 600s');
+  return Math.round(ms);
+}
+
+/** `1,16,64` -> [1, 16, 64]. */
+export function parseConcurrency(value: string): number[] {
+  const levels = value.split(',').map((part) => part.trim());
+  if (levels.some((level) => !/^\d+$/.test(level) || Number(level) < 1 || Number(level) > 1024)) {
+    throw new InvalidArgumentError('expected a comma-separated list of whole numbers from 1 to 1024, like 1,16,64');
+  }
+  return [...new Set(levels.map(Number))];
+}
+
+export const DEFAULTS = { durationMs: 7000, warmupMs: 1000, concurrency: [1, 16, 64] };
+export const QUICK = { durationMs: 1000, warmupMs: 300, concurrency: [1, 16] };
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('benchmark the servers against bare grpc-js/express baselines on loopback (needs `npm run build`)')
+    .option('--quick', `a short run (${QUICK.durationMs / 1000} s per path, concurrency ${QUICK.concurrency.join(',')}) that only proves the harness works`)
+    .option('--duration <time>', `measured time per path and concurrency (default ${DEFAULTS.durationMs / 1000}s)`, parseDuration)
+    .option('--warmup <time>', `unmeasured load before each measured run (default ${DEFAULTS.warmupMs / 1000}s)`, parseDuration)
+    .option('--concurrency <list>', `requests in flight (default ${DEFAULTS.concurrency.join(',')})`, parseConcurrency)
+    .option('--json', 'print the results as JSON instead of the table')
+    .option('--out <file>', 'where to save the JSON results (default bench/results/bench-<date>.json)')
+    .option('--profile <dir>', 'write a V8 CPU profile of each server process into this directory (node --cpu-prof)')
+    .action(async (opts: BenchCliOptions) => {
+      const path = await import('node:path');
+      const { runBench } = await import('../../bench/run.js');
+      const { formatReport, saveResult } = await import('../../bench/report.js');
+      const { createProgress } = await import('../../bench/progress.js');
+      const base = opts.quick ? QUICK : DEFAULTS;
+      const progress = createProgress(process.stderr);
+      let result;
+      try {
+        result = await runBench({
+          durationMs: opts.duration ?? base.durationMs,
+          warmupMs: opts.warmup ?? base.warmupMs,
+          concurrency: opts.concurrency ?? base.concurrency,
+          quick: Boolean(opts.quick),
+          profileDir: opts.profile ? path.resolve(opts.profile) : undefined,
+          command: `mgrpc ${process.argv.slice(2).join(' ')}`,
+          progress,
+        });
+      } finally {
+        progress.done();
+      }
+      const file = saveResult(result, opts.out);
+      process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : formatReport(result));
+      process.stderr.write(`results saved to ${path.relative(process.cwd(), file) || file}\n`);
+      if (!result.ok) process.exitCode = 1;
+    });
+}
