@@ -12,6 +12,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { outboxCommand } from './commands/outbox.js';
 import { productCommand } from './commands/product.js';
 import { runserverCommand } from './commands/runserver.js';
+import { uiCommand } from './commands/ui.js';
 import { upCommand } from './commands/up.js';
 import { userCommand } from './commands/user.js';
 import { handleError } from './handle-error.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     productCommand(),
     userCommand(),
     benchCommand(),
+    uiCommand(),
   ]) {
     program.addCommand(command);
   }

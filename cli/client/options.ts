@@ -58,6 +58,11 @@ export function parseNonEmpty(value: string): string {
  * errors (unknown option, bad value) reach the CLI's error handling as exit code 2.
  */
 export function withClientOptions(command: Command): Command {
+  return withServiceUrls(command).option('--json', "print the server's JSON answer as is (for scripts)");
+}
+
+/** `--dashboard` and `--product` only (for commands with no JSON to print, like `mgrpc ui`). */
+export function withServiceUrls(command: Command): Command {
   return command
     .addOption(
       new Option('--dashboard <url>', "the dashboard's REST API")
@@ -71,6 +76,5 @@ export function withClientOptions(command: Command): Command {
         .default(DEFAULT_URLS.product)
         .argParser(urlParser(DEFAULT_URLS.product)),
     )
-    .option('--json', "print the server's JSON answer as is (for scripts)")
     .exitOverride();
 }

@@ -10,18 +10,20 @@ export interface TextPromptProps {
   /** The question, e.g. "Title of the new product". */
   label: string;
   placeholder?: string;
+  /** The answer to start from (editing an existing value); empty by default. */
+  initial?: string;
   /** A problem with the answer to show, or undefined when it is acceptable. */
   validate?: (value: string) => string | undefined;
   onSubmit: (value: string) => void;
   onCancel: () => void;
 }
 
-export function TextPrompt({ label, placeholder, validate, onSubmit, onCancel }: TextPromptProps) {
-  const [value, setValue] = useState('');
+export function TextPrompt({ label, placeholder, initial = '', validate, onSubmit, onCancel }: TextPromptProps) {
+  const [value, setValue] = useState(initial);
   const [problem, setProblem] = useState<string>();
   // Enter can arrive before React has re-rendered with the last typed text (fast typing,
   // pastes), so submit reads the latest text from here rather than from the input's props.
-  const latest = useRef('');
+  const latest = useRef(initial);
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) onCancel();
   });
@@ -33,7 +35,7 @@ export function TextPrompt({ label, placeholder, validate, onSubmit, onCancel }:
   };
   return (
     <Box flexDirection="column">
-      <Box>
+      <Box flexShrink={0}>
         <Text color="cyan">? </Text>
         <Text bold>{label}: </Text>
         <TextInput

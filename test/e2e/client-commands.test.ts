@@ -3,12 +3,11 @@
  * built CLI against the four real servers. Output without a terminal (pipes), usage errors,
  * a service that is down, and the interactive forms in a real pseudo-terminal (tmux).
  */
-import { spawnSync } from 'node:child_process';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { freePort } from '../support/ports.js';
-import { CLI, ROOT, http, runCli, startSystem, type RunningSystem } from '../support/system.js';
+import { http, runCli, startSystem, type RunningSystem } from '../support/system.js';
+import { hasTmux, Terminal } from '../support/terminal.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
@@ -139,57 +138,6 @@ describe('mgrpc user / product, scripted (no terminal)', () => {
     failsWith(mgrpc('product', 'list', '--source', 'product', '--product', nowhere), 1, new RegExp(`cannot reach the product at ${nowhere} `));
   });
 });
-
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-
-/**
- * A detached tmux session on a private server socket: a real pseudo-terminal, so stdin
- * and stdout are TTYs and the ink forms show up.
- */
-class Terminal {
-  private readonly socket = `mgrpc-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
-
-  constructor(args: string[]) {
-    const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    // The shell stays a moment after the CLI exits so the pane (and EXIT=) can be read.
-    // `env -u CI`: under CI=true ink renders only its final frame (is-in-ci), which a person
-    // at a terminal never sees; the pane must show what a user would.
-    this.tmux('new-session', '-d', '-x', '120', '-y', '40', '-c', ROOT, `env -u CI ${command}; echo EXIT=$?; sleep 30`);
-  }
-
-  private tmux(...args: string[]): string {
-    const result = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`tmux ${args[0]} failed: ${result.stderr}`);
-    return result.stdout;
-  }
-
-  screen(): string {
-    return this.tmux('capture-pane', '-p');
-  }
-
-  /** Waits until the screen matches, and returns it. */
-  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const screen = this.screen();
-      if (pattern.test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}; it shows:\n${screen}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  type(text: string): void {
-    this.tmux('send-keys', '-l', text);
-  }
-
-  press(...keys: string[]): void {
-    this.tmux('send-keys', ...keys);
-  }
-
-  close(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
-  }
-}
 
 describe.skipIf(!hasTmux)('interactive forms in a terminal (tmux; skipped when tmux is not installed)', () => {
   it('product create without --title asks for it', async () => {

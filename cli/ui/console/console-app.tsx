@@ -1,0 +1,41 @@
+/**
+ * `mgrpc ui`: the live console, composed from the polling hook (use-system), the
+ * interaction hook (use-console) and the presentational screen.
+ */
+import { useRef } from 'react';
+
+import type { ServiceUrls } from '../../client/api.js';
+import { CHROME_LINES, ConsoleScreen } from './console-screen.js';
+import { scrollTop } from './selection.js';
+import { useConsole } from './use-console.js';
+import { useSystem } from './use-system.js';
+import { useTerminalSize } from './use-terminal-size.js';
+
+export interface ConsoleAppProps {
+  urls: ServiceUrls;
+  /** How often the system is read (default 1000 ms). */
+  intervalMs?: number;
+}
+
+export function ConsoleApp({ urls, intervalMs }: ConsoleAppProps) {
+  const { rows, columns } = useTerminalSize();
+  // One line fewer than the terminal: a frame as tall as the terminal makes ink clear and redraw it all.
+  const tableHeight = Math.max(3, rows - 1 - CHROME_LINES);
+  const { snapshot, refresh } = useSystem(urls, { intervalMs });
+  const state = useConsole({ urls, rows: snapshot.products, pageSize: tableHeight, refresh });
+  const top = useRef(0);
+  top.current = scrollTop(top.current, state.selected, tableHeight, snapshot.products?.length ?? 0);
+  return (
+    <ConsoleScreen
+      urls={urls}
+      snapshot={snapshot}
+      mode={state.mode}
+      status={state.status}
+      answer={state.answer}
+      selected={state.selected}
+      top={top.current}
+      tableHeight={tableHeight}
+      width={Math.max(40, columns - 1)}
+    />
+  );
+}

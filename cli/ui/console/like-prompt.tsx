@@ -1,0 +1,63 @@
+/**
+ * Who likes the product: `r` (or Enter on an empty line) lets the product service pick a
+ * random user; otherwise a typed or pasted user id and Enter. User ids are UUIDs, which
+ * never contain an `r`, so the key cannot be mistaken for the start of an id.
+ */
+import { Box, Text, useInput } from 'ink';
+import TextInput from 'ink-text-input';
+import { useRef, useState } from 'react';
+
+export interface LikePromptProps {
+  title: string;
+  /** A problem with a typed user id, or undefined when it is acceptable. */
+  validate: (userId: string) => string | undefined;
+  /** `undefined`: a random user. */
+  onSubmit: (userId: string | undefined) => void;
+  onCancel: () => void;
+}
+
+export function LikePrompt({ title, validate, onSubmit, onCancel }: LikePromptProps) {
+  const [typed, setTyped] = useState('');
+  const [problem, setProblem] = useState<string>();
+  // As in TextPrompt: Enter may arrive before the re-render with the last keys.
+  const latest = useRef('');
+  useInput((input, key) => {
+    if (key.escape || (key.ctrl && input === 'c')) onCancel();
+  });
+  const submit = () => {
+    const id = latest.current.trim();
+    if (id === '') return onSubmit(undefined);
+    const found = validate(id);
+    if (found) setProblem(found);
+    else onSubmit(id);
+  };
+  return (
+    <Box flexDirection="column">
+      <Box flexShrink={0}>
+        <Text color="cyan">? </Text>
+        <Text bold>Like &apos;{title.length > 20 ? `${title.slice(0, 19)}…` : title}&apos; as: </Text>
+        <TextInput
+          value={typed}
+          onChange={(next) => {
+            if (latest.current === '' && (next === 'r' || next === 'R')) return onSubmit(undefined);
+            const [line, ...rest] = next.split(/[\r\n]/);
+            latest.current = line;
+            setTyped(line);
+            setProblem(undefined);
+            if (rest.length > 0) submit();
+          }}
+          onSubmit={submit}
+        />
+      </Box>
+      {problem ? (
+        <Text color="red" wrap="truncate">
+          {problem}
+        </Text>
+      ) : (
+        <Text dimColor wrap="truncate">
+          r: a random user (the product service picks) · or a user id + enter · esc: cancel
+        </Text>
+      )}
+    </Box>
+  );
+}

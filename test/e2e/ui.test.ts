@@ -1,0 +1,180 @@
+/**
+ * `mgrpc ui` as a user runs it: the built CLI in a real 80x24 pseudo-terminal (tmux) against
+ * the four real servers. Keys are sent and the screen is read back; the API is asked too,
+ * so what the console shows is checked against what happened.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { http, runCli, startSystem, type RunningSystem } from '../support/system.js';
+import { hasTmux, Terminal } from '../support/terminal.js';
+
+let sys: RunningSystem;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  sys = await startSystem();
+  env = { MGRPC_DASHBOARD_URL: sys.dashboardUrl, MGRPC_PRODUCT_URL: sys.productUrl };
+});
+
+afterAll(async () => {
+  await sys?.close();
+});
+
+const ALL_UP = /dashboard ● up\s+dashboard_grpc ● up\s+product ● up\s+product_grpc ● up/;
+const FOOTER = '↑/↓ select  c create  e edit  d delete  l like  r refresh  q quit';
+
+async function products() {
+  return (await http('GET', `${sys.dashboardUrl}/api/products`)).body as { id: string; title: string; image: string | null; likes: number }[];
+}
+
+/** The screen keeps its shape: 24 lines, none wider than 80, header on top, keys at the bottom. */
+function expectLayout(screen: string) {
+  const lines = screen.replace(/\n$/, '').split('\n');
+  expect(lines.length, screen).toBeLessThanOrEqual(24);
+  expect(lines[0], screen).toMatch(/^mgrpc ui {2}dashboard http:\/\/127\.0\.0\.1:\d+ · product http:\/\/127\.0\.0\.1:\d+$/);
+  for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
+}
+
+describe('mgrpc ui', () => {
+  it('without a terminal: a usage error saying it needs one (exit 2)', () => {
+    const result = runCli(['ui'], env);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'error: mgrpc ui needs a terminal (stdin and stdout must be a TTY); in scripts use `mgrpc product list` and the other product commands\n',
+    );
+  });
+
+  it.skipIf(!hasTmux)('create, like, edit, delete and scroll with the keys; health and pending likes follow servers going down; q quits', async () => {
+    // The only user, so the one the product service picks at random.
+    const onlyUser = (await http('POST', `${sys.dashboardUrl}/api/user`)).body.id as string;
+    const term = new Terminal(['ui'], { columns: 80, rows: 24, env });
+    try {
+      let screen = await term.waitFor(/no products yet: press c to create one/);
+      screen = await term.waitFor(ALL_UP);
+      expectLayout(screen);
+      expect(screen).toContain(FOOTER);
+
+      // Create: title, then image.
+      term.press('c');
+      await term.waitFor(/\? New product · title:/);
+      term.type('UI pen');
+      await term.waitFor(/title: UI pen/);
+      term.press('Enter');
+      await term.waitFor(/\? New product · image URL \(blank for none\):/);
+      term.type('https://img.example/ui.png');
+      await term.waitFor(/image URL \(blank for none\): https:\/\/img\.example\/ui\.png/);
+      term.press('Enter');
+      screen = await term.waitFor(/❯ UI pen +0 +synced +[0-9a-f]{8}\n/);
+      expect(screen).toContain("created 'UI pen'");
+      expect(screen).toMatch(/^image https:\/\/img\.example\/ui\.png$/m);
+      const [created] = await products();
+      expect(created).toMatchObject({ title: 'UI pen', image: 'https://img.example/ui.png', likes: 0 });
+      expect(screen).toContain(`${created.id.slice(0, 8)}\n`);
+      expect(screen).toMatch(new RegExp(`^id ${created.id}$`, 'm'));
+
+      // Like as a random user (the product service picks one).
+      term.press('l');
+      await term.waitFor(/\? Like 'UI pen' as:/);
+      term.type('r');
+      screen = await term.waitFor(new RegExp(`liked 'UI pen' as user ${onlyUser.slice(0, 8)}: counted: 1 like$`, 'm'));
+      screen = await term.waitFor(/❯ UI pen +1 +synced/);
+      expect((await products())[0].likes).toBe(1);
+
+      // Like as a pasted user id, then again: the server's refusal lands in the status line.
+      const user = (await http('POST', `${sys.dashboardUrl}/api/user`)).body.id as string;
+      term.press('l');
+      await term.waitFor(/\? Like 'UI pen' as:/);
+      term.type(`${user}\n`);
+      await term.waitFor(new RegExp(`liked 'UI pen' as user ${user.slice(0, 8)}: counted: 2 likes`));
+      term.press('l');
+      await term.waitFor(/\? Like 'UI pen' as:/);
+      term.type(`${user}\n`);
+      screen = await term.waitFor(/^error: user [0-9a-f-]+ already liked product/m);
+      expectLayout(screen);
+      await term.waitFor(/❯ UI pen +2 +synced/);
+
+      // Edit: the form starts from the current values.
+      term.press('e');
+      await term.waitFor(/\? Edit · title: UI pen/);
+      term.type(' v2');
+      await term.waitFor(/\? Edit · title: UI pen v2/);
+      term.press('Enter');
+      await term.waitFor(/\? Edit · image URL \(blank for none\): https:\/\/img\.example\/ui\.png/);
+      term.press('Enter');
+      screen = await term.waitFor(/❯ UI pen v2 +2 +synced/);
+      expect(screen).toContain("updated 'UI pen v2'");
+      expect((await products())[0]).toMatchObject({ id: created.id, title: 'UI pen v2', image: 'https://img.example/ui.png' });
+
+      // Delete: n keeps it, y deletes it.
+      term.press('d');
+      await term.waitFor(/\? Delete 'UI pen v2'\? \(y\/n\)/);
+      term.type('n');
+      await term.waitFor(/nothing deleted/);
+      expect(await products()).toHaveLength(1);
+      term.press('d');
+      await term.waitFor(/\? Delete 'UI pen v2'\? \(y\/n\)/);
+      term.type('y');
+      screen = await term.waitFor(/deleted 'UI pen v2'/);
+      screen = await term.waitFor(/no products yet/);
+      expect(screen).not.toContain('UI pen v2 ');
+      expect(await products()).toEqual([]);
+
+      // More products than rows: the table keeps its height and scrolls with the selection.
+      for (let i = 1; i <= 20; i++) expect((await http('POST', `${sys.dashboardUrl}/api/products`, { title: `Item ${i}` })).status).toBe(201);
+      screen = await term.waitFor(/^1–15 of 20 · ↓ 5 more$/m);
+      expect(screen).toMatch(/❯ Item 1 /);
+      expect(screen).toMatch(/ Item 15 /);
+      expect(screen).not.toMatch(/ Item 16 /);
+      expectLayout(screen);
+      term.press('PageDown');
+      screen = await term.waitFor(/❯ Item 16 /);
+      expect(screen).toMatch(/^2–16 of 20 · ↑ 1 more · ↓ 4 more$/m);
+      expect(screen).not.toMatch(/ Item 1 /);
+      term.press('Down');
+      await term.waitFor(/❯ Item 17 /);
+      term.press('End');
+      screen = await term.waitFor(/^6–20 of 20 · ↑ 5 more$/m);
+      expect(screen).toMatch(/❯ Item 20 /);
+      term.press('Up');
+      screen = await term.waitFor(/❯ Item 19 /);
+      expect(screen).toMatch(/^6–20 of 20 · ↑ 5 more$/m);
+      expectLayout(screen);
+
+      // A server goes down: the status line says which, the others stay up.
+      expect(term.screen()).toMatch(ALL_UP);
+      await sys.stop('product_grpc');
+      screen = await term.waitFor(/product_grpc ● down/);
+      expect(screen).toMatch(/dashboard ● up\s+dashboard_grpc ● up\s+product ● up\s+product_grpc ● down/);
+      expectLayout(screen);
+      expect(screen).toContain(FOOTER);
+      await sys.start('product_grpc');
+      await term.waitFor(ALL_UP);
+
+      // With the dashboard's gRPC server down a like is recorded but not counted yet (202).
+      await sys.stop('dashboard_grpc');
+      await term.waitFor(/dashboard ● up\s+dashboard_grpc ● down\s+product ● up\s+product_grpc ● up/);
+      term.press('l');
+      await term.waitFor(/\? Like 'Item 19' as:/);
+      term.type(`${user}\n`);
+      await term.waitFor(new RegExp(`liked 'Item 19' as user ${user.slice(0, 8)}: pending \\(dashboard unreachable\\)`), 20_000);
+      expect(term.screen()).toMatch(/❯ Item 19 +0 /);
+      await sys.start('dashboard_grpc');
+      await term.waitFor(ALL_UP);
+      await term.waitFor(/❯ Item 19 +1 /, 20_000);
+
+      // The dashboard's REST server goes away: the table keeps the last rows and says so.
+      await sys.stop('dashboard');
+      screen = await term.waitFor(/^dashboard ● down/m);
+      screen = await term.waitFor(/not refreshed: cannot reach the dashboard/);
+      expect(screen).toMatch(/❯ Item 19 +1 /);
+      expectLayout(screen);
+
+      term.press('q');
+      screen = await term.waitFor(/EXIT=\d+/);
+      expect(screen).toContain('EXIT=0');
+    } finally {
+      term.close();
+    }
+  }, 90_000);
+});
