@@ -11,6 +11,8 @@ import { migrateCommand } from './commands/migrate.js';
 import { outboxCommand } from './commands/outbox.js';
 import { productCommand } from './commands/product.js';
 import { runserverCommand } from './commands/runserver.js';
+import { startprojectCommand } from './commands/startproject.js';
+import { startserviceCommand } from './commands/startservice.js';
 import { upCommand } from './commands/up.js';
 import { userCommand } from './commands/user.js';
 import { handleError } from './handle-error.js';
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
     upCommand(),
     productCommand(),
     userCommand(),
+    startserviceCommand(),
+    startprojectCommand(),
   ]) {
     program.addCommand(command);
   }

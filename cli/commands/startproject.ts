@@ -1,0 +1,5 @@
+import { Command } from 'commander';
+
+export function startprojectCommand(): Command {
+  return new Command('startproject').argument('<dir>');
+}
