@@ -5,7 +5,7 @@
  * names, existing folders, bad field specs) write nothing; --force overwrites.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -137,4 +137,43 @@ describe('mgrpc startservice', () => {
     const registry = readFileSync(path.join(project, 'services/registry.ts'), 'utf8');
     expect(registry.match(/import\('\.\/orders\/index\.js'\)/g)).toHaveLength(1);
   });
+});
+
+describe('mgrpc startproject', () => {
+  it('creates a project whose first service builds, passes its test and is found by the installed CLI', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'mgrpc-project-'));
+    const dir = path.join(parent, 'shop');
+    try {
+      const made = await sh(process.execPath, [CLI, 'startproject', dir, '--service', 'orders', '--model', 'Order:title:string,count:bigint']);
+      expect(made.code, made.stderr).toBe(0);
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      expect(pkg.dependencies.mgrpc).toBe(`file:${ROOT}`);
+      expect(pkg.scripts).toMatchObject({ start: 'mgrpc up', build: 'mgrpc codegen && tsc -p tsconfig.json' });
+      for (const file of ['.env.example', '.gitignore', '.npmrc', 'docker-compose.yml', 'README.md', 'protos/orders.proto', 'services/orders/orders.test.ts']) {
+        expect(statSync(path.join(dir, file)).isFile(), file).toBe(true);
+      }
+      expect(readFileSync(path.join(dir, 'services/orders/index.ts'), 'utf8')).toContain("from 'mgrpc/framework'");
+
+      // What `npm install` makes of it (deduplicated by install-links): mgrpc plus its dependencies.
+      const modules = path.join(dir, 'node_modules');
+      const ours = realpathSync(path.join(ROOT, 'node_modules'));
+      mkdirSync(modules);
+      for (const entry of readdirSync(ours)) symlinkSync(path.join(ours, entry), path.join(modules, entry));
+      symlinkSync(ROOT, path.join(modules, 'mgrpc'), 'dir');
+      const inProject = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+        run(process.execPath, args, { cwd: dir, timeout: 60_000, env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '', ORDERS_DATABASE_URL: '', ...env } });
+      await inProject([CLI, 'codegen']);
+      await inProject(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+      const test = await inProject(['node_modules/vitest/vitest.mjs', 'run']);
+      expect(test.stdout).toMatch(/Tests\s+4 passed/);
+      const migrate = await inProject([CLI, 'migrate'], { MGRPC_DATA_DIR: path.join(parent, 'data') });
+      expect(migrate.stdout).toMatch(/^orders: applied .*0001-initial/m);
+
+      const again = await sh(process.execPath, [CLI, 'startproject', dir]);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/exists and is not empty.*--force/);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
