@@ -13,6 +13,8 @@ import { outboxCommand } from './commands/outbox.js';
 import { productCommand } from './commands/product.js';
 import { runserverCommand } from './commands/runserver.js';
 import { uiCommand } from './commands/ui.js';
+import { startprojectCommand } from './commands/startproject.js';
+import { startserviceCommand } from './commands/startservice.js';
 import { upCommand } from './commands/up.js';
 import { userCommand } from './commands/user.js';
 import { handleError } from './handle-error.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
     userCommand(),
     benchCommand(),
     uiCommand(),
+    startserviceCommand(),
+    startprojectCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -17,7 +17,7 @@ export function serveCommand(side: 'rest' | 'grpc', name: string, description: s
     .option('--migrate', 'apply pending migrations before serving')
     .action(async (addrport: string | undefined, opts: { service: string; migrate?: boolean }) => {
       const { DEFAULT_BASE_PORT, createLogger, loadDotenv, parseListenAddress, serve } = await import('../services/framework/index.js');
-      const { loadService } = await import('../services/registry.js');
+      const { loadService } = await (await import('./project-registry.js')).loadRegistry();
       loadDotenv();
       const module = await loadService(opts.service).catch((err: Error) => {
         throw new UsageError(err.message);

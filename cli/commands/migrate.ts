@@ -6,7 +6,7 @@ export function migrateCommand(): Command {
     .option('-s, --service <name>', 'only this service')
     .action(async (opts: { service?: string }) => {
       const { loadDotenv, migrateService } = await import('../../services/framework/index.js');
-      const { SERVICE_NAMES, loadService } = await import('../../services/registry.js');
+      const { SERVICE_NAMES, loadService } = await (await import('../project-registry.js')).loadRegistry();
       loadDotenv();
       for (const name of opts.service ? [opts.service] : SERVICE_NAMES) {
         const { url, applied } = await migrateService(await loadService(name));

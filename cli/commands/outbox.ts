@@ -29,7 +29,7 @@ export function outboxCommand(): Command {
       const { Outbox, createLogger, databaseUrlFor, loadDotenv, openDatabase, pendingMigrations, redactUrl, serviceMigrations } = await import(
         '../../services/framework/index.js'
       );
-      const { SERVICE_NAMES, loadService } = await import('../../services/registry.js');
+      const { SERVICE_NAMES, loadService } = await (await import('../project-registry.js')).loadRegistry();
       const { formatTable, printable } = await import('../client/format.js');
       loadDotenv();
       const now = Date.now();

@@ -42,7 +42,7 @@ export function upCommand(): Command {
       const { DEFAULT_BASE_PORT, DEFAULT_DRAIN_MS, createLogger, envInt, formatAddress, loadDotenv, migrateService, redactUrl, databaseUrlFor, securitySummary } = await import(
         '../../services/framework/index.js'
       );
-      const { SERVICE_NAMES, loadService } = await import('../../services/registry.js');
+      const { SERVICE_NAMES, loadService } = await (await import('../project-registry.js')).loadRegistry();
       const { Supervisor } = await import('../supervisor/supervisor.js');
       const { useColor } = await import('../supervisor/line-prefix.js');
       const { connectHost, listenProblem, waitUntilAccepting } = await import('../supervisor/port-check.js');
@@ -67,11 +67,13 @@ export function upCommand(): Command {
       }
       const portOf = (name: string) => plan.find((p) => p.name === name)!.port;
 
+      // Every service can reach every other's gRPC server at <NAME>_GRPC_SERVER (DASHBOARD_GRPC_SERVER, …).
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         MGRPC_DATA_DIR: dataDir,
-        PRODUCT_GRPC_SERVER: formatAddress({ host: reachable, port: portOf('product_grpc') }),
-        DASHBOARD_GRPC_SERVER: formatAddress({ host: reachable, port: portOf('dashboard_grpc') }),
+        ...Object.fromEntries(
+          modules.map((m) => [`${m.name.toUpperCase().replace(/-/g, '_')}_GRPC_SERVER`, formatAddress({ host: reachable, port: portOf(`${m.name}_grpc`) })]),
+        ),
       };
       // DATABASE_URL is for a process environment of one service (compose); here both services would share it.
       for (const m of modules) {

@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+
+import { UsageError } from '../handle-error.js';
+
+export function startprojectCommand(): Command {
+  return new Command('startproject')
+    .description('create a new mgrpc project in DIR with a first CRUD service; then: cd DIR && npm install && npm start')
+    .argument('<dir>', 'the new project directory (its name is the npm package name)')
+    .option('--service <name>', 'the first service', 'items')
+    .option('-m, --model <spec>', "the first service's model: Name:field:type,… (see startservice --help)")
+    .option('--mgrpc-spec <spec>', 'how package.json depends on mgrpc (default: file: this mgrpc checkout)')
+    .option('--force', 'write into a directory that is not empty, overwriting files')
+    .action(async (dir: string, opts: { service: string; model?: string; mgrpcSpec?: string; force?: boolean }) => {
+      const { startProject } = await import('../scaffold/project-files.js');
+      const { ScaffoldError } = await import('../scaffold/scaffold-error.js');
+      let made;
+      try {
+        made = startProject({ dir, service: opts.service, model: opts.model, mgrpcSpec: opts.mgrpcSpec, force: opts.force });
+      } catch (err) {
+        throw err instanceof ScaffoldError ? new UsageError(err.message) : err;
+      }
+      process.stdout.write(
+        [`created project ${made.dir} with service ${made.service.name}`, ...made.files.map((f) => `  ${f}`), 'next:', `  cd ${dir} && npm install && npm start`, ''].join('\n'),
+      );
+    });
+}

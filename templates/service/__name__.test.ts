@@ -1,0 +1,106 @@
+/**
+ * The __name__ service end to end, in-process: its gRPC server and REST app on loopback
+ * ports, over a migrated SQLite file in a temp dir; every CRUD action over both transports.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createClient, serve, type PromiseClient, type RunningService } from '__framework__';
+import { proto } from '__stubs__';
+import service from './index.js';
+
+/** A __model_words__ as REST sends and shows it (snake_case), and the values an update sets. */
+const sample: Record<string, unknown> = __SAMPLE_JSON__;
+const changed: Record<string, unknown> = __CHANGED_JSON__;
+/** The same values as gRPC messages carry them (camelCase; int64 as a decimal string). */
+const sampleMessage: Record<string, unknown> = __SAMPLE_MESSAGE__;
+const changedMessage: Record<string, unknown> = __CHANGED_MESSAGE__;
+
+const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+
+let dir: string;
+let grpcServer: RunningService;
+let restServer: RunningService;
+let client: PromiseClient<typeof proto.__snake__.__Model__Service.service>;
+
+async function rest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${restServer.url}/api${urlPath}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-__name__-'));
+  const env = { MGRPC_DATA_DIR: dir, LOG_LEVEL: 'warn' };
+  const address = { host: '127.0.0.1', port: 0 };
+  grpcServer = await serve(service, 'grpc', { address, env, migrate: true, drainMs: 1000 });
+  restServer = await serve(service, 'rest', { address, env, migrate: true, drainMs: 1000 });
+  client = createClient(proto.__snake__.__Model__Service.service, grpcServer.url, { name: '__name__ gRPC', deadlineMs: 5000 });
+});
+
+afterAll(async () => {
+  client?.close();
+  await restServer?.close();
+  await grpcServer?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('__name__ over REST', () => {
+  it('creates, lists, retrieves, updates and deletes a __model_words__', async () => {
+    const created = await rest('POST', '/__models_path__', sample);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject(sample);
+    const id: string = created.body.id;
+
+    const list = await rest('GET', '/__models_path__');
+    expect(list.status).toBe(200);
+    expect(list.body.map((item: { id: string }) => item.id)).toContain(id);
+
+    expect(await rest('GET', `/__models_path__/${id}`)).toMatchObject({ status: 200, body: { id, ...sample } });
+
+    const updated = await rest('PUT', `/__models_path__/${id}`, changed);
+    expect(updated).toMatchObject({ status: 200, body: { id, ...changed } });
+
+    const patched = await rest('PATCH', `/__models_path__/${id}`, { __FIRST_FIELD__: sample.__FIRST_FIELD__ });
+    expect(patched).toMatchObject({ status: 200, body: { id, ...changed, __FIRST_FIELD__: sample.__FIRST_FIELD__ } });
+
+    expect((await rest('DELETE', `/__models_path__/${id}`)).status).toBe(204);
+    expect((await rest('GET', `/__models_path__/${id}`)).status).toBe(404);
+  });
+
+  it('refuses bad input with 400 and names the field', async () => {
+    const res = await rest('POST', '/__models_path__', { ...sample, id: MISSING_ID });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('id');
+    expect((await rest('GET', '/__models_path__/not-a-uuid')).status).toBe(400);
+  });
+});
+
+describe('__name__ over gRPC', () => {
+  it('creates, lists, retrieves, updates and deletes a __model_words__', async () => {
+    const created = await client.Create(sampleMessage as never);
+    expect(created).toMatchObject(sampleMessage);
+    const id = created.id;
+
+    const list = await client.List({ limit: 100, offset: 0 });
+    expect(list.items.map((item) => item.id)).toContain(id);
+
+    expect(await client.Retrieve({ id })).toMatchObject({ id, ...sampleMessage });
+    expect(await client.Update({ ...changedMessage, id } as never)).toMatchObject({ id, ...changedMessage });
+
+    await client.Destroy({ id });
+    await expect(client.Retrieve({ id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('answers NOT_FOUND and INVALID_ARGUMENT for bad lookups', async () => {
+    await expect(client.Retrieve({ id: MISSING_ID })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(client.Destroy({ id: 'not-a-uuid' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * `mgrpc startservice` as a user runs it: the built CLI scaffolds a service into a temp copy
+ * of this repository, and there `mgrpc codegen`, `tsc` and the generated test pass with no
+ * hand edits, and `mgrpc migrate` finds the service through the registry. Refusals (bad
+ * names, existing folders, bad field specs) write nothing; --force overwrites.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { CLI, ROOT } from '../support/system.js';
+
+const run = promisify(execFile);
+
+/** What the copy leaves out (relative to the repository root); node_modules becomes a symlink. */
+const SKIP = new Set(['node_modules', 'dist', 'data', '.git', 'coverage', 'bench/results', 'services/stubs']);
+const MODEL = 'Order:title:string,quantity:int,total:bigint,price:float,paid:bool,customer_id:uuid,due_at:date,note:text?,ref:uuid?';
+
+let project: string;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command in the temp project; resolves with its exit code and output (never rejects on exit code). */
+async function sh(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  try {
+    const { stdout, stderr } = await run(command, args, { cwd: project, timeout: 60_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err) };
+  }
+}
+
+const mgrpc = (...args: string[]) => sh(process.execPath, [CLI, ...args]);
+
+/** Every file under the project (minus node_modules) with its size and mtime: "nothing was written" is this unchanged. */
+function snapshot(dir = project, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = path.join(prefix, entry.name);
+    if (entry.name === 'node_modules') continue;
+    if (entry.isDirectory()) out.push(...snapshot(dir, rel));
+    else out.push(`${rel} ${statSync(path.join(dir, rel)).mtimeMs} ${statSync(path.join(dir, rel)).size}`);
+  }
+  return out.sort();
+}
+
+beforeAll(() => {
+  project = mkdtempSync(path.join(tmpdir(), 'mgrpc-scaffold-'));
+  cpSync(ROOT, project, { recursive: true, filter: (src) => !SKIP.has(path.relative(ROOT, src).split(path.sep).join('/')) });
+  symlinkSync(realpathSync(path.join(ROOT, 'node_modules')), path.join(project, 'node_modules'), 'dir');
+});
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe('mgrpc startservice', () => {
+  it('scaffolds a service that builds, passes its own test and is registered', async () => {
+    const created = await mgrpc('startservice', 'orders', '--model', MODEL);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('created service orders');
+    expect(created.stdout).toContain('REST on base+10, gRPC on base+11');
+    expect(readFileSync(path.join(project, 'services/registry.ts'), 'utf8')).toContain("orders: () => import('./orders/index.js'),");
+    expect(readFileSync(path.join(project, 'protos/orders.proto'), 'utf8')).toContain('package orders;');
+
+    const codegen = await mgrpc('codegen');
+    expect(codegen.code, codegen.stderr).toBe(0);
+    const tsc = await sh(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
+    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+    const test = await sh(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'services/orders/orders.test.ts']);
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toMatch(/Tests\s+4 passed/);
+
+    // The CLI finds it by name through the registry (runserver, grpcrunserver and up use the same lookup).
+    const data = mkdtempSync(path.join(tmpdir(), 'mgrpc-scaffold-data-'));
+    try {
+      const migrate = await sh(process.execPath, ['--import', 'tsx', 'bin/mgrpc.ts', 'migrate', '--service', 'orders'], {
+        MGRPC_DATA_DIR: data,
+        DATABASE_URL: '',
+        ORDERS_DATABASE_URL: '',
+      });
+      expect(migrate.code, migrate.stderr).toBe(0);
+      expect(migrate.stdout).toMatch(/^orders: applied .*0001-initial/m);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+
+    // The next service gets the next pair of ports.
+    const second = await mgrpc('startservice', 'order-items');
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('model OrderItem: title:string');
+    expect(second.stdout).toContain('REST on base+12, gRPC on base+13');
+    expect(readFileSync(path.join(project, 'services/registry.ts'), 'utf8')).toContain("'order-items': () => import('./order-items/index.js'),");
+   }, 120_000);
+
+  it.each([
+    [['Orders'], /invalid service name 'Orders'/],
+    [['1x'], /invalid service name '1x'/],
+    [['framework'], /'framework' is reserved/],
+    [['orders'], /services\/orders\/.* already exist.*--force/],
+    [['books', '--model', 'Book:title:strin'], /bad type 'strin' for field 'title'.*use one of string, text, int, bigint, float, bool, uuid, date/],
+    [['books', '--model', 'Book:title'], /bad field 'title'.*name:type/],
+    [['books', '--model', 'Book'], /expected Name:field:type/],
+    [['books', '--model', 'book:title:string'], /invalid model name 'book'/],
+    [['books', '--model', 'Book:id:string'], /'id' is reserved/],
+    [['books', '--model', 'Book:Title:string'], /bad field name 'Title'.*snake_case/],
+    [['books', '--model', 'Book:pages:int?'], /only string, text, uuid, date fields can be optional/],
+    [['books', '--model', 'Book:a:string,a:int'], /field 'a' appears twice/],
+  ])('refuses startservice %j with a clear message and writes nothing', async (args, message) => {
+    // services/orders exists: the first test created it (tests in a file run in order).
+    const before = snapshot();
+    const refused = await mgrpc('startservice', ...args);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(message);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('overwrites with --force, keeping the service\'s ports and one registry entry', async () => {
+    const file = path.join(project, 'services/orders/serializers.ts');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, '// edited by hand\n');
+    const forced = await mgrpc('startservice', 'orders', '--model', MODEL, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('REST on base+10, gRPC on base+11');
+    expect(readFileSync(file, 'utf8')).toBe(original);
+    const registry = readFileSync(path.join(project, 'services/registry.ts'), 'utf8');
+    expect(registry.match(/import\('\.\/orders\/index\.js'\)/g)).toHaveLength(1);
+  });
+});
+
+describe('mgrpc startproject', () => {
+  it('creates a project whose first service builds, passes its test and is found by the installed CLI', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'mgrpc-project-'));
+    const dir = path.join(parent, 'shop');
+    try {
+      const made = await sh(process.execPath, [CLI, 'startproject', dir, '--service', 'orders', '--model', 'Order:title:string,count:bigint']);
+      expect(made.code, made.stderr).toBe(0);
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      expect(pkg.dependencies.mgrpc).toBe(`file:${ROOT}`);
+      expect(pkg.scripts).toMatchObject({ start: 'mgrpc up', build: 'mgrpc codegen && tsc -p tsconfig.json' });
+      for (const file of ['.env.example', '.gitignore', '.npmrc', 'docker-compose.yml', 'README.md', 'protos/orders.proto', 'services/orders/orders.test.ts']) {
+        expect(statSync(path.join(dir, file)).isFile(), file).toBe(true);
+      }
+      expect(readFileSync(path.join(dir, 'services/orders/index.ts'), 'utf8')).toContain("from 'mgrpc/framework'");
+
+      // What `npm install` makes of it (deduplicated by install-links): mgrpc plus its dependencies.
+      const modules = path.join(dir, 'node_modules');
+      const ours = realpathSync(path.join(ROOT, 'node_modules'));
+      mkdirSync(modules);
+      for (const entry of readdirSync(ours)) symlinkSync(path.join(ours, entry), path.join(modules, entry));
+      symlinkSync(ROOT, path.join(modules, 'mgrpc'), 'dir');
+      const inProject = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+        run(process.execPath, args, { cwd: dir, timeout: 60_000, env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '', ORDERS_DATABASE_URL: '', ...env } });
+      await inProject([CLI, 'codegen']);
+      await inProject(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+      const test = await inProject(['node_modules/vitest/vitest.mjs', 'run']);
+      expect(test.stdout).toMatch(/Tests\s+4 passed/);
+      const migrate = await inProject([CLI, 'migrate'], { MGRPC_DATA_DIR: path.join(parent, 'data') });
+      expect(migrate.stdout).toMatch(/^orders: applied .*0001-initial/m);
+
+      const again = await sh(process.execPath, [CLI, 'startproject', dir]);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/exists and is not empty.*--force/);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
