@@ -73,6 +73,8 @@ export function upCommand(): Command {
         PRODUCT_GRPC_SERVER: formatAddress({ host: reachable, port: portOf('product_grpc') }),
         DASHBOARD_GRPC_SERVER: formatAddress({ host: reachable, port: portOf('dashboard_grpc') }),
       };
+      // The children write to our pipes, so they would choose json; at a terminal, people read them.
+      if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
       // DATABASE_URL is for a process environment of one service (compose); here both services would share it.
       for (const m of modules) {
         if (databaseUrlFor(m.name, env) === env.DATABASE_URL) {
