@@ -24,9 +24,9 @@ export function serializerBodySchema<M extends Model>(resource: ModelResource<M>
   const zodSchema = mode === 'partial' ? resource.serializer.schema.partial() : resource.serializer.schema;
   const schema = toJsonSchema(zodSchema);
   const properties = Object.fromEntries(Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).map(([key, value]) => [snakeCase(key), value]));
-  const required = ((schema.required ?? []) as string[]).map(snakeCase);
+  const { required = [], ...rest } = schema as JsonSchema & { required?: string[] };
   // parseJSON refuses unknown and read-only fields.
-  return { ...schema, properties, ...(required.length > 0 ? { required } : { required: undefined }), additionalProperties: false };
+  return { ...rest, properties, ...(required.length > 0 ? { required: required.map(snakeCase) } : {}), additionalProperties: false };
 }
 
 const SEQUELIZE_TYPES: Record<string, JsonSchema> = {
