@@ -75,6 +75,8 @@ export function upCommand(): Command {
           modules.map((m) => [`${m.name.toUpperCase().replace(/-/g, '_')}_GRPC_SERVER`, formatAddress({ host: reachable, port: portOf(`${m.name}_grpc`) })]),
         ),
       };
+      // The children write to our pipes, so they would choose json; at a terminal, people read them.
+      if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
       // DATABASE_URL is for a process environment of one service (compose); here both services would share it.
       for (const m of modules) {
         if (databaseUrlFor(m.name, env) === env.DATABASE_URL) {

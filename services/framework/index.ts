@@ -4,7 +4,7 @@
 import './error-translators.js';
 
 export { AppError, ERROR_CODES, registerErrorTranslator, type ErrorCode } from './errors.js';
-export { createLogger, type Logger } from './logger.js';
+export { createLogger, logFormat, type LogFormat, type Logger } from './logger.js';
 export { envInt, formatAddress, loadDotenv, parseListenAddress, type ListenAddress } from './config.js';
 export { openDatabase, dialectOf, redactUrl, sqliteUrl } from './db/connect.js';
 export { atomic, currentTransaction } from './db/atomic.js';
@@ -36,3 +36,11 @@ export { addHealthService, HEALTH_PATH_PREFIX, HEALTH_SERVICE, serviceNameOf, ty
 export { createPeerHealth, type Peer, type PeerHealth } from './health/peer-health.js';
 export { createReadiness, readinessHandler, type Readiness, type ReadinessReport } from './health/readiness.js';
 export { DrainHooks, type DrainHook, type DrainHookOptions } from './lifecycle/drain-hooks.js';
+export { REQUEST_ID_HEADER, currentRequestId, requestIdFrom, runWithRequestId } from './observability/request-context.js';
+export { createMetrics, type DeliveryResult, type Metrics } from './metrics/metrics.js';
+export { METRICS_PORT_ENV, metricsPortFor, startMetricsServer, type MetricsPort, type RunningMetricsServer } from './metrics/metrics-server.js';
+export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi/document.js';
+export { apiDocsRouter } from './openapi/docs-router.js';
+export { describeRoute, describedRoute, type HttpMethod, type JsonSchema, type OperationSpec, type ParameterSpec, type ResponseSpec, type RouteDescription, type SchemaSource } from './openapi/operations.js';
+export { listRoutes, routeMatcher, type ListedRoute } from './rest/route-list.js';
+export { keepRequestId, requestLog, type RequestLogOptions } from './rest/request-log.js';

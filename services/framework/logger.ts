@@ -1,11 +1,17 @@
 /**
  * The one logger of mgrpc: named scopes, one line per event, to stderr so stdout stays
  * free for command output. LOG_LEVEL=debug|info|warn|error|silent (default info).
+ * LOG_FORMAT=pretty|json (default: pretty when stderr is a terminal, json otherwise):
+ * json is one object per line, `{time, level, service, scope, msg, request_id?, ...fields}`,
+ * where service is the scope's first part. Inside a request (observability/request-context.ts)
+ * every line carries its request id.
  *
  * @example
  *   const log = createLogger('dashboard.grpc');
  *   log.info('listening', { address: '127.0.0.1:10009' });
  */
+import { currentRequestId } from './observability/request-context.js';
+
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 type Level = Exclude<keyof typeof LEVELS, 'silent'>;
 
@@ -22,6 +28,32 @@ function threshold(): number {
   return LEVELS[name] ?? LEVELS.info;
 }
 
+export type LogFormat = 'pretty' | 'json';
+
+/** LOG_FORMAT, else pretty at a terminal and json for pipes and files (collectors read json). */
+export function logFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  const name = (env.LOG_FORMAT ?? '').toLowerCase();
+  if (name === 'json' || name === 'pretty') return name;
+  return process.stderr.isTTY ? 'pretty' : 'json';
+}
+
+function jsonValue(value: unknown): unknown {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+function jsonLine(level: Level, scope: string, message: string, fields: Record<string, unknown> | undefined): string {
+  const line: Record<string, unknown> = { time: new Date().toISOString(), level, service: scope.split('.')[0], scope, msg: message };
+  const requestId = currentRequestId();
+  if (requestId !== undefined && fields?.request_id === undefined) line.request_id = requestId;
+  for (const [key, value] of Object.entries(fields ?? {})) {
+    // A field never overwrites the line's own keys (a field named `msg` would hide the message).
+    if (value !== undefined) line[key in line ? `field_${key}` : key] = jsonValue(value);
+  }
+  return `${JSON.stringify(line)}\n`;
+}
+
 function render(value: unknown): string {
   if (value instanceof Error) return JSON.stringify(value.message);
   if (typeof value === 'string') return /^[\w.:/@-]*$/.test(value) && value !== '' ? value : JSON.stringify(value);
@@ -31,6 +63,12 @@ function render(value: unknown): string {
 export function createLogger(scope: string): Logger {
   const write = (level: Level, message: string, fields?: Record<string, unknown>): void => {
     if (LEVELS[level] < threshold()) return;
+    if (logFormat() === 'json') {
+      process.stderr.write(jsonLine(level, scope, message, fields));
+      return;
+    }
+    const requestId = currentRequestId();
+    if (requestId !== undefined && fields?.request_id === undefined) fields = { ...fields, request_id: requestId };
     const extra = fields
       ? Object.entries(fields)
           .filter(([, v]) => v !== undefined)

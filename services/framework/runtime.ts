@@ -17,6 +17,8 @@ import { DEFAULT_MAX_MESSAGE_BYTES, startGrpcServer } from './grpc/server.js';
 import { createReadiness } from './health/readiness.js';
 import { DrainHooks, type DrainHook, type DrainHookOptions } from './lifecycle/drain-hooks.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics/metrics.js';
+import { metricsPortFor, startMetricsServer, type RunningMetricsServer } from './metrics/metrics-server.js';
 import { Outbox, outboxOptionsFromEnv } from './outbox/outbox.js';
 import { outboxMigration } from './outbox/migration.js';
 import { answerClientErrors, createRestApp } from './rest/app.js';
@@ -82,6 +84,9 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   const apiKey = side === 'rest' ? apiKeyFromEnv(env) : undefined;
   const clientSecurity = grpcClientSecurity(env);
   const maxMessageBytes = envInt('MGRPC_GRPC_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, env);
+  // A malformed MGRPC_METRICS_PORT fails here, before anything opens.
+  if (side === 'grpc') metricsPortFor(module.name, options.address.port, env);
+  const metrics = createMetrics({ service: module.name, side });
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url);
   try {
@@ -97,7 +102,11 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
     await sequelize.close();
     throw err;
   }
-  const outbox = new Outbox(sequelize, outboxOptionsFromEnv(env, createLogger(`${module.name}.${side}.outbox`)));
+  const outbox = new Outbox(sequelize, {
+    ...outboxOptionsFromEnv(env, createLogger(`${module.name}.${side}.outbox`)),
+    onDelivery: (topic, result) => metrics.observeDelivery(topic, result),
+  });
+  metrics.watchOutbox(outbox, logger);
   const drainHooks = new DrainHooks();
   const onDrain = drainHooks.add.bind(drainHooks);
   // First step once requests are done: their deliveries finish (bounded) while the peer
@@ -127,18 +136,39 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   };
 
   if (side === 'grpc') {
-    const running = await startGrpcServer({ ...options.address, services: module.grpcServices(ctx), logger, maxMessageBytes, ...grpcSecurity }).catch(async (err) => {
+    const running = await startGrpcServer({ ...options.address, services: module.grpcServices(ctx), logger, maxMessageBytes, metrics, ...grpcSecurity }).catch(async (err) => {
       await closeContext();
       throw listenError(err, `${module.name} gRPC`, options.address);
     });
+    let metricsServer: RunningMetricsServer | undefined;
+    // From the requested port: an ephemeral gRPC port (0) has no predictable neighbour, so its default is off.
+    const metricsPort = metricsPortFor(module.name, options.address.port, env);
+    if (metricsPort) {
+      const metricsAddress = { host: options.address.host, port: metricsPort.port };
+      metricsServer = await startMetricsServer({ ...metricsAddress, metrics }).catch(async (err: unknown) => {
+        // Asked for: a start-up error like the gRPC port's. The default port: not worth refusing to serve.
+        if (!metricsPort.explicit) {
+          logger.warn(`metrics disabled: ${listenError(err, `${module.name} gRPC metrics`, metricsAddress).message} (set MGRPC_METRICS_PORT to another port, or off)`);
+          return undefined;
+        }
+        await running.close(0);
+        await closeContext();
+        throw listenError(err, `${module.name} gRPC metrics`, metricsAddress);
+      });
+    }
     await outbox.start();
     const address = formatAddress({ host: options.address.host, port: running.port });
-    logger.info(`${module.name} gRPC listening on ${address}`, { database: redactUrl(url) });
-    return { url: address, port: running.port, onDrain, close: drainWith(() => running.close(drainMs)) };
+    const metricsUrl = metricsServer ? `http://${formatAddress({ host: options.address.host, port: metricsServer.port })}/metrics` : 'off';
+    logger.info(`${module.name} gRPC listening on ${address}`, { database: redactUrl(url), metrics: metricsUrl });
+    const stopServing = async () => {
+      await running.close(drainMs);
+      await metricsServer?.close();
+    };
+    return { url: address, port: running.port, onDrain, close: drainWith(stopServing) };
   }
 
   const readiness = createReadiness({ sequelize, peers: module.peers?.(ctx) ?? [], credentials: clientSecurity.credentials });
-  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness });
+  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness, name: module.name, metrics });
   const server = http.createServer(app);
   answerClientErrors(server);
   // Bounded keep-alive so a drained server can close promptly.

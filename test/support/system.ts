@@ -63,6 +63,8 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv } = {}): Pr
     PRODUCT_GRPC_SERVER: `127.0.0.1:${ports.product_grpc}`,
     DASHBOARD_GRPC_SERVER: `127.0.0.1:${ports.dashboard_grpc}`,
     LOG_LEVEL: 'info',
+    // The default metrics port (gRPC port + 1000) could be another test's free port.
+    MGRPC_METRICS_PORT: 'off',
     ...options.env,
   };
   const migrated = runCli(['migrate'], env);

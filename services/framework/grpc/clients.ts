@@ -12,6 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 
 import { AppError, codeForGrpcStatus } from '../errors.js';
+import { REQUEST_ID_HEADER, currentRequestId } from '../observability/request-context.js';
 import { withServiceToken } from '../security/service-token.js';
 
 export interface ClientOptions {
@@ -118,6 +119,15 @@ function acquireChannel(target: string, credentials: grpc.ChannelCredentials, ke
   };
 }
 
+/** Adds the current request id (observability/request-context.ts), so the peer's logs name the same request. */
+function withRequestId(metadata: grpc.Metadata): grpc.Metadata {
+  const requestId = currentRequestId();
+  if (requestId === undefined || metadata.get(REQUEST_ID_HEADER).length > 0) return metadata;
+  const copy = metadata.clone();
+  copy.set(REQUEST_ID_HEADER, requestId);
+  return copy;
+}
+
 export function createClient<D extends grpc.ServiceDefinition>(definition: D, target: string, options: ClientOptions): PromiseClient<D> {
   const credentials = options.credentials ?? grpc.credentials.createInsecure();
   const { channel, release } = acquireChannel(target, credentials, channelKey(target, options.credentials));
@@ -133,7 +143,7 @@ export function createClient<D extends grpc.ServiceDefinition>(definition: D, ta
           method.requestSerialize,
           method.responseDeserialize,
           request,
-          options.serviceToken ? withServiceToken(callOptions.metadata, options.serviceToken) : (callOptions.metadata ?? new grpc.Metadata()),
+          withRequestId(options.serviceToken ? withServiceToken(callOptions.metadata, options.serviceToken) : (callOptions.metadata ?? new grpc.Metadata())),
           { deadline },
           (err, response) => (err ? reject(toAppError(err, options.name, target)) : resolve(response)),
         );

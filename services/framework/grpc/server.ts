@@ -14,6 +14,8 @@ import * as grpc from '@grpc/grpc-js';
 import { AppError } from '../errors.js';
 import { addHealthService, type HealthReporter } from '../health/grpc-health.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../observability/request-context.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
 import type { CallContext, GrpcService, UnaryHandler } from './define-service.js';
 
@@ -31,6 +33,8 @@ export interface GrpcServerOptions {
   serviceToken?: string;
   /** Largest request message in bytes (default 4 MiB); larger ones get RESOURCE_EXHAUSTED. */
   maxMessageBytes?: number;
+  /** When set, every call is counted and timed (grpc_server_handled_total, grpc_server_handling_seconds). */
+  metrics?: Metrics;
 }
 
 /** What a request that failed to decode becomes, so the handler wrapper can refuse it. */
@@ -74,10 +78,24 @@ export interface RunningGrpcServer {
   close(graceMs?: number): Promise<void>;
 }
 
-function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, unknown>, logger: Logger): grpc.handleUnaryCall<unknown, unknown> {
+/**
+ * One call's bookkeeping: its request id (the caller's `x-request-id` metadata, else a new
+ * one) is the current request id while the handler runs, and when it ends one info line
+ *   INFO [dashboard.grpc] call method=/product.ProductService/LikeProduct code=OK duration_ms=2.4 request_id=…
+ * and the metrics record it.
+ */
+function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, unknown>, logger: Logger, metrics: Metrics | undefined): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
+    const started = performance.now();
+    const requestId = requestIdFrom(call.metadata.get(REQUEST_ID_HEADER)[0]);
+    const done = (status: grpc.status, fields: Record<string, unknown> = {}) => {
+      const seconds = (performance.now() - started) / 1000;
+      const code = grpc.status[status] ?? String(status);
+      metrics?.observeGrpc(path, code, seconds);
+      logger.info('call', { method: path, code, duration_ms: Math.round(seconds * 10_000) / 10, request_id: requestId, ...fields });
+    };
     if (call.request instanceof UndecodableRequest) {
-      logger.debug('call', { method: path, status: 'INVALID_ARGUMENT', error: call.request.reason });
+      done(grpc.status.INVALID_ARGUMENT, { error: call.request.reason.slice(0, 200) });
       // protobufjs's reasons ("index out of range: 7 + 10 > 12") are safe and help a peer debug its encoder.
       callback({ code: grpc.status.INVALID_ARGUMENT, details: safeDetails(`request is not a valid ${requestType} message: ${call.request.reason.slice(0, 200)}`) });
       return;
@@ -85,16 +103,15 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
     const controller = new AbortController();
     call.on('cancelled', () => controller.abort());
     const context: CallContext = { method: path, metadata: call.metadata, peer: call.getPeer(), signal: controller.signal };
-    const started = performance.now();
-    handler(call.request, context).then(
+    runWithRequestId(requestId, () => handler(call.request, context)).then(
       (response) => {
-        logger.debug('call', { method: path, status: 'OK', ms: Math.round(performance.now() - started) });
+        done(grpc.status.OK);
         callback(null, response);
       },
       (err: unknown) => {
         const error = AppError.from(err);
-        if (AppError.isInternal(error)) logger.error('call failed', { method: path, error: describe(error.cause ?? err) });
-        else logger.debug('call', { method: path, status: error.code, ms: Math.round(performance.now() - started) });
+        if (AppError.isInternal(error)) logger.error('call failed', { method: path, request_id: requestId, error: describe(error.cause ?? err) });
+        done(error.grpcStatus);
         callback({ code: error.grpcStatus, details: safeDetails(error.message) });
       },
     );
@@ -118,7 +135,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
     for (const [name, method] of Object.entries(service.definition)) {
       const handler = (service.handlers as Record<string, UnaryHandler<unknown, unknown>>)[name];
-      implementation[name] = wrap(method.path, messageTypeOf(method), handler, options.logger);
+      implementation[name] = wrap(method.path, messageTypeOf(method), handler, options.logger, options.metrics);
       definition[name] = { ...method, requestDeserialize: tolerantDeserialize(method.requestDeserialize) };
     }
     server.addService(definition as grpc.ServiceDefinition, implementation);

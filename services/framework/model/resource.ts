@@ -45,7 +45,8 @@ export class ModelResource<M extends Model> {
   readonly serializer: ModelSerializer<M>;
   readonly lookupField: FieldName<M>;
   readonly maxPageSize: number;
-  private readonly lookupSchema?: z.ZodType<string>;
+  /** Validates lookup values (also documents the path parameter). */
+  readonly lookupSchema?: z.ZodType<string>;
   private readonly ordering?: Order;
 
   constructor(config: ResourceConfig<M>) {

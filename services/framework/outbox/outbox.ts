@@ -26,6 +26,7 @@ import type { Sequelize, Transaction } from 'sequelize';
 import { envInt } from '../config.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { currentRequestId, runWithRequestId } from '../observability/request-context.js';
 import { retryDelay, type RetryBackoff } from './backoff.js';
 import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
 import { Outcomes, type DeliveryOutcome } from './outcomes.js';
@@ -71,6 +72,8 @@ export interface OutboxOptions {
   concurrency?: number;
   /** How long this service remembers applied idempotency keys as a receiver (default 7 days). */
   inboxRetentionMs?: number;
+  /** Told the outcome of every delivery attempt (for metrics). */
+  onDelivery?: (topic: string, result: 'delivered' | 'retry' | 'failed') => void;
 }
 
 /** Reads the relay's settings from MGRPC_OUTBOX_* variables (see README, "Guarantees"). */
@@ -91,6 +94,11 @@ export function outboxOptionsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Ou
 const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION']);
 
 const BATCH = 64;
+
+// Request ids of entries this process enqueued, kept in memory only (no column): a delivery
+// by this process, first try or retry, carries the id of the request that made the change;
+// one by another relay (this process died) carries none. Bounded, oldest forgotten first.
+const MAX_REMEMBERED_REQUEST_IDS = 10_000;
 
 export class Outbox {
   readonly store: OutboxStore;
@@ -116,6 +124,8 @@ export class Outbox {
   private pumping = false;
   private again = false;
   private lastWarning = 0;
+  private readonly requestIds = new Map<number, string>();
+  private readonly onDelivery: OutboxOptions['onDelivery'];
 
   constructor(
     readonly sequelize: Sequelize,
@@ -128,6 +138,7 @@ export class Outbox {
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 5000 };
     this.concurrency = options.concurrency ?? 64;
     this.inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 3_600_000;
+    this.onDelivery = options.onDelivery;
   }
 
   /** Registers how entries of a topic are delivered (once per topic, in the service's setup). */
@@ -159,8 +170,10 @@ export class Outbox {
     const id = await this.store.insert(row, transaction);
     // writeThrough waits only for entries whose transaction committed.
     const collected = this.collector.getStore();
+    const requestId = currentRequestId();
     transaction.afterCommit(() => {
       collected?.push(id);
+      if (requestId !== undefined) this.rememberRequestId(id, requestId);
       if (direct) this.deliver({ id, topic: row.topic, payload: row.payload, idempotencyKey: row.idempotencyKey, orderingKey, attempts: 0 });
       else this.kick();
       // Queued behind a change the receiver has not taken yet: no point in waiting for it.
@@ -174,6 +187,7 @@ export class Outbox {
    * recorded (the receiver refused it for good and the caller was told so).
    */
   discard(transaction: Transaction, id: number): Promise<void> {
+    this.requestIds.delete(id);
     return this.store.discard(id, transaction);
   }
 
@@ -290,7 +304,11 @@ export class Outbox {
       metadata.set(IDEMPOTENCY_KEY, row.idempotencyKey);
       metadata.set(SEQUENCE, String(row.id));
       metadata.set(ORIGIN, this.origin ?? '');
-      const result = await handler(entry.payload, { metadata, entry });
+      // Explicitly this entry's request (or none): a delivery started while some other
+      // request's work was on the async path must not be logged as that request's.
+      const result = await runWithRequestId(this.requestIds.get(row.id), () => handler(entry.payload, { metadata, entry }));
+      this.requestIds.delete(row.id);
+      this.onDelivery?.(row.topic, 'delivered');
       this.delivered.push(row.id);
       // An entity's next change may be claimed only once this row has left the queue, so
       // ordered rows announce their outcome after the delete; unordered ones need not wait.
@@ -301,10 +319,13 @@ export class Outbox {
       const error = AppError.from(err);
       const why = `${error.code}: ${error.message}`;
       if (PERMANENT.has(error.code)) {
+        this.requestIds.delete(row.id);
+        this.onDelivery?.(row.topic, 'failed');
         this.logger.warn('outbox: receiver refused an entry; kept as failed', { topic: row.topic, id: row.id, error: why });
         await this.store.fail(row.id, why).catch((e: unknown) => this.warn('outbox: could not record a failure', e));
         this.outcomes.settle(row.id, { status: 'failed', error });
       } else {
+        this.onDelivery?.(row.topic, 'retry');
         const next = Date.now() + retryDelay(row.attempts, this.backoff);
         this.warn(`outbox: delivery failed, will retry (${why})`, undefined, { topic: row.topic, id: row.id, attempts: row.attempts + 1 });
         await this.store.retry(row.id, next, why).catch((e: unknown) => this.warn('outbox: could not schedule a retry', e));
@@ -329,6 +350,11 @@ export class Outbox {
         this.flushing = undefined;
       });
     return this.flushing;
+  }
+
+  private rememberRequestId(id: number, requestId: string): void {
+    if (this.requestIds.size >= MAX_REMEMBERED_REQUEST_IDS) this.requestIds.delete(this.requestIds.keys().next().value!);
+    this.requestIds.set(id, requestId);
   }
 
   // A receiver that is down fails every delivery; one line per few seconds is enough.

@@ -1,7 +1,8 @@
 /**
- * The express application every REST service runs in: JSON bodies with a size limit,
- * the service's routers under /api, health endpoints (/healthz liveness, /readyz readiness),
- * and the one error handler last.
+ * The express application every REST service runs in: a request log with request ids first,
+ * JSON bodies with a size limit, the service's routers under /api, its OpenAPI document
+ * (/api/schema) and Swagger UI (/api/docs), health endpoints (/healthz liveness, /readyz
+ * readiness), Prometheus metrics (/metrics) when given, and the one error handler last.
  */
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,8 +12,13 @@ import express, { type RequestHandler, type Router } from 'express';
 import { AppError } from '../errors.js';
 import { createReadiness, readinessHandler, type Readiness } from '../health/readiness.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { buildOpenApiDocument } from '../openapi/document.js';
+import { apiDocsRouter } from '../openapi/docs-router.js';
 import { apiKeyGuard, type ApiKeyOptions } from '../security/api-key.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { keepRequestId, requestLog } from './request-log.js';
+import { routeMatcher } from './route-list.js';
 
 export interface RestAppOptions {
   api: Router;
@@ -23,6 +29,10 @@ export interface RestAppOptions {
   apiKey?: ApiKeyOptions;
   /** What /readyz reports (default: always ready, no dependencies checked). */
   readiness?: Readiness;
+  /** The service's name: the OpenAPI document's title (default 'mgrpc'). */
+  name?: string;
+  /** When set, requests are counted and timed, and GET /metrics serves them (open, like /healthz). */
+  metrics?: Metrics;
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -44,10 +54,22 @@ export function createRestApp(options: RestAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
+  // First, so that every request, refused ones included, is logged and counted with its request id.
+  let routeOf: (path: string) => string = () => 'unmatched';
+  app.use(requestLog({ logger: options.logger, metrics: options.metrics, routeOf: (path) => routeOf(path) }));
+  const { metrics } = options;
+  if (metrics) {
+    app.get('/metrics', (_req, res, next) => {
+      metrics.render().then((text) => res.type(metrics.contentType).send(text), next);
+    });
+  }
+  // Before the API key guard: the document describes the API, never its data (see README, "API docs").
+  app.use('/api', apiDocsRouter(() => buildOpenApiDocument({ title: options.name ?? 'mgrpc', router: options.api, description: `The ${options.name ?? 'mgrpc'} service's REST API.` })));
   // Before body parsing: an unauthenticated client does not get to make us parse its body.
   if (options.apiKey) app.use('/api', apiKeyGuard(options.apiKey));
   app.use(requireJsonBody);
   app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: JSON_TYPES }));
+  app.use(keepRequestId);
   const readiness = options.readiness ?? createReadiness();
   // While draining, answered keep-alive connections are closed so clients reconnect elsewhere.
   app.use((_req, res, next) => {
@@ -61,6 +83,7 @@ export function createRestApp(options: RestAppOptions): express.Express {
   app.use('/api', options.api);
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));
+  routeOf = routeMatcher(app.router);
   return app;
 }
 

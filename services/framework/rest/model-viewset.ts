@@ -11,6 +11,8 @@ import type { Model } from 'sequelize';
 
 import { AppError } from '../errors.js';
 import type { ModelResource } from '../model/resource.js';
+import { modelOperations } from '../openapi/model-operations.js';
+import { describeRoute } from '../openapi/operations.js';
 import { methodNotAllowed } from './error-handler.js';
 
 export const VIEW_ACTIONS = ['list', 'create', 'retrieve', 'update', 'partialUpdate', 'destroy'] as const;
@@ -77,5 +79,8 @@ export function modelViewSet<M extends Model>(resource: ModelResource<M>, action
     });
   }
   if (itemMethods.length > 0) item.all(methodNotAllowed(itemMethods));
+  const operations = modelOperations(resource, actions);
+  describeRoute(router, '/', operations.collection);
+  describeRoute(router, '/:lookup', operations.item);
   return router;
 }

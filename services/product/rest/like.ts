@@ -13,11 +13,37 @@ import type { Request, Response } from 'express';
 import { UniqueConstraintError } from 'sequelize';
 import { z } from 'zod';
 
-import { AppError, atomic } from '../../framework/index.js';
+import { AppError, atomic, type OperationSpec, type RouteDescription } from '../../framework/index.js';
 import type { ProductContext } from '../context.js';
 import { enqueueLike } from '../like-delivery.js';
 
-const likeBody = z.strictObject({ user_id: z.uuid({ error: 'must be a UUID' }).optional() }, { error: 'must be a JSON object' });
+/** What a like may carry (the body of POST, the query of GET); validated here and shown in the OpenAPI document. */
+export const likeBody = z.strictObject({ user_id: z.uuid({ error: 'must be a UUID' }).optional() }, { error: 'must be a JSON object' });
+
+const likeAnswer = z.object({ message: z.literal('Success'), product_id: z.uuid(), user_id: z.uuid(), likes: z.int().min(1) });
+const pendingAnswer = z.object({ message: z.string(), status: z.literal('pending'), product_id: z.uuid(), user_id: z.uuid() });
+
+const likeOperation: OperationSpec = {
+  summary: 'Like a product',
+  description: 'Records the like and has the dashboard count it. Without user_id a random user likes it (needs the dashboard up).',
+  parameters: [{ name: 'id', in: 'path', description: "the product's id", schema: z.uuid() }],
+  responses: {
+    200: { description: 'Liked; likes is the dashboard\'s new count', schema: likeAnswer },
+    202: { description: 'Recorded; the dashboard is unreachable and will count it when it is back', schema: pendingAnswer },
+  },
+  errors: [400, 404, 409, 413, 415, 503],
+  write: true,
+};
+
+/** The like route's operations for the OpenAPI document: the same schema the handler validates with. */
+export const likeOperations: RouteDescription = {
+  post: { ...likeOperation, requestBody: { schema: likeBody, required: false } },
+  get: {
+    ...likeOperation,
+    summary: 'Like a product (the tutorial\'s GET; prefer POST)',
+    parameters: [...likeOperation.parameters!, { name: 'user_id', in: 'query', schema: likeBody.shape.user_id }],
+  },
+};
 
 function requestedUser(req: Request): string | undefined {
   const body = req.method === 'GET' ? { user_id: req.query.user_id } : (req.body ?? {});

@@ -5,14 +5,15 @@
  */
 import { Router } from 'express';
 
-import { methodNotAllowed, modelViewSet, writeRoute } from '../../framework/index.js';
+import { describeRoute, methodNotAllowed, modelViewSet, writeRoute } from '../../framework/index.js';
 import type { ProductContext } from '../context.js';
-import { likeHandler } from './like.js';
+import { likeHandler, likeOperations } from './like.js';
 
 export function routes(ctx: ProductContext): Router {
   const router = Router();
   const like = likeHandler(ctx);
   router.route('/products/:id/like').post(like).get(writeRoute, like).all(methodNotAllowed(['POST', 'GET']));
+  describeRoute(router, '/products/:id/like', likeOperations);
   router.use('/products', modelViewSet(ctx.products, ['list', 'retrieve']));
   return router;
 }

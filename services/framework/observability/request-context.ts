@@ -1,0 +1,44 @@
+/**
+ * The request id of the work in progress, carried on the async path (AsyncLocalStorage) so
+ * that every log line, every outgoing gRPC call and every outbox entry made while handling
+ * a request names the request that caused it. It enters at the edges: the `x-request-id`
+ * header of a REST request (or a fresh UUID), the `x-request-id` metadata of a gRPC call.
+ *
+ * @example
+ *   runWithRequestId(requestIdFrom(req.get('x-request-id')), () => handle(req));
+ *   currentRequestId(); // inside: the id, outside any request: undefined
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+/** The HTTP header and gRPC metadata key that carries the id between processes. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** The longest id accepted from a caller; longer ones are replaced, not cut (a cut id matches nothing). */
+export const MAX_REQUEST_ID_LENGTH = 128;
+
+interface RequestContext {
+  requestId: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext | undefined>();
+
+// Printable ASCII without spaces: it goes into headers, metadata and log lines verbatim,
+// so nothing that could split a line or a header is let through.
+const VALID = /^[\x21-\x7e]+$/;
+
+/** The caller's id when it is usable (printable ASCII, 1–128 characters), else a new UUID. */
+export function requestIdFrom(raw: unknown): string {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return typeof value === 'string' && value.length <= MAX_REQUEST_ID_LENGTH && VALID.test(value) ? value : randomUUID();
+}
+
+/** Runs fn with `requestId` as the current request id (undefined: explicitly none). */
+export function runWithRequestId<T>(requestId: string | undefined, fn: () => T): T {
+  return storage.run(requestId === undefined ? undefined : { requestId }, fn);
+}
+
+/** The request id of the current async path, if it started from a request. */
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}

@@ -1,0 +1,80 @@
+/**
+ * Serves a service's OpenAPI document at `<mount>/schema` and Swagger UI at `<mount>/docs`,
+ * from swagger-ui-dist's files on disk: the page loads nothing from another origin (its
+ * Content-Security-Policy says so too), so the docs work offline and behind firewalls.
+ * Mounted at /api before the API key guard: the document describes the API, never its data.
+ *
+ * @example
+ *   app.use('/api', apiDocsRouter(() => buildOpenApiDocument({ title: 'dashboard', router: api })));
+ */
+import { createRequire } from 'node:module';
+
+import express, { Router } from 'express';
+
+import { methodNotAllowed } from '../rest/error-handler.js';
+import type { OpenApiDocument } from './document.js';
+
+// absolute-path.js is swagger-ui-dist's getAbsoluteFSPath on its own: the package's index
+// would load the 1.5 MB browser bundle into the server for nothing.
+const swaggerUiPath = (createRequire(import.meta.url)('swagger-ui-dist/absolute-path.js') as () => string)();
+
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'";
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function indexHtml(base: string, title: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8">
+    <title>${escapeHtml(title)} API</title>
+    <link rel="stylesheet" type="text/css" href="${base}/docs/swagger-ui.css">
+    <link rel="icon" type="image/png" href="${base}/docs/favicon-32x32.png" sizes="32x32">
+  </head>
+  <body>
+    <div id="swagger-ui" data-schema-url="${base}/schema"></div>
+    <script src="${base}/docs/swagger-ui-bundle.js" charset="UTF-8"></script>
+    <script src="${base}/docs/mgrpc-initializer.js" charset="UTF-8"></script>
+  </body>
+</html>
+`;
+}
+
+// A file, not an inline script, so the page's CSP can forbid inline scripts.
+const INITIALIZER = `window.addEventListener('load', function () {
+  var root = document.getElementById('swagger-ui');
+  window.ui = SwaggerUIBundle({ url: root.dataset.schemaUrl, domNode: root, deepLinking: true });
+});
+`;
+
+// The files the page uses. Swagger UI's own index.html and petstore initializer are not
+// among them (the initializer points at a public URL): ours replace them.
+const ASSET = /^\/(swagger-ui(-bundle|-standalone-preset)?\.(js|css)(\.map)?|favicon-(16x16|32x32)\.png)$/;
+
+/** The document is built on first use (all routes are registered by then) and kept. */
+export function apiDocsRouter(document: () => OpenApiDocument): Router {
+  const router = Router();
+  let cached: OpenApiDocument | undefined;
+  const current = () => (cached ??= document());
+  router
+    .route('/schema')
+    .get((_req, res) => {
+      res.json(current());
+    })
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/docs')
+    .get((req, res) => {
+      const title = String((current().info as { title?: unknown }).title ?? 'mgrpc');
+      res.set('Content-Security-Policy', CSP).type('html').send(indexHtml(req.baseUrl, title));
+    })
+    .all(methodNotAllowed(['GET']));
+  router.get('/docs/mgrpc-initializer.js', (_req, res) => {
+    res.type('js').send(INITIALIZER);
+  });
+  const assets = express.static(swaggerUiPath, { index: false, fallthrough: true, maxAge: '1h' });
+  router.use('/docs', (req, res, next) => (ASSET.test(req.path) ? assets(req, res, next) : next()));
+  return router;
+}
