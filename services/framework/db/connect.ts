@@ -15,6 +15,7 @@ import { Sequelize, Transaction } from 'sequelize';
 import sqlite3 from 'sqlite3';
 
 import { reuseTransactionConnections } from './connection-reuse.js';
+import { finalizeStatements } from './sql.js';
 import { queueTransactions } from './write-queue.js';
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -26,6 +27,12 @@ class TunedDatabase extends sqlite3.Database {
     super(filename, mode ?? sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, callback);
     this.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS);
     this.run('PRAGMA synchronous = NORMAL');
+  }
+
+  // Prepared statements cached by sql.ts must be finalized first, or SQLite refuses to close.
+  override close(callback?: (err: Error | null) => void): this {
+    void finalizeStatements(this).then(() => super.close(callback));
+    return this;
   }
 }
 const tunedSqlite3 = { ...sqlite3, Database: TunedDatabase };

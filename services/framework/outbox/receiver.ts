@@ -15,11 +15,10 @@
  *   Delete: applyOnce({ sequelize, orderingKey: (req) => `product:${req.productId}`, final: true },
  *     async ({ productId }) => { await products.destroy(productId); return {}; }),
  */
-import type { Sequelize, Transaction } from 'sequelize';
-import { QueryTypes, UniqueConstraintError } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 
 import { atomic } from '../db/atomic.js';
-import { insertReturning } from '../db/returning.js';
+import { sqlRunner, UniqueViolation } from '../db/sql.js';
 import { AppError } from '../errors.js';
 import type { CallContext, UnaryHandler } from '../grpc/define-service.js';
 import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
@@ -51,8 +50,7 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
   const qi = sequelize.getQueryInterface();
   const inbox = qi.quoteIdentifier(INBOX_TABLE);
   const ordering = qi.quoteIdentifier(ORDERING_TABLE);
-  const query = <T extends object>(sql: string, replacements: Record<string, unknown>, transaction: Transaction) =>
-    sequelize.query<T>(sql, { replacements, transaction, type: QueryTypes.SELECT });
+  const sql = sqlRunner(sequelize);
 
   return async (request, call) => {
     const key = first(call, IDEMPOTENCY_KEY);
@@ -64,12 +62,12 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
     const orderKey = entity === undefined || sequence === undefined ? undefined : `${first(call, ORIGIN) ?? ''}/${entity}`;
 
     return atomic(sequelize, async (transaction) => {
-      const [seen] = await query<{ response: string }>(`SELECT response FROM ${inbox} WHERE key = :key`, { key }, transaction);
+      const [seen] = await sql.all<{ response: string }>(`SELECT response FROM ${inbox} WHERE key = ?`, [key], transaction);
       if (seen) return JSON.parse(seen.response) as Res;
 
       let response: Res;
       const [applied] = orderKey
-        ? await query<{ sequence: unknown; final: unknown }>(`SELECT sequence, final FROM ${ordering} WHERE key = :orderKey`, { orderKey }, transaction)
+        ? await sql.all<{ sequence: unknown; final: unknown }>(`SELECT sequence, final FROM ${ordering} WHERE key = ?`, [orderKey], transaction)
         : [];
       const stale = applied !== undefined && (Boolean(applied.final) || Number(applied.sequence) >= sequence!);
       if (stale) {
@@ -77,23 +75,22 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
       } else {
         response = await handler(request, call);
         if (orderKey) {
-          await query(
-            insertReturning(`INSERT INTO ${ordering} (key, sequence, final, updated_at) VALUES (:orderKey, :sequence, :final, :now)
-             ON CONFLICT (key) DO UPDATE SET sequence = excluded.sequence, final = excluded.final, updated_at = excluded.updated_at RETURNING key`),
-            { orderKey, sequence, final: options.final === true, now: Date.now() },
+          await sql.all(
+            `INSERT INTO ${ordering} (key, sequence, final, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET sequence = excluded.sequence, final = excluded.final, updated_at = excluded.updated_at RETURNING key`,
+            [orderKey, sequence!, options.final === true, Date.now()],
             transaction,
           );
         }
       }
-      await query(insertReturning(`INSERT INTO ${inbox} (key, response, created_at) VALUES (:key, :response, :now) RETURNING key`), { key, response: JSON.stringify(response ?? {}), now: Date.now() }, transaction).catch(
-        (err: unknown) => {
-          // Two deliveries of one change raced (two relays, or a retry overtaking a slow
-          // first attempt) and the other committed first. This one rolls back; the
-          // sender retries and receives the recorded answer.
-          if (err instanceof UniqueConstraintError) throw new AppError('UNAVAILABLE', 'the same change is being applied concurrently; retry', { cause: err });
-          throw err;
-        },
-      );
+      const record = [key, JSON.stringify(response ?? {}), Date.now()];
+      await sql.all(`INSERT INTO ${inbox} (key, response, created_at) VALUES (?, ?, ?) RETURNING key`, record, transaction).catch((err: unknown) => {
+        // Two deliveries of one change raced (two relays, or a retry overtaking a slow
+        // first attempt) and the other committed first. This one rolls back; the
+        // sender retries and receives the recorded answer.
+        if (err instanceof UniqueViolation) throw new AppError('UNAVAILABLE', 'the same change is being applied concurrently; retry', { cause: err });
+        throw err;
+      });
       return response;
     });
   };
@@ -102,8 +99,6 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
 /** Deletes inbox records older than `maxAgeMs` (a redelivery after that would apply again). */
 export async function pruneInbox(sequelize: Sequelize, maxAgeMs: number): Promise<number> {
   const inbox = sequelize.getQueryInterface().quoteIdentifier(INBOX_TABLE);
-  const rows = await atomic(sequelize, (transaction) =>
-    sequelize.query(`DELETE FROM ${inbox} WHERE created_at < :cutoff RETURNING key`, { replacements: { cutoff: Date.now() - maxAgeMs }, transaction, type: QueryTypes.SELECT }),
-  );
+  const rows = await atomic(sequelize, (transaction) => sqlRunner(sequelize).all(`DELETE FROM ${inbox} WHERE created_at < ? RETURNING key`, [Date.now() - maxAgeMs], transaction));
   return rows.length;
 }

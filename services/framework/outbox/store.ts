@@ -8,10 +8,10 @@
  * takes the rows again. A row whose ordering key has an older pending row is never claimed,
  * which is what keeps one entity's changes in order.
  */
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
 
 import { atomic } from '../db/atomic.js';
-import { insertReturning } from '../db/returning.js';
+import { sqlRunner, type SqlRunner, type SqlValue } from '../db/sql.js';
 import { OUTBOX_TABLE, SETTINGS_TABLE } from './migration.js';
 
 export interface OutboxRow {
@@ -70,24 +70,26 @@ function toRow(raw: Raw): OutboxRow {
 
 export class OutboxStore {
   private readonly table: string;
+  private readonly sql: SqlRunner;
 
   constructor(readonly sequelize: Sequelize) {
     this.table = sequelize.getQueryInterface().quoteIdentifier(OUTBOX_TABLE);
+    this.sql = sqlRunner(sequelize);
   }
 
-  private select<T extends object = Raw>(sql: string, replacements: Record<string, unknown>, transaction?: Transaction): Promise<T[]> {
-    return this.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction }) as Promise<T[]>;
+  private select<T extends object = Raw>(sql: string, params: SqlValue[], transaction?: Transaction): Promise<T[]> {
+    return this.sql.all<T>(sql, params, transaction);
   }
 
-  private write(sql: string, replacements: Record<string, unknown>): Promise<Raw[]> {
-    return atomic(this.sequelize, (transaction) => this.select(sql, replacements, transaction));
+  private write(sql: string, params: SqlValue[]): Promise<Raw[]> {
+    return atomic(this.sequelize, (transaction) => this.select(sql, params, transaction));
   }
 
   /** Whether an older change of this entity is still queued, and whether delivering it has failed before. */
   async pendingFor(orderingKey: string, transaction: Transaction): Promise<{ failing: boolean } | undefined> {
     const [row] = await this.select(
-      `SELECT COUNT(*) AS count, MAX(attempts) AS attempts FROM ${this.table} WHERE ordering_key = :orderingKey AND state = 'pending'`,
-      { orderingKey },
+      `SELECT COUNT(*) AS count, MAX(attempts) AS attempts FROM ${this.table} WHERE ordering_key = ? AND state = 'pending'`,
+      [orderingKey],
       transaction,
     );
     return Number(row?.count ?? 0) === 0 ? undefined : { failing: Number(row.attempts) > 0 };
@@ -95,9 +97,9 @@ export class OutboxStore {
 
   async insert(row: NewRow, transaction: Transaction): Promise<number> {
     const [inserted] = await this.select(
-      insertReturning(`INSERT INTO ${this.table} (topic, payload, idempotency_key, ordering_key, state, attempts, next_attempt_at, lease_owner, lease_until, created_at)
-       VALUES (:topic, :payload, :idempotencyKey, :orderingKey, 'pending', 0, :now, :leaseOwner, :leaseUntil, :now) RETURNING id`),
-      { ...row },
+      `INSERT INTO ${this.table} (topic, payload, idempotency_key, ordering_key, state, attempts, next_attempt_at, lease_owner, lease_until, created_at)
+       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) RETURNING id`,
+      [row.topic, row.payload, row.idempotencyKey, row.orderingKey, row.now, row.leaseOwner, row.leaseUntil, row.now],
       transaction,
     );
     return Number(inserted.id);
@@ -106,56 +108,60 @@ export class OutboxStore {
   /** Leases up to `limit` due rows, oldest first, skipping rows queued behind an older one of the same entity. */
   async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
     const rows = await this.write(
-      `UPDATE ${this.table} SET lease_owner = :owner, lease_until = :until
+      `UPDATE ${this.table} SET lease_owner = ?, lease_until = ?
        WHERE id IN (
          SELECT o.id FROM ${this.table} o
-         WHERE o.state = 'pending' AND o.next_attempt_at <= :now AND (o.lease_until IS NULL OR o.lease_until < :now)
+         WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
            AND (o.ordering_key IS NULL OR NOT EXISTS (
              SELECT 1 FROM ${this.table} p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending' AND p.id < o.id))
-         ORDER BY o.id LIMIT :limit)
+         ORDER BY o.id LIMIT ?)
        RETURNING id, topic, payload, idempotency_key, ordering_key, attempts`,
-      { owner, now, until: now + leaseMs, limit },
+      [owner, now + leaseMs, now, now, limit],
     );
     return rows.map(toRow).sort((a, b) => a.id - b.id);
   }
 
   /** Delivered: the row's work is done. */
   async complete(ids: number[]): Promise<void> {
-    if (ids.length > 0) await this.write(`DELETE FROM ${this.table} WHERE id IN (:ids) RETURNING id`, { ids });
+    // In chunks, so a handful of statement shapes are prepared however many rows complete at once.
+    for (let i = 0; i < ids.length; i += 64) {
+      const chunk = ids.slice(i, i + 64);
+      await this.write(`DELETE FROM ${this.table} WHERE id IN (${chunk.map(() => '?').join(', ')}) RETURNING id`, chunk);
+    }
   }
 
   /** Drops an entry inside the caller's transaction (its change was undone). */
   async discard(id: number, transaction: Transaction): Promise<void> {
-    await this.select(`DELETE FROM ${this.table} WHERE id = :id RETURNING id`, { id }, transaction);
+    await this.select(`DELETE FROM ${this.table} WHERE id = ? RETURNING id`, [id], transaction);
   }
 
   /** Not delivered this time: try again at `nextAttemptAt`. */
   async retry(id: number, nextAttemptAt: number, error: string): Promise<void> {
     await this.write(
-      `UPDATE ${this.table} SET attempts = attempts + 1, next_attempt_at = :nextAttemptAt, lease_owner = NULL, lease_until = NULL, last_error = :error
-       WHERE id = :id RETURNING id`,
-      { id, nextAttemptAt, error },
+      `UPDATE ${this.table} SET attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_error = ?
+       WHERE id = ? RETURNING id`,
+      [nextAttemptAt, error, id],
     );
   }
 
   /** Refused for good by the receiver: kept for inspection, no longer blocks its entity. */
   async fail(id: number, error: string): Promise<void> {
     await this.write(
-      `UPDATE ${this.table} SET state = 'failed', attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, last_error = :error WHERE id = :id RETURNING id`,
-      { id, error },
+      `UPDATE ${this.table} SET state = 'failed', attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ? RETURNING id`,
+      [error, id],
     );
   }
 
   /** Gives back this owner's leases (on shutdown), so another relay need not wait them out. */
   async release(owner: string): Promise<void> {
-    await this.write(`UPDATE ${this.table} SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = :owner RETURNING id`, { owner });
+    await this.write(`UPDATE ${this.table} SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? RETURNING id`, [owner]);
   }
 
   /** Puts failed rows back in the queue (after the cause was fixed). */
   async requeueFailed(now: number): Promise<number> {
     const rows = await this.write(
-      `UPDATE ${this.table} SET state = 'pending', next_attempt_at = :now, lease_owner = NULL, lease_until = NULL WHERE state = 'failed' RETURNING id`,
-      { now },
+      `UPDATE ${this.table} SET state = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE state = 'failed' RETURNING id`,
+      [now],
     );
     return rows.length;
   }
@@ -164,7 +170,7 @@ export class OutboxStore {
     const rows = await this.select(
       `SELECT topic, state, COUNT(*) AS count, MIN(created_at) AS oldest, MIN(next_attempt_at) AS next, MAX(attempts) AS attempts
        FROM ${this.table} GROUP BY topic, state ORDER BY topic, state`,
-      {},
+      [],
     );
     return rows.map((r) => ({
       topic: String(r.topic),
@@ -178,8 +184,8 @@ export class OutboxStore {
 
   async entries(limit: number): Promise<StoredEntry[]> {
     const rows = await this.select(
-      `SELECT id, topic, state, ordering_key, attempts, created_at, next_attempt_at, lease_owner, last_error FROM ${this.table} ORDER BY id LIMIT :limit`,
-      { limit },
+      `SELECT id, topic, state, ordering_key, attempts, created_at, next_attempt_at, lease_owner, last_error FROM ${this.table} ORDER BY id LIMIT ?`,
+      [limit],
     );
     return rows.map((r) => ({
       id: Number(r.id),
@@ -196,7 +202,7 @@ export class OutboxStore {
 
   async origin(): Promise<string> {
     const settings = this.sequelize.getQueryInterface().quoteIdentifier(SETTINGS_TABLE);
-    const [row] = await this.select(`SELECT value FROM ${settings} WHERE name = 'outbox_origin'`, {});
+    const [row] = await this.select(`SELECT value FROM ${settings} WHERE name = 'outbox_origin'`, []);
     if (!row) throw new Error(`${SETTINGS_TABLE} has no outbox_origin: run the framework migration (mgrpc migrate)`);
     return String(row.value);
   }

@@ -1,0 +1,106 @@
+/**
+ * Hot-path SQL without the ORM: `sql.all(text, params, transaction?)` runs one statement
+ * and returns its rows. On SQLite it goes straight to node-sqlite3 with a prepared
+ * statement cached per connection (inside a transaction, on that transaction's
+ * connection); elsewhere it is Sequelize's query with bind parameters. Write the SQL with
+ * `?` placeholders, in the dialect-neutral subset (RETURNING, ON CONFLICT …).
+ *
+ * Sequelize spends more CPU preparing and post-processing a query than SQLite spends
+ * running a one-row UPDATE, so the statements every like or delivery runs use this.
+ * `all` (never `get`) also guarantees the statement is reset, so its write is committed.
+ *
+ * @example
+ *   const sql = sqlRunner(sequelize);
+ *   const [row] = await sql.all('UPDATE products SET likes = likes + 1 WHERE id = ? RETURNING likes', [id], t);
+ */
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type sqlite3 from 'sqlite3';
+
+export type SqlValue = string | number | bigint | boolean | null;
+export type Row = Record<string, unknown>;
+
+export interface SqlRunner {
+  all<T extends object = Row>(sql: string, params?: readonly SqlValue[], transaction?: Transaction): Promise<T[]>;
+}
+
+interface ConnectionManager {
+  getConnection(options?: object): Promise<sqlite3.Database>;
+}
+
+const statements = new WeakMap<sqlite3.Database, Map<string, sqlite3.Statement>>();
+
+function prepared(connection: sqlite3.Database, text: string): sqlite3.Statement {
+  let cache = statements.get(connection);
+  if (!cache) statements.set(connection, (cache = new Map()));
+  let statement = cache.get(text);
+  if (!statement) {
+    statement = connection.prepare(text);
+    cache.set(text, statement);
+  }
+  return statement;
+}
+
+/** Finalizes the statements cached for a connection (SQLite refuses to close a connection that has some). */
+export function finalizeStatements(connection: sqlite3.Database): Promise<void> {
+  const cache = statements.get(connection);
+  statements.delete(connection);
+  if (!cache) return Promise.resolve();
+  return Promise.all([...cache.values()].map((statement) => new Promise<void>((resolve) => statement.finalize(() => resolve())))).then(() => undefined);
+}
+
+function sqliteRunner(sequelize: Sequelize): SqlRunner {
+  const manager = (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
+  let fallback: Promise<sqlite3.Database> | undefined;
+  return {
+    async all<T extends object>(text: string, params: readonly SqlValue[] = [], transaction?: Transaction): Promise<T[]> {
+      const connection = transaction
+        ? ((transaction as unknown as { connection: sqlite3.Database }).connection)
+        : await (fallback ??= manager.getConnection({}));
+      const values = params.map((v) => (typeof v === 'boolean' ? Number(v) : v));
+      return new Promise<T[]>((resolve, reject) => {
+        prepared(connection, text).all(values, (err: Error | null, rows: T[]) => (err ? reject(translateSqliteError(err)) : resolve(rows)));
+      });
+    },
+  };
+}
+
+/** Unique violations keep their meaning (Sequelize would raise UniqueConstraintError). */
+export class UniqueViolation extends Error {
+  constructor(readonly cause: Error) {
+    super(cause.message);
+    this.name = 'UniqueViolation';
+  }
+}
+
+function translateSqliteError(err: Error & { code?: string }): Error {
+  return err.code === 'SQLITE_CONSTRAINT' && /UNIQUE|PRIMARY KEY/.test(err.message) ? new UniqueViolation(err) : err;
+}
+
+function sequelizeRunner(sequelize: Sequelize): SqlRunner {
+  return {
+    async all<T extends object>(text: string, params: readonly SqlValue[] = [], transaction?: Transaction): Promise<T[]> {
+      let n = 0;
+      const bound = text.replace(/\?/g, () => `$${++n}`);
+      return sequelize.query<T>(bound, { bind: [...params], type: QueryTypes.SELECT, transaction }).catch((err: Error) => {
+        throw err.name === 'SequelizeUniqueConstraintError' ? new UniqueViolation(err) : err;
+      }) as Promise<T[]>;
+    },
+  };
+}
+
+/** A timestamp as Sequelize stores DATE columns: its SQLite text form, or ISO 8601 elsewhere. */
+export function sqlTimestamp(sequelize: Sequelize, date: Date): string {
+  const iso = date.toISOString();
+  return sequelize.getDialect() === 'sqlite' ? `${iso.slice(0, 10)} ${iso.slice(11, 23)} +00:00` : iso;
+}
+
+const runners = new WeakMap<Sequelize, SqlRunner>();
+
+export function sqlRunner(sequelize: Sequelize): SqlRunner {
+  let runner = runners.get(sequelize);
+  if (!runner) {
+    runner = sequelize.getDialect() === 'sqlite' ? sqliteRunner(sequelize) : sequelizeRunner(sequelize);
+    runners.set(sequelize, runner);
+  }
+  return runner;
+}
