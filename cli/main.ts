@@ -5,7 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 
+import { callCommand } from './commands/call.js';
 import { codegenCommand } from './commands/codegen.js';
+import { describeCommand } from './commands/describe.js';
 import { grpcrunserverCommand } from './commands/grpcrunserver.js';
 import { migrateCommand } from './commands/migrate.js';
 import { outboxCommand } from './commands/outbox.js';
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
     upCommand(),
     productCommand(),
     userCommand(),
+    callCommand(),
+    describeCommand(),
   ]) {
     program.addCommand(command);
   }
