@@ -3,20 +3,17 @@
  * on both gRPC servers, read by a plain grpc-js client of grpc.reflection.v1 (the protocol
  * grpcurl, Postman and evans speak), and `mgrpc call` / `mgrpc describe` as a user runs them.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import descriptorExt from 'protobufjs/ext/descriptor/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { http, runCli, startSystem, type RunningSystem } from '../support/system.js';
-
-const require = createRequire(import.meta.url);
-const REFLECTION_PROTO = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
+import { freePort, waitForPort } from '../support/ports.js';
+import { decodeFiles, reflect, type ReflectionResponse } from '../support/reflection.js';
+import { CLI, ROOT, http, runCli, startSystem, type RunningSystem } from '../support/system.js';
 
 let sys: RunningSystem;
 let env: NodeJS.ProcessEnv;
@@ -36,40 +33,6 @@ afterAll(async () => {
   await sys?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
-
-interface ReflectionResponse {
-  error_response?: { error_code: number; error_message: string } | null;
-  list_services_response?: { service: { name: string }[] } | null;
-  file_descriptor_response?: { file_descriptor_proto: Buffer[] } | null;
-}
-
-/** One ServerReflectionInfo stream: writes each request after the previous answer, ends, returns the answers. */
-async function reflect(address: string, requests: object[]): Promise<ReflectionResponse[]> {
-  const definition = protoLoader.loadSync(REFLECTION_PROTO, { keepCase: true, defaults: true, oneofs: true });
-  const loaded = grpc.loadPackageDefinition(definition) as any;
-  const client = new loaded.grpc.reflection.v1.ServerReflection(address, grpc.credentials.createInsecure()) as grpc.Client;
-  try {
-    return await new Promise((resolve, reject) => {
-      const call = (client as any).ServerReflectionInfo({ deadline: Date.now() + 10_000 }) as grpc.ClientDuplexStream<object, ReflectionResponse>;
-      const answers: ReflectionResponse[] = [];
-      const next = () => (answers.length < requests.length ? call.write(requests[answers.length]) : call.end());
-      call.on('data', (answer: ReflectionResponse) => {
-        answers.push(answer);
-        next();
-      });
-      call.on('error', reject);
-      call.on('end', () => resolve(answers));
-      next();
-    });
-  } finally {
-    client.close();
-  }
-}
-
-type FileDescriptor = { name: string; package: string; dependency: string[]; messageType: { name: string; field: { name: string; number: number }[] }[]; service: { name: string; method: { name: string }[] }[] };
-
-const decodeFiles = (answer: ReflectionResponse): FileDescriptor[] =>
-  (answer.file_descriptor_response?.file_descriptor_proto ?? []).map((bytes) => (descriptorExt as any).FileDescriptorProto.decode(bytes) as FileDescriptor);
 
 describe('server reflection', () => {
   it('lists the services each gRPC server serves (and health), with or without a service token', async () => {
@@ -231,5 +194,34 @@ describe('mgrpc describe', () => {
     expect(result.stdout).toContain('service product_receiver.ProductReceiverService {');
     expect(result.stdout).toContain('service grpc.health.v1.Health {');
     expect(result.stdout).not.toContain('product.ProductService');
+  });
+});
+
+describe('mgrpc call with a service token', () => {
+  it('sends MGRPC_SERVICE_TOKEN; without it the server answers UNAUTHENTICATED (exit 1)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'mgrpc-token-'));
+    const token = 'a'.repeat(64);
+    const serverEnv = { ...process.env, MGRPC_DATA_DIR: dataDir, MGRPC_SERVICE_TOKEN: token, LOG_LEVEL: 'warn' };
+    const port = await freePort();
+    const server = spawn(process.execPath, [CLI, 'grpcrunserver', `127.0.0.1:${port}`, '--service', 'dashboard', '--migrate'], { cwd: ROOT, env: serverEnv, stdio: 'ignore' });
+    try {
+      await waitForPort(port);
+      const addr = `127.0.0.1:${port}`;
+      const without = runCli(['call', 'UserService/GetUser', '--addr', addr], { MGRPC_SERVICE_TOKEN: '' });
+      expect(without.code).toBe(1);
+      expect(without.stderr).toMatch(/^ERROR: UNAUTHENTICATED: missing or invalid service token\n$/);
+      // With the token the call reaches the handler: a fresh database has no users yet.
+      const withToken = runCli(['call', 'UserService/GetUser', '--addr', addr], { MGRPC_SERVICE_TOKEN: token });
+      expect(withToken.code).toBe(1);
+      expect(withToken.stderr).toMatch(/^ERROR: FAILED_PRECONDITION: there are no users yet/);
+      // Reflection needs no token.
+      expect(runCli(['describe', '--addr', addr], { MGRPC_SERVICE_TOKEN: '' }).stdout).toContain('service user.UserService {');
+    } finally {
+      await new Promise<void>((resolve) => {
+        server.once('exit', () => resolve());
+        server.kill('SIGTERM');
+      });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
