@@ -6,7 +6,9 @@
 import { Command, CommanderError } from 'commander';
 
 import { benchCommand } from './commands/bench.js';
+import { callCommand } from './commands/call.js';
 import { codegenCommand } from './commands/codegen.js';
+import { describeCommand } from './commands/describe.js';
 import { grpcrunserverCommand } from './commands/grpcrunserver.js';
 import { migrateCommand } from './commands/migrate.js';
 import { outboxCommand } from './commands/outbox.js';
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
     uiCommand(),
     startserviceCommand(),
     startprojectCommand(),
+    callCommand(),
+    describeCommand(),
   ]) {
     program.addCommand(command);
   }

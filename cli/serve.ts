@@ -2,6 +2,7 @@
  * Shared by `runserver` and `grpcrunserver`: parse `[addr:port] --service NAME`, serve one
  * side of the service until SIGINT/SIGTERM, then drain it (see services/framework/runtime.ts)
  * and exit 0. A second signal during the drain exits at once (128 + signal number).
+ * `--dev` runs the same command as a child that restarts on source changes (cli/dev/).
  */
 import { constants } from 'node:os';
 
@@ -15,7 +16,18 @@ export function serveCommand(side: 'rest' | 'grpc', name: string, description: s
     .argument('[addrport]', 'PORT, HOST:PORT or [IPV6]:PORT (default: 127.0.0.1 and the tutorial port of the service)')
     .requiredOption('-s, --service <name>', 'which service: dashboard or product')
     .option('--migrate', 'apply pending migrations before serving')
-    .action(async (addrport: string | undefined, opts: { service: string; migrate?: boolean }) => {
+    .option('--dev', 'restart the server when source files change (runs the TypeScript sources through tsx in a checkout)')
+    .action(async (addrport: string | undefined, opts: { service: string; migrate?: boolean; dev?: boolean }) => {
+      if (opts.dev) {
+        const { SERVICE_NAMES } = await import('../services/registry.js');
+        if (!(SERVICE_NAMES as string[]).includes(opts.service)) {
+          throw new UsageError(`unknown service '${opts.service}': choose one of ${SERVICE_NAMES.join(', ')}`);
+        }
+        const { runDev } = await import('./dev/restart-on-change.js');
+        const args = [name, ...(addrport === undefined ? [] : [addrport]), '--service', opts.service, ...(opts.migrate ? ['--migrate'] : [])];
+        process.exitCode = await runDev({ args, label: `${opts.service} ${side === 'rest' ? 'REST' : 'gRPC'}` });
+        return;
+      }
       const { DEFAULT_BASE_PORT, createLogger, loadDotenv, parseListenAddress, serve } = await import('../services/framework/index.js');
       const { loadService } = await (await import('./project-registry.js')).loadRegistry();
       loadDotenv();

@@ -3,7 +3,8 @@
  * decoded request goes in, the response or a status comes out, and every error passes
  * through AppError so clients get the table's status and a readable message, never a
  * stack trace. INTERNAL errors are logged here with their cause. Every server also serves
- * grpc.health.v1.Health (see ../health/grpc-health.ts).
+ * grpc.health.v1.Health (see ../health/grpc-health.ts) and, unless turned off, server
+ * reflection (see reflection.ts).
  *
  * Bytes that are not a valid request message answer INVALID_ARGUMENT naming the message
  * type (grpc-js alone answers INTERNAL "Error deserializing request", which reads as our
@@ -12,12 +13,13 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { AppError } from '../errors.js';
-import { addHealthService, type HealthReporter } from '../health/grpc-health.js';
+import { addHealthService, HEALTH_SERVICE, type HealthReporter } from '../health/grpc-health.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../observability/request-context.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
 import type { CallContext, GrpcService, UnaryHandler } from './define-service.js';
+import { addReflectionService } from './reflection.js';
 
 /** grpc-js's own default, made explicit: the largest request message a server accepts. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -35,6 +37,8 @@ export interface GrpcServerOptions {
   maxMessageBytes?: number;
   /** When set, every call is counted and timed (grpc_server_handled_total, grpc_server_handling_seconds). */
   metrics?: Metrics;
+  /** Serve grpc.reflection (v1 and v1alpha) listing the served services and health (default true). */
+  reflection?: boolean;
 }
 
 /** What a request that failed to decode becomes, so the handler wrapper can refuse it. */
@@ -141,6 +145,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.addService(definition as grpc.ServiceDefinition, implementation);
   }
   const health = addHealthService(server, options.services.map((service) => service.definition));
+  if (options.reflection ?? true) addReflectionService(server, [...options.services.map((service) => service.definition), HEALTH_SERVICE]);
   const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, options.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));

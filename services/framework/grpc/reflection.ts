@@ -1,0 +1,54 @@
+/**
+ * gRPC server reflection (grpc.reflection.v1 and v1alpha, from `@grpc/reflection`) on every
+ * server the framework starts, so grpcurl, Postman or evans can list and call its methods
+ * with no .proto file at hand:
+ *
+ *   grpcurl -plaintext 127.0.0.1:10009 list
+ *   grpcurl -plaintext -d '{"id":"…"}' 127.0.0.1:10009 product.ProductService/LikeProduct
+ *
+ * The descriptors come from the served definitions themselves: proto-loader attaches the
+ * encoded file descriptors of the whole package to every method's request and response type,
+ * so any server built from generated stubs (ours, or a service written on the framework with
+ * its own protos) reflects without extra configuration. Only the services this server
+ * actually serves are listed; reflection calls need no service token (see service-token.ts).
+ *
+ * @example
+ *   addReflectionService(server, [productDefinition, HEALTH_SERVICE]);   // before bind
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+
+import { serviceNameOf } from '../health/grpc-health.js';
+import { linkFileDescriptors } from './linked-descriptors.js';
+
+/** Method paths of the reflection services start with this (exempt from the service token). */
+export const REFLECTION_PATH_PREFIX = '/grpc.reflection.';
+
+/** What proto-loader adds to grpc-js's MethodDefinition (not in grpc-js's type). */
+type LoadedMethod = { path: string; requestType?: { fileDescriptorProtos?: unknown }; responseType?: { fileDescriptorProtos?: unknown } };
+
+/**
+ * A package definition holding only what the reflection service reads: the file descriptors
+ * carried by each method's message types, linked as protoc would (see linked-descriptors.ts). Definitions built without proto-loader (no
+ * descriptors) are skipped, and then simply not listed.
+ */
+function descriptorPackage(definitions: grpc.ServiceDefinition[]): protoLoader.PackageDefinition {
+  const pkg: Record<string, unknown> = {};
+  for (const definition of definitions) {
+    for (const method of Object.values(definition) as LoadedMethod[]) {
+      for (const [role, type] of [['request', method.requestType], ['response', method.responseType]] as const) {
+        const descriptors = type?.fileDescriptorProtos;
+        if (Array.isArray(descriptors)) pkg[`${method.path}#${role}`] = { fileDescriptorProtos: linkFileDescriptors(descriptors) };
+      }
+    }
+  }
+  return pkg as protoLoader.PackageDefinition;
+}
+
+/** Registers grpc.reflection.v1 and v1alpha on `server` (before it binds), listing `definitions`. */
+export function addReflectionService(server: grpc.Server, definitions: grpc.ServiceDefinition[]): void {
+  const served = definitions.filter((definition) => Object.keys(definition).length > 0);
+  const reflection = new ReflectionService(descriptorPackage(served), { services: served.map(serviceNameOf) });
+  reflection.addToServer(server);
+}
