@@ -1,0 +1,85 @@
+/**
+ * The SQLite write queue's group commit, on a real file: transactions that queue up while
+ * one runs commit together, a failing one is rolled back alone, afterCommit hooks run only
+ * for what was kept, and each transaction still sees its caller's async context.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+import type { Sequelize } from 'sequelize';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { defineBook, type BookModel } from '../testing/book.js';
+import { openLibraryDatabase } from '../testing/library.js';
+
+let db: Awaited<ReturnType<typeof openLibraryDatabase>>;
+let sequelize: Sequelize;
+let Book: BookModel;
+
+beforeEach(async () => {
+  db = await openLibraryDatabase();
+  sequelize = db.sequelize;
+  Book = defineBook(sequelize);
+});
+
+afterEach(async () => {
+  await db.cleanup();
+});
+
+const titles = async () => (await Book.findAll({ order: [['title', 'ASC']] })).map((b) => b.title);
+
+describe('group commit', () => {
+  it('keeps every transaction that succeeded and rolls back only the one that failed', async () => {
+    const committed: string[] = [];
+    const sqliteTransactions = new Set<string>();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        sequelize.transaction(async (t) => {
+          sqliteTransactions.add(t.id);
+          await Book.create({ title: `book ${String(i).padStart(2, '0')}` }, { transaction: t });
+          t.afterCommit(() => void committed.push(`book ${String(i).padStart(2, '0')}`));
+          if (i === 7) throw new Error('seven fails after its write');
+          return i;
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 20 }, (_, i) => (i === 7 ? 'rejected' : 'fulfilled')));
+    expect((results[7] as PromiseRejectedResult).reason.message).toBe('seven fails after its write');
+    expect((results[3] as PromiseFulfilledResult<number>).value).toBe(3);
+    const expected = Array.from({ length: 20 }, (_, i) => `book ${String(i).padStart(2, '0')}`).filter((t) => t !== 'book 07');
+    expect(await titles()).toEqual(expected);
+    expect(committed.sort()).toEqual(expected);
+    // The first ran alone; the 19 that queued behind it shared one SQLite transaction.
+    expect(sqliteTransactions.size).toBe(2);
+  });
+
+  it('a statement error inside one transaction does not break the others', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        sequelize.transaction(async (t) => {
+          if (i % 3 === 0) await sequelize.query('INSERT INTO no_such_table VALUES (1)', { transaction: t });
+          await Book.create({ title: `t${i}` }, { transaction: t });
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(4);
+    expect((await titles()).sort()).toEqual(['t1', 't2', 't4', 't5', 't7', 't8']);
+  });
+
+  it('runs each transaction in its caller’s async context', async () => {
+    const context = new AsyncLocalStorage<string>();
+    const seen = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => context.run(`caller ${i}`, () => sequelize.transaction(async () => context.getStore()))),
+    );
+    expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => `caller ${i}`));
+  });
+
+  it('a transaction with options still runs, alone, in queue order', async () => {
+    const order: string[] = [];
+    await Promise.all([
+      sequelize.transaction(async () => void order.push('a')),
+      sequelize.transaction({}, async () => void order.push('b (options)')),
+      sequelize.transaction(async () => void order.push('c')),
+    ]);
+    expect(order).toEqual(['a', 'b (options)', 'c']);
+  });
+});
