@@ -48,6 +48,11 @@ export function finalizeStatements(connection: sqlite3.Database): Promise<void> 
   return Promise.all([...cache.values()].map((statement) => new Promise<void>((resolve) => statement.finalize(() => resolve())))).then(() => undefined);
 }
 
+/** Runs a statement without parameters on a connection, prepared once (SAVEPOINT, RELEASE, …). */
+export function runPrepared(connection: sqlite3.Database, text: string): Promise<void> {
+  return new Promise((resolve, reject) => prepared(connection, text).run([], (err: Error | null) => (err ? reject(err) : resolve())));
+}
+
 function sqliteRunner(sequelize: Sequelize): SqlRunner {
   const manager = (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
   let fallback: Promise<sqlite3.Database> | undefined;

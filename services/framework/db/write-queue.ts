@@ -23,6 +23,8 @@ import { AsyncResource } from 'node:async_hooks';
 import type { Sequelize, Transaction } from 'sequelize';
 import type sqlite3 from 'sqlite3';
 
+import { runPrepared } from './sql.js';
+
 type Work = (transaction: Transaction) => Promise<unknown>;
 
 interface Unit {
@@ -37,8 +39,7 @@ interface Unit {
 const MAX_GROUP = 64;
 
 function exec(transaction: Transaction, sql: string): Promise<void> {
-  const connection = (transaction as unknown as { connection: sqlite3.Database }).connection;
-  return new Promise((resolve, reject) => connection.exec(sql, (err) => (err ? reject(err) : resolve())));
+  return runPrepared((transaction as unknown as { connection: sqlite3.Database }).connection, sql);
 }
 
 export function queueTransactions(sequelize: Sequelize): void {

@@ -16,6 +16,7 @@ import type { Attributes, Model, ModelStatic, Order, Transaction, WhereOptions }
 import { z } from 'zod';
 
 import { atomic } from '../db/atomic.js';
+import { sqlRunner } from '../db/sql.js';
 import { AppError } from '../errors.js';
 import { snakeCase } from './casing.js';
 import type { FieldName, ModelSerializer, WriteMode } from './serializer.js';
@@ -95,6 +96,23 @@ export class ModelResource<M extends Model> {
     const instance = await this.model.findOne({ where, transaction });
     if (!instance) throw AppError.notFound(`${this.name} ${value} not found`);
     return instance;
+  }
+
+  /**
+   * Throws NOT_FOUND unless an object with this lookup value exists: one prepared
+   * statement, for hot paths that need the check but not the object.
+   */
+  async ensureExists(lookup: unknown, transaction?: Transaction): Promise<string> {
+    const value = this.parseLookup(lookup);
+    const qi = this.sequelize.getQueryInterface();
+    const column = this.model.getAttributes()[this.lookupField]?.field ?? String(this.lookupField);
+    const found = await sqlRunner(this.sequelize).all(
+      `SELECT 1 AS found FROM ${qi.quoteIdentifier(this.model.getTableName() as string)} WHERE ${qi.quoteIdentifier(column)} = ? LIMIT 1`,
+      [value],
+      transaction,
+    );
+    if (found.length === 0) throw AppError.notFound(`${this.name} ${value} not found`);
+    return value;
   }
 
   async create(data: Partial<Attributes<M>>): Promise<M> {

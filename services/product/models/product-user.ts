@@ -1,4 +1,8 @@
-import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import { randomUUID } from 'node:crypto';
+
+import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize, type Transaction } from 'sequelize';
+
+import { sqlRunner, sqlTimestamp } from '../../framework/index.js';
 
 /** One like: a user likes a product at most once (unique together). */
 export class ProductUser extends Model<InferAttributes<ProductUser>, InferCreationAttributes<ProductUser>> {
@@ -30,4 +34,18 @@ export function defineProductUser(sequelize: Sequelize): ProductUserModel {
     },
   );
   return BoundProductUser;
+}
+
+/**
+ * Records a like in the caller's transaction with one prepared INSERT (the like path is the
+ * hot path; a model `create` costs more than the write). A second like by the same user
+ * throws the framework's UniqueViolation.
+ */
+export async function insertLike(sequelize: Sequelize, transaction: Transaction, like: { userId: string; productId: string }): Promise<void> {
+  const now = sqlTimestamp(sequelize, new Date());
+  await sqlRunner(sequelize).all(
+    'INSERT INTO product_users (id, user_id, product_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+    [randomUUID(), like.userId, like.productId, now, now],
+    transaction,
+  );
 }

@@ -10,12 +10,12 @@
  * GetUser, which needs the dashboard up (503 otherwise).
  */
 import type { Request, Response } from 'express';
-import { UniqueConstraintError } from 'sequelize';
 import { z } from 'zod';
 
-import { AppError, atomic, type OperationSpec, type RouteDescription } from '../../framework/index.js';
+import { AppError, atomic, UniqueViolation, type OperationSpec, type RouteDescription } from '../../framework/index.js';
 import type { ProductContext } from '../context.js';
 import { enqueueLike } from '../like-delivery.js';
+import { insertLike } from '../models/product-user.js';
 
 /** What a like may carry (the body of POST, the query of GET); validated here and shown in the OpenAPI document. */
 export const likeBody = z.strictObject({ user_id: z.uuid({ error: 'must be a UUID' }).optional() }, { error: 'must be a JSON object' });
@@ -60,14 +60,14 @@ export function likeHandler({ products, models, clients, sequelize, outbox, conf
   return async (req: Request, res: Response) => {
     const productId = products.parseLookup(req.params.id);
     let userId = requestedUser(req);
-    await products.retrieve(productId);
+    await products.ensureExists(productId);
     userId ??= (await clients.users.GetUser({})).id;
 
     const entry = await atomic(sequelize, async (transaction) => {
-      await models.ProductUser.create({ userId: userId!, productId }, { transaction });
+      await insertLike(sequelize, transaction, { userId: userId!, productId });
       return enqueueLike(outbox, transaction, { productId, userId: userId! });
     }).catch((err: unknown) => {
-      if (err instanceof UniqueConstraintError) {
+      if (err instanceof UniqueViolation) {
         throw new AppError('ALREADY_EXISTS', `user ${userId} already liked product ${productId}`, { cause: err });
       }
       throw err;
