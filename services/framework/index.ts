@@ -8,7 +8,8 @@ export { createLogger, logFormat, type LogFormat, type Logger } from './logger.j
 export { envInt, formatAddress, loadDotenv, parseListenAddress, type ListenAddress } from './config.js';
 export { openDatabase, dialectOf, redactUrl, sqliteUrl } from './db/connect.js';
 export { atomic, currentTransaction } from './db/atomic.js';
-export { sqlRunner, sqlTimestamp, UniqueViolation, type SqlRunner, type SqlValue } from './db/sql.js';
+export { sqlRunner, sqlTimestamp, UniqueViolation, type Row, type SqlRunner, type SqlValue } from './db/sql.js';
+export { coalesce, type CoalesceOptions } from './db/coalesce.js';
 export { migrate, pendingMigrations, type Migration, type MigrationContext } from './db/migrations.js';
 export { ModelSerializer, type FieldName, type SerializerConfig, type WriteMode } from './model/serializer.js';
 export { ModelResource, type ListQuery, type ResourceConfig } from './model/resource.js';

@@ -1,10 +1,27 @@
 /**
- * product.ProductService on the dashboard. LikeProduct is one atomic
- * `UPDATE … SET likes = likes + 1 … RETURNING`: concurrent likes can never overwrite
- * each other, unlike the tutorial's read-modify-write. Wrapped in `applyOnce`, a like the
- * product service's outbox delivers twice (its first reply was lost) is counted once.
+ * product.ProductService on the dashboard. A like is an atomic
+ * `UPDATE … SET likes = likes + n … RETURNING`: concurrent likes can never overwrite each
+ * other, unlike the tutorial's read-modify-write.
+ *
+ * - A like relayed by the product service's outbox carries an idempotency key: `applyOnce`
+ *   runs it in a transaction with its inbox record, so a redelivery is counted once.
+ * - A plain call (the tutorial's clients, grpcurl) is coalesced: the likes that arrive while
+ *   a batch is being written are written together, one statement per product, and each
+ *   caller gets its own count back, as if they had been applied one by one.
  */
-import { AppError, applyOnce, currentTransaction, defineService, sqlRunner, sqlTimestamp } from '../../framework/index.js';
+import type { Transaction } from 'sequelize';
+
+import {
+  AppError,
+  applyOnce,
+  atomic,
+  coalesce,
+  currentTransaction,
+  defineService,
+  sqlRunner,
+  sqlTimestamp,
+  type Row,
+} from '../../framework/index.js';
 import { proto } from '../../stubs/index.js';
 import type { DashboardContext } from '../context.js';
 import { productSerializer } from '../serializers.js';
@@ -13,16 +30,46 @@ export function productService({ products }: DashboardContext) {
   const Product = products.model;
   const sequelize = products.sequelize;
   const table = sequelize.getQueryInterface().quoteIdentifier(Product.getTableName() as string);
-  // The hot path: a prepared statement, not an ORM query (see framework/db/sql.ts).
+  // The hot path: prepared statements, not ORM queries (see framework/db/sql.ts).
   const sql = sqlRunner(sequelize);
-  const like = `UPDATE ${table} SET likes = likes + 1, updated_at = ? WHERE id = ? RETURNING *`;
+  const addLikes = `UPDATE ${table} SET likes = likes + ?, updated_at = ? WHERE id = ? RETURNING *`;
+
+  const likeMany = coalesce(async (ids: string[]): Promise<(Row | undefined)[]> => {
+    const counts = new Map<string, number>();
+    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const now = sqlTimestamp(sequelize, new Date());
+    const apply = async (transaction?: Transaction) => {
+      const found = new Map<string, Row>();
+      for (const [id, n] of counts) {
+        const [row] = await sql.all(addLikes, [n, now, id], transaction);
+        if (row) found.set(id, row);
+      }
+      return found;
+    };
+    // One product: one statement, atomic by itself (and, one batch at a time, never more
+    // than one of them waiting for the write lock). Several: one transaction.
+    const rows = counts.size === 1 ? await apply() : await atomic(sequelize, apply);
+    // Hand out the counts in arrival order: the k-th like of a product in the batch sees
+    // the count it would have seen had the batch been applied one like at a time.
+    const given = new Map<string, number>();
+    return ids.map((id) => {
+      const row = rows.get(id);
+      if (!row) return undefined;
+      const k = (given.get(id) ?? 0) + 1;
+      given.set(id, k);
+      return { ...row, likes: Number(row.likes) - counts.get(id)! + k };
+    });
+  });
 
   return defineService(proto.product.ProductService.service, {
     LikeProduct: applyOnce({ sequelize }, async (request) => {
       const id = products.parseLookup(request.id);
-      const rows = await sql.all(like, [sqlTimestamp(sequelize, new Date()), id], currentTransaction(sequelize));
-      if (rows.length === 0) throw AppError.notFound(`product ${id} not found`);
-      const product = Product.build(rows[0] as never, { raw: true, isNewRecord: false });
+      const transaction = currentTransaction(sequelize);
+      const row = transaction
+        ? (await sql.all(addLikes, [1, sqlTimestamp(sequelize, new Date()), id], transaction))[0]
+        : await likeMany(id);
+      if (!row) throw AppError.notFound(`product ${id} not found`);
+      const product = Product.build(row as never, { raw: true, isNewRecord: false });
       return { product: productSerializer.toMessage(product) };
     }),
   });

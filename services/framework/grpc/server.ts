@@ -104,9 +104,23 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
       callback({ code: grpc.status.INVALID_ARGUMENT, details: safeDetails(`request is not a valid ${requestType} message: ${call.request.reason.slice(0, 200)}`) });
       return;
     }
-    const controller = new AbortController();
-    call.on('cancelled', () => controller.abort());
-    const context: CallContext = { method: path, metadata: call.metadata, peer: call.getPeer(), signal: controller.signal };
+    // Most handlers never look at the signal: make it (and its listener) only when one does.
+    let controller: AbortController | undefined;
+    const context: CallContext = {
+      method: path,
+      metadata: call.metadata,
+      get peer() {
+        return call.getPeer();
+      },
+      get signal() {
+        if (!controller) {
+          const created = (controller = new AbortController());
+          if (call.cancelled) created.abort();
+          else call.once('cancelled', () => created.abort());
+        }
+        return controller.signal;
+      },
+    };
     runWithRequestId(requestId, () => handler(call.request, context)).then(
       (response) => {
         done(grpc.status.OK);

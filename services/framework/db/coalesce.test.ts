@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+
+import { coalesce } from './coalesce.js';
+
+describe('coalesce', () => {
+  it('runs a lone call at once and the calls that arrive meanwhile together, each getting its own result', async () => {
+    const batches: number[][] = [];
+    const double = coalesce(async (items: number[]) => {
+      batches.push(items);
+      await new Promise((r) => setTimeout(r, 5));
+      return items.map((i) => i * 2);
+    });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => double(i)));
+    expect(results).toEqual([2, 4, 6, 8, 10]);
+    expect(batches).toEqual([[1], [2, 3, 4, 5]]);
+  });
+
+  it('rejects the calls of a failed batch only, and keeps serving', async () => {
+    const run = coalesce(async (items: string[]) => {
+      if (items.includes('bad')) throw new Error('bad batch');
+      return items.map((s) => s.toUpperCase());
+    });
+    const first = run('ok');
+    const [bad, alsoInBadBatch] = [run('bad'), run('x')];
+    await expect(first).resolves.toBe('OK');
+    await expect(bad).rejects.toThrow('bad batch');
+    await expect(alsoInBadBatch).rejects.toThrow('bad batch');
+    await expect(run('again')).resolves.toBe('AGAIN');
+  });
+
+  it('splits at maxBatch', async () => {
+    const sizes: number[] = [];
+    const run = coalesce(
+      async (items: number[]) => {
+        sizes.push(items.length);
+        await new Promise((r) => setTimeout(r, 1));
+        return items;
+      },
+      { maxBatch: 3 },
+    );
+    await Promise.all(Array.from({ length: 8 }, (_, i) => run(i)));
+    expect(sizes).toEqual([1, 3, 3, 1]);
+  });
+});
