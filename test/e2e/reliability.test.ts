@@ -155,6 +155,31 @@ describe('exact likes', () => {
   });
 });
 
+describe('plain LikeProduct calls (no idempotency key)', () => {
+  it('200 concurrent calls on two products are coalesced, yet each caller gets its own count (1..160 and 1..40)', { timeout: 60_000 }, async () => {
+    sys = await startSystem();
+    const s = sys;
+    const id = (await http('POST', `${s.dashboardUrl}/api/products`, { title: 'Coalesced' })).body.id as string;
+    const other = (await http('POST', `${s.dashboardUrl}/api/products`, { title: 'Other' })).body.id as string;
+    const likes = createClient(proto.product.ProductService.service, s.dashboardGrpc, { name: 'dashboard gRPC' });
+    try {
+      const counts = await pool(200, 64, async (i) => {
+        // Every fifth call likes another product, so batches mix products.
+        const target = i % 5 === 0 ? other : id;
+        return { target, likes: Number((await likes.LikeProduct({ id: target })).product?.likes) };
+      });
+      const mine = counts.filter((c) => c.target === id).map((c) => c.likes).sort((a, b) => a - b);
+      const theirs = counts.filter((c) => c.target === other).map((c) => c.likes).sort((a, b) => a - b);
+      expect(mine).toEqual(Array.from({ length: 160 }, (_, i) => i + 1));
+      expect(theirs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect((await http('GET', `${s.dashboardUrl}/api/products/${id}`)).body.likes).toBe(160);
+      await expect(likes.LikeProduct({ id: randomUUID() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      likes.close();
+    }
+  });
+});
+
 describe('likes while the dashboard writes', () => {
   it('likes of a product and edits of the same product, concurrently, all succeed without waiting on each other', { timeout: 60_000 }, async () => {
     sys = await startSystem();
