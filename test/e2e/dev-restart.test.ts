@@ -46,7 +46,7 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 it('runserver --dev restarts on a source change and stops cleanly on Ctrl-C', async () => {
-  const env = { ...process.env, MGRPC_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+  const env = { ...process.env, MGRPC_DATA_DIR: dataDir, LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' };
   expect(runCli(['migrate', '--service', 'dashboard'], env).code).toBe(0);
   const port = await freePort();
   child = spawn(process.execPath, [CLI, 'runserver', `127.0.0.1:${port}`, '--service', 'dashboard', '--dev'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
