@@ -37,15 +37,18 @@ export function defineProductUser(sequelize: Sequelize): ProductUserModel {
 }
 
 /**
- * Records a like in the caller's transaction with one prepared INSERT (the like path is the
- * hot path; a model `create` costs more than the write). A second like by the same user
- * throws the framework's UniqueViolation.
+ * Records a like in the caller's transaction with one prepared INSERT that also checks the
+ * product exists (the like path is the hot path; a model `create` plus a lookup cost more
+ * than the write). Returns false when there is no such product; a second like by the same
+ * user throws the framework's UniqueViolation.
  */
-export async function insertLike(sequelize: Sequelize, transaction: Transaction, like: { userId: string; productId: string }): Promise<void> {
+export async function insertLike(sequelize: Sequelize, transaction: Transaction, like: { userId: string; productId: string }): Promise<boolean> {
   const now = sqlTimestamp(sequelize, new Date());
-  await sqlRunner(sequelize).all(
-    'INSERT INTO product_users (id, user_id, product_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
-    [randomUUID(), like.userId, like.productId, now, now],
+  const rows = await sqlRunner(sequelize).all(
+    `INSERT INTO product_users (id, user_id, product_id, created_at, updated_at)
+     SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM products WHERE id = ?) RETURNING id`,
+    [randomUUID(), like.userId, like.productId, now, now, like.productId],
     transaction,
   );
+  return rows.length > 0;
 }

@@ -60,11 +60,14 @@ export function likeHandler({ products, models, clients, sequelize, outbox, conf
   return async (req: Request, res: Response) => {
     const productId = products.parseLookup(req.params.id);
     let userId = requestedUser(req);
-    await products.ensureExists(productId);
-    userId ??= (await clients.users.GetUser({})).id;
+    if (userId === undefined) {
+      // Unknown product: 404 before asking the dashboard for a user.
+      await products.ensureExists(productId);
+      userId = (await clients.users.GetUser({})).id;
+    }
 
     const entry = await atomic(sequelize, async (transaction) => {
-      await insertLike(sequelize, transaction, { userId: userId!, productId });
+      if (!(await insertLike(sequelize, transaction, { userId: userId!, productId }))) throw AppError.notFound(`product ${productId} not found`);
       return enqueueLike(outbox, transaction, { productId, userId: userId! });
     }).catch((err: unknown) => {
       if (err instanceof UniqueViolation) {
