@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 
 import { CLI, ROOT } from './paths.js';
+import { serverNodeOptions } from '../cli/server-node-options.js';
 
 // Every server gets a stdin pipe only the bench holds: when the bench dies, even SIGKILLed,
 // the pipe ends and the server stops itself (cli/supervisor/orphan-guard.ts for the real
@@ -134,7 +135,8 @@ export interface FrameworkServerSpec {
 export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs = 20_000): Promise<ServerProcess> {
   const startedAt = performance.now();
   const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '--import', pathToFileURL(ORPHAN_GUARD).href, CLI, ...spec.args], {
-    env: { ...spec.env, MGRPC_SUPERVISED: '1' },
+    // As `mgrpc up` runs them (cli/server-node-options.ts).
+    env: { ...spec.env, MGRPC_SUPERVISED: '1', NODE_OPTIONS: serverNodeOptions(spec.env) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const tracked = track(spec.name, child);

@@ -7,6 +7,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 
 import { UsageError } from '../handle-error.js';
+import { serverNodeOptions } from '../server-node-options.js';
 
 interface UpOptions {
   basePort?: number;
@@ -75,6 +76,7 @@ export function upCommand(): Command {
           modules.map((m) => [`${m.name.toUpperCase().replace(/-/g, '_')}_GRPC_SERVER`, formatAddress({ host: reachable, port: portOf(`${m.name}_grpc`) })]),
         ),
       };
+      env.NODE_OPTIONS = serverNodeOptions(env);
       // The children write to our pipes, so they would choose json; at a terminal, people read them.
       if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
       // DATABASE_URL is for a process environment of one service (compose); here both services would share it.
