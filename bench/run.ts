@@ -20,7 +20,8 @@ import path from 'node:path';
 import type { LoadKind, LoadMessage, LoadResult, LoadSpec } from './load.js';
 import { BENCH_DIST, CLI } from './paths.js';
 import { openDb, openBareDb, type Db } from './bare/sqlite.js';
-import { freePort, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
+import { freePort } from '../cli/supervisor/port-check.js';
+import { memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
 
 export type Impl = 'framework' | 'bare';
 

@@ -7,14 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 
-import { CLI, ROOT } from './paths.js';
 import { serverNodeOptions } from '../cli/server-node-options.js';
+import { CLI, ROOT } from './paths.js';
 
 // Every server gets a stdin pipe only the bench holds: when the bench dies, even SIGKILLed,
 // the pipe ends and the server stops itself (cli/supervisor/orphan-guard.ts for the real
@@ -31,19 +30,6 @@ export interface ServerProcess {
   /** Largest resident set seen (VmHWM, the kernel's own peak), in MB. */
   peakRssMb(): number;
   stop(): Promise<void>;
-}
-
-/** A loopback port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** VmRSS and VmHWM of a live process in MB (Linux /proc), or undefined elsewhere or once it is gone. */

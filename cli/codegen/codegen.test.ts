@@ -162,7 +162,7 @@ describe('mgrpc codegen (built CLI)', () => {
     expect(stale.out).toContain('product/Product.ts');
     expect(stale.out).toContain('descriptor.ts');
     expect(stale.out).not.toContain('user/UserService.ts');
-    expect(stale.out).toContain('run `mgrpc codegen`');
+    expect(stale.stderr).toContain('run `mgrpc codegen`');
     expect(readFileSync(path.join(tmp, 'stubs/product/Product.ts'), 'utf8')).toBe(before);
 
     expect(mgrpc('codegen', '--protos', 'protos', '--out', 'stubs').code).toBe(0);

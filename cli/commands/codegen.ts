@@ -28,7 +28,8 @@ export function codegenCommand(): Command {
       }
       const { runCodegen } = await import('../codegen/write.js');
       const result = await runCodegen({ protoDir: opts.protos, outDir: opts.out, check: Boolean(opts.check) });
-      process.stdout.write(`${result.message}\n`);
+      // Failures (stale stubs, a syntax error) go to stderr, where scripts and CI look for them.
+      (result.ok ? process.stdout : process.stderr).write(`${result.message}\n`);
       if (!result.ok) process.exitCode = 1;
     });
 }
