@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['services/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
     pool: 'forks',
+    // One log line per request is for running servers; tests read their results, not their logs.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   },
 });
