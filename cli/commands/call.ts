@@ -44,7 +44,7 @@ export function callCommand(): Command {
         let address = opts.addr;
         if (opts.reflect) {
           // The local protos still tell which server a method they know lives on.
-          address ??= defaultAddress(serviceOf(catalog.method(spec)));
+          address ??= await defaultAddress(serviceOf(catalog.method(spec)));
           const { catalogFromServer } = await import('../grpc-tools/reflection-client.js');
           const target = address;
           catalog = await catalogFromServer({ address, credentials: security.credentials, metadata: buildMetadata(metadata), deadlineMs: opts.deadline }).catch(
@@ -57,7 +57,7 @@ export function callCommand(): Command {
         if (method.method.requestStream || method.method.responseStream) {
           throw new UsageError(`${method.path} is a streaming method; mgrpc call supports unary methods only`);
         }
-        address ??= defaultAddress(serviceOf(method));
+        address ??= await defaultAddress(serviceOf(method));
         const request = encodeJson(method.requestType, await readRequestJson(opts.data));
         const target = address;
         const response = await invokeUnary({ address, path: method.path, request, credentials: security.credentials, metadata, serviceToken: security.serviceToken, deadlineMs: opts.deadline }).catch(
