@@ -43,7 +43,7 @@ export function upCommand(): Command {
     .action(async (opts: UpOptions) => {
       const { mkdirSync } = await import('node:fs');
       const path = await import('node:path');
-      const { DEFAULT_BASE_PORT, DEFAULT_DRAIN_MS, createLogger, envInt, formatAddress, loadDotenv, migrateService, redactUrl, databaseUrlFor, securitySummary } = await import(
+      const { DEFAULT_BASE_PORT, DEFAULT_DRAIN_MS, METRICS_PORT_ENV, createLogger, metricsPortFor, envInt, formatAddress, loadDotenv, migrateService, redactUrl, databaseUrlFor, securitySummary } = await import(
         '../../services/framework/index.js'
       );
       const { SERVICE_NAMES, loadService } = await (await import('../project-registry.js')).loadRegistry();
@@ -78,6 +78,15 @@ export function upCommand(): Command {
       // Every service can reach every other's gRPC server at <NAME>_GRPC_SERVER (DASHBOARD_GRPC_SERVER, …),
       // with several replicas an ipv4: list of all of them, which the clients round-robin over.
       const env: NodeJS.ProcessEnv = { ...process.env, MGRPC_DATA_DIR: dataDir, ...Object.fromEntries(peers) };
+      // A fixed metrics port would be taken by the first replica; the default (gRPC port + 1000) differs per replica.
+      if (opts.replicas > 1) {
+        for (const m of modules) {
+          const fixed = metricsPortFor(m.name, 1, env);
+          if (fixed?.explicit) {
+            throw new UsageError(`${m.name}'s metrics port is fixed (${METRICS_PORT_ENV} or ${envName(m.name)}_METRICS_PORT), so its replicas would all bind it: unset it (each gRPC replica then serves metrics on its port + 1000) or set it to off`);
+          }
+        }
+      }
       if (opts.database !== undefined) {
         for (const m of modules) env[`${envName(m.name)}_DATABASE_URL`] = serviceDatabaseUrl(opts.database, m.name);
       }
