@@ -9,18 +9,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../handle-error.js';
 import { serverNodeOptions } from '../server-node-options.js';
 
+import { MAX_REPLICAS, REPLICA_PORT_STRIDE, parseReplicas } from '../up/replicas.js';
+
 interface UpOptions {
   basePort?: number;
   dataDir?: string;
   host: string;
-}
-
-/** One of the processes `up` runs: a side of a service, at its port. */
-interface Planned {
-  name: string;
-  service: string;
-  side: 'rest' | 'grpc';
-  port: number;
+  replicas: number;
+  database?: string;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -37,16 +33,25 @@ export function upCommand(): Command {
     .option('--base-port <n>', 'ports are N+6 (product gRPC), N+7 (product REST), N+8 (dashboard REST), N+9 (dashboard gRPC) (default: 10000)', parseBasePort)
     .option('--data-dir <dir>', 'where the SQLite files live (default: $MGRPC_DATA_DIR or ./data)')
     .option('--host <host>', 'address every process listens on', '127.0.0.1')
+    .option(
+      '--replicas <n>',
+      `run N replicas of every process (1-${MAX_REPLICAS}); replica r listens on its port + ${REPLICA_PORT_STRIDE}·r, and gRPC clients round-robin over all peers`,
+      parseReplicas,
+      1,
+    )
+    .option('--database <url>', 'a PostgreSQL server (postgres://USER:PASSWORD@HOST:PORT/): each service gets its own database there, mgrpc_<service>, created if missing')
     .action(async (opts: UpOptions) => {
       const { mkdirSync } = await import('node:fs');
       const path = await import('node:path');
-      const { DEFAULT_BASE_PORT, DEFAULT_DRAIN_MS, createLogger, envInt, formatAddress, loadDotenv, migrateService, redactUrl, databaseUrlFor, securitySummary } = await import(
+      const { DEFAULT_BASE_PORT, DEFAULT_DRAIN_MS, METRICS_PORT_ENV, createLogger, metricsPortFor, envInt, formatAddress, loadDotenv, migrateService, redactUrl, databaseUrlFor, securitySummary } = await import(
         '../../services/framework/index.js'
       );
       const { SERVICE_NAMES, loadService } = await (await import('../project-registry.js')).loadRegistry();
       const { Supervisor } = await import('../supervisor/supervisor.js');
       const { useColor } = await import('../supervisor/line-prefix.js');
       const { connectHost, listenProblem, waitUntilAccepting } = await import('../supervisor/port-check.js');
+      const { peerTarget, planReplicas } = await import('../up/replicas.js');
+      const { ensureServiceDatabase, serviceDatabaseUrl } = await import('../up/databases.js');
 
       loadDotenv();
       const log = createLogger('up');
@@ -56,26 +61,35 @@ export function upCommand(): Command {
       const dataDir = path.resolve(opts.dataDir ?? (process.env.MGRPC_DATA_DIR || 'data'));
 
       const modules = await Promise.all(SERVICE_NAMES.map((name) => loadService(name)));
-      const plan: Planned[] = modules
-        .flatMap((m) => [
-          { name: m.name, service: m.name, side: 'rest' as const, port: basePort + m.ports.rest },
-          { name: `${m.name}_grpc`, service: m.name, side: 'grpc' as const, port: basePort + m.ports.grpc },
-        ])
-        .sort((a, b) => a.port - b.port);
-      const highest = plan[plan.length - 1]!;
+      const plan = planReplicas(modules, basePort, opts.replicas);
+      const highest = plan.reduce((a, b) => (b.port > a.port ? b : a));
       if (highest.port > 65535) {
         throw new UsageError(`--base-port ${basePort} puts ${highest.name} on port ${highest.port}; the highest base port is ${65535 - (highest.port - basePort)}`);
       }
-      const portOf = (name: string) => plan.find((p) => p.name === name)!.port;
+      const grpcPortsOf = (service: string) => plan.filter((p) => p.service === service && p.side === 'grpc').map((p) => p.port);
+      const envName = (service: string) => service.toUpperCase().replace(/-/g, '_');
+      let peers: [string, string][];
+      try {
+        peers = modules.map((m) => [`${envName(m.name)}_GRPC_SERVER`, peerTarget(reachable, grpcPortsOf(m.name))]);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
 
-      // Every service can reach every other's gRPC server at <NAME>_GRPC_SERVER (DASHBOARD_GRPC_SERVER, …).
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        MGRPC_DATA_DIR: dataDir,
-        ...Object.fromEntries(
-          modules.map((m) => [`${m.name.toUpperCase().replace(/-/g, '_')}_GRPC_SERVER`, formatAddress({ host: reachable, port: portOf(`${m.name}_grpc`) })]),
-        ),
-      };
+      // Every service can reach every other's gRPC server at <NAME>_GRPC_SERVER (DASHBOARD_GRPC_SERVER, …),
+      // with several replicas an ipv4: list of all of them, which the clients round-robin over.
+      const env: NodeJS.ProcessEnv = { ...process.env, MGRPC_DATA_DIR: dataDir, ...Object.fromEntries(peers) };
+      // A fixed metrics port would be taken by the first replica; the default (gRPC port + 1000) differs per replica.
+      if (opts.replicas > 1) {
+        for (const m of modules) {
+          const fixed = metricsPortFor(m.name, 1, env);
+          if (fixed?.explicit) {
+            throw new UsageError(`${m.name}'s metrics port is fixed (${METRICS_PORT_ENV} or ${envName(m.name)}_METRICS_PORT), so its replicas would all bind it: unset it (each gRPC replica then serves metrics on its port + 1000) or set it to off`);
+          }
+        }
+      }
+      if (opts.database !== undefined) {
+        for (const m of modules) env[`${envName(m.name)}_DATABASE_URL`] = serviceDatabaseUrl(opts.database, m.name);
+      }
       env.NODE_OPTIONS = serverNodeOptions(env);
       // The children write to our pipes, so they would choose json; at a terminal, people read them.
       if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
@@ -105,6 +119,18 @@ export function upCommand(): Command {
       process.stdout.write(`${securitySummary(env, host)}\n`);
 
       mkdirSync(dataDir, { recursive: true });
+      if (opts.database !== undefined) {
+        for (const m of modules) {
+          const created = await ensureServiceDatabase(opts.database, m.name).catch((err: Error) => {
+            throw new Error(`cannot prepare ${m.name}'s database on ${redactUrl(opts.database!)}: ${err.message}`);
+          });
+          if (created) log.info(`${m.name}: created database`, { database: redactUrl(env[`${envName(m.name)}_DATABASE_URL`]!) });
+        }
+      }
+      if (opts.replicas > 1 && opts.database === undefined) {
+        log.info(`${opts.replicas} replicas share each service's SQLite file (fine for trying things out; use --database postgres://… for real)`);
+      }
+      // Once, before any replica starts: replicas never race to migrate.
       for (const m of modules) {
         const { url, applied } = await migrateService(m, env);
         log.info(applied.length > 0 ? `${m.name}: applied ${applied.join(', ')}` : `${m.name}: no migrations to apply`, { database: redactUrl(url) });
@@ -173,7 +199,8 @@ export function upCommand(): Command {
             const address = formatAddress({ host: reachable, port: p.port });
             return `  ${p.name.padEnd(width)}  ${p.side === 'rest' ? 'REST' : 'gRPC'}  ${p.side === 'rest' ? `http://${address}` : address}\n`;
           });
-          process.stdout.write(`${rows.join('')}mgrpc is up (data in ${dataDir}); press Ctrl-C to stop\n`);
+          const where = opts.database !== undefined ? `databases on ${redactUrl(opts.database)}` : `data in ${dataDir}`;
+          process.stdout.write(`${rows.join('')}mgrpc is up (${where}); press Ctrl-C to stop\n`);
           await stopping;
         }
       } finally {

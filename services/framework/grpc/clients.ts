@@ -69,14 +69,28 @@ export const RETRY_POLICY = {
   retryableStatusCodes: ['UNAVAILABLE'],
 };
 
+/**
+ * The channels' service config. round_robin keeps a connection to every address the target
+ * resolves to (`dns:product_grpc:10006` behind a headless Service or a scaled compose service,
+ * `ipv4:127.0.0.1:20006,127.0.0.1:20016` from `mgrpc up --replicas`) and spreads calls over
+ * the ready ones; a replica that goes away is skipped, and a call it dropped is retried on
+ * another by RETRY_POLICY. For a plain `host:port` with one address it behaves like the default
+ * pick_first. An empty name matches every method of every service (gRFC A6 / service config).
+ */
+export const SERVICE_CONFIG = {
+  loadBalancingConfig: [{ round_robin: {} }],
+  methodConfig: [{ name: [{}], retryPolicy: RETRY_POLICY }],
+};
+
 // grpc-js backs off up to 120 s between reconnects to a peer that went away; a restarted
-// peer of ours should be reachable again within about a second.
+// peer of ours (or a replica back from a restart) should be reachable again within about a second.
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1000,
   'grpc.keepalive_time_ms': 30_000,
-  // An empty name matches every method of every service (gRFC A6 / service config).
-  'grpc.service_config': JSON.stringify({ methodConfig: [{ name: [{}], retryPolicy: RETRY_POLICY }] }),
+  'grpc.service_config': JSON.stringify(SERVICE_CONFIG),
+  // Ours is the whole config: a DNS TXT record must not replace it (and its lookup is a wasted query).
+  'grpc.service_config_disable_resolution': 1,
 };
 
 // One channel per upstream address per process: clients of several services on the same
