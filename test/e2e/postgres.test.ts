@@ -131,4 +131,19 @@ describe('the tutorial flow on PostgreSQL', () => {
     const finals = await sql<{ key: string }>('PRODUCT', 'SELECT key FROM mgrpc_ordering WHERE final');
     expect(finals.map((f) => f.key.split('/product:')[1])).toContain(ids[4]);
   });
+
+  it('a database that does not answer at start-up: a line per retry, then one clear error, no stack trace', () => {
+    const down = runCli(['migrate', '--service', 'dashboard'], {
+      ...sys.env,
+      LOG_LEVEL: 'info',
+      DASHBOARD_DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/mgrpc',
+      MGRPC_DB_CONNECT_RETRY_MS: '800',
+    });
+    expect(down.code).toBe(1);
+    const lines = down.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.slice(0, -1).every((line) => line.includes('is not answering') && line.includes('retrying in'))).toBe(true);
+    expect(lines.at(-1)).toMatch(/cannot connect to the database postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/mgrpc: .*ECONNREFUSED.*gave up after \d+ attempts in 800 ms/);
+    expect(down.stderr).not.toMatch(/hunter2|\n\s+at /);
+  });
 });

@@ -111,7 +111,7 @@ describe('openDatabase on PostgreSQL', () => {
       (err: Error) => err,
     );
     expect(error?.message).toMatch(
-      new RegExp(`^cannot connect to the database postgres://app:\\*\\*\\*@127\\.0\\.0\\.1:${port}/nowhere: .*ECONNREFUSED.* \\(gave up after \\d+ attempts in 1 s; MGRPC_DB_CONNECT_RETRY_MS\\)$`),
+      new RegExp(`^cannot connect to the database postgres://app:\\*\\*\\*@127\\.0\\.0\\.1:${port}/nowhere: .*ECONNREFUSED.* \\(gave up after \\d+ attempts in 600 ms: MGRPC_DB_CONNECT_RETRY_MS\\)$`),
     );
     expect(logger.lines.length).toBeGreaterThanOrEqual(2);
     expect(logger.lines.join('\n')).not.toMatch(/hunter2|\n\s+at /);

@@ -135,7 +135,7 @@ async function connectWithRetry(sequelize: Sequelize, url: string, retryMs: numb
       const left = deadline - Date.now();
       if (!transient(err) || left <= 0) {
         await sequelize.close().catch(() => undefined);
-        const waited = transient(err) && retryMs > 0 ? ` (gave up after ${attempt} attempts in ${Math.round(retryMs / 1000)} s; MGRPC_DB_CONNECT_RETRY_MS)` : '';
+        const waited = transient(err) && retryMs > 0 ? ` (gave up after ${attempt} attempts in ${retryMs} ms: MGRPC_DB_CONNECT_RETRY_MS)` : '';
         throw new Error(`cannot connect to the database ${redactUrl(url)}: ${reason}${waited}`);
       }
       const wait = Math.min(delay, left);
