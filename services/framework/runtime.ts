@@ -56,7 +56,8 @@ export function serviceMigrations(module: ServiceModule<any>) {
 
 export async function migrateService(module: ServiceModule<any>, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; applied: string[] }> {
   const url = databaseUrlFor(module.name, env);
-  const sequelize = await openDatabase(url, databaseOptionsFromEnv(env), createLogger(`${module.name}.db`));
+  // No statement timeout here: a migration rewriting a large table must not be cancelled halfway.
+  const sequelize = await openDatabase(url, { ...databaseOptionsFromEnv(env), statementTimeoutMs: 0 }, createLogger(`${module.name}.db`));
   try {
     return { url: redactUrl(url), applied: await migrate(sequelize, serviceMigrations(module)) };
   } finally {
