@@ -6,7 +6,7 @@ import './error-translators.js';
 export { AppError, ERROR_CODES, registerErrorTranslator, type ErrorCode } from './errors.js';
 export { createLogger, logFormat, type LogFormat, type Logger } from './logger.js';
 export { envInt, formatAddress, loadDotenv, parseListenAddress, type ListenAddress } from './config.js';
-export { openDatabase, dialectOf, redactUrl, sqliteUrl } from './db/connect.js';
+export { openDatabase, databaseOptionsFromEnv, dialectOf, redactUrl, sqliteUrl, type DatabaseOptions } from './db/connect.js';
 export { atomic, currentTransaction } from './db/atomic.js';
 export { sqlRunner, sqlTimestamp, UniqueViolation, type Row, type SqlRunner, type SqlValue } from './db/sql.js';
 export { coalesce, type CoalesceOptions } from './db/coalesce.js';

@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 
-import { openDatabase, redactUrl } from './db/connect.js';
+import { databaseOptionsFromEnv, openDatabase, redactUrl } from './db/connect.js';
 import { migrate, pendingMigrations } from './db/migrations.js';
 import { envInt, formatAddress, type ListenAddress } from './config.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, startGrpcServer } from './grpc/server.js';
@@ -56,7 +56,8 @@ export function serviceMigrations(module: ServiceModule<any>) {
 
 export async function migrateService(module: ServiceModule<any>, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; applied: string[] }> {
   const url = databaseUrlFor(module.name, env);
-  const sequelize = await openDatabase(url);
+  // No statement timeout here: a migration rewriting a large table must not be cancelled halfway.
+  const sequelize = await openDatabase(url, { ...databaseOptionsFromEnv(env), statementTimeoutMs: 0 }, createLogger(`${module.name}.db`));
   try {
     return { url: redactUrl(url), applied: await migrate(sequelize, serviceMigrations(module)) };
   } finally {
@@ -88,7 +89,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   if (side === 'grpc') metricsPortFor(module.name, options.address.port, env);
   const metrics = createMetrics({ service: module.name, side });
   const url = databaseUrlFor(module.name, env);
-  const sequelize = await openDatabase(url);
+  const sequelize = await openDatabase(url, databaseOptionsFromEnv(env), createLogger(`${module.name}.${side}.db`));
   try {
     if (options.migrate) await migrate(sequelize, serviceMigrations(module));
     const pending = await pendingMigrations(sequelize, serviceMigrations(module));

@@ -1,6 +1,7 @@
 /**
  * Starts the real system for tests: the four server processes of the tutorial (built CLI,
- * `node dist/bin/mgrpc.js`), on free loopback ports, with SQLite files in a temp data dir.
+ * `node dist/bin/mgrpc.js`), on free loopback ports, with SQLite files in a temp data dir,
+ * or (`database: 'postgres'`) two fresh PostgreSQL databases, dropped by close().
  * Run `npm run build` first (npm test does).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -8,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { createTestDatabase, type TestDatabase } from '../../services/framework/testing/postgres.js';
 import { freePort, waitForPort } from './ports.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -49,8 +51,24 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: stri
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-export async function startSystem(options: { env?: NodeJS.ProcessEnv } = {}): Promise<RunningSystem> {
+export async function startSystem(options: { env?: NodeJS.ProcessEnv; database?: 'sqlite' | 'postgres' } = {}): Promise<RunningSystem> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mgrpc-test-'));
+  const databases: TestDatabase[] = [];
+  const dropDatabases = () => Promise.all(databases.map((db) => db.drop()));
+  const databaseEnv: NodeJS.ProcessEnv = {};
+  if (options.database === 'postgres') {
+    try {
+      for (const name of ['DASHBOARD', 'PRODUCT']) {
+        const db = await createTestDatabase();
+        databases.push(db);
+        databaseEnv[`${name}_DATABASE_URL`] = db.url;
+      }
+    } catch (err) {
+      await dropDatabases();
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
   const ports = {
     dashboard: await freePort(),
     dashboard_grpc: await freePort(),
@@ -65,10 +83,15 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv } = {}): Pr
     LOG_LEVEL: 'info',
     // The default metrics port (gRPC port + 1000) could be another test's free port.
     MGRPC_METRICS_PORT: 'off',
+    ...databaseEnv,
     ...options.env,
   };
   const migrated = runCli(['migrate'], env);
-  if (migrated.code !== 0) throw new Error(`mgrpc migrate failed: ${migrated.stderr}`);
+  if (migrated.code !== 0) {
+    await dropDatabases();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`mgrpc migrate failed: ${migrated.stderr}`);
+  }
 
   const commands: Record<ProcessName, string[]> = {
     dashboard: ['runserver', `127.0.0.1:${ports.dashboard}`, '--service', 'dashboard'],
@@ -132,6 +155,7 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv } = {}): Pr
     async close() {
       await Promise.all([...children.keys()].map((name) => stop(name)));
       rmSync(dataDir, { recursive: true, force: true });
+      await dropDatabases();
     },
   };
   try {

@@ -8,11 +8,22 @@
  * connection (Sequelize opens one per transaction), and IMMEDIATE transactions so two
  * writers queue on the lock instead of failing with SQLITE_BUSY on upgrade; within one
  * process, transactions are queued (see write-queue.ts).
+ *
+ * PostgreSQL gets a connection pool (MGRPC_DB_POOL_MAX, default 10), a statement timeout
+ * (MGRPC_DB_STATEMENT_TIMEOUT_MS, default 30 s; 0 turns it off) and, at start-up, retries
+ * with backoff while the server is not answering (MGRPC_DB_CONNECT_RETRY_MS in total,
+ * default 30 s): a database that comes up after the service is not a crash loop.
  */
 import path from 'node:path';
 
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import pg from 'pg';
 import { Sequelize, Transaction } from 'sequelize';
 import sqlite3 from 'sqlite3';
+
+import { envInt } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
 
 import { reuseTransactionConnections } from './connection-reuse.js';
 import { finalizeStatements } from './sql.js';
@@ -36,6 +47,21 @@ class TunedDatabase extends sqlite3.Database {
   }
 }
 const tunedSqlite3 = { ...sqlite3, Database: TunedDatabase };
+
+// node-postgres returns BIGINT (and COUNT(*)) as strings, since they may exceed 2^53;
+// ours (counts, ids, epoch milliseconds) never do, and SQLite returns numbers. So, for this
+// module only (pg's global parsers stay as they are), safe integers come back as numbers.
+const INT8_OID = 20;
+const int8 = (value: string): number | string => {
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value;
+};
+const pgTypes = Object.create(pg.types, {
+  getTypeParser: {
+    value: (oid: number, format?: string) => (oid === INT8_OID && format !== 'binary' ? int8 : (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format)),
+  },
+});
+const tunedPg = Object.create(pg, { types: { value: pgTypes } });
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -62,7 +88,65 @@ function sqliteStorage(url: string): string {
   return path.resolve(file);
 }
 
-export async function openDatabase(url: string): Promise<Sequelize> {
+export interface DatabaseOptions {
+  /** PostgreSQL: most connections the pool opens. */
+  poolMax: number;
+  /** PostgreSQL: a statement running longer is cancelled (0: no limit). */
+  statementTimeoutMs: number;
+  /** PostgreSQL: how long start-up keeps retrying an unreachable server, in total (0: try once). */
+  connectRetryMs: number;
+}
+
+/** MGRPC_DB_POOL_MAX, MGRPC_DB_STATEMENT_TIMEOUT_MS, MGRPC_DB_CONNECT_RETRY_MS. */
+export function databaseOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseOptions {
+  const nonNegative = (name: string, fallback: number) => (env[name] === '0' ? 0 : envInt(name, fallback, env));
+  return {
+    poolMax: envInt('MGRPC_DB_POOL_MAX', 10, env),
+    statementTimeoutMs: nonNegative('MGRPC_DB_STATEMENT_TIMEOUT_MS', 30_000),
+    connectRetryMs: nonNegative('MGRPC_DB_CONNECT_RETRY_MS', 30_000),
+  };
+}
+
+// Errors that say the server is not there (yet): worth waiting for. A wrong password or a
+// missing database will not fix itself, so those fail at once.
+const TRANSIENT = new Set([
+  'SequelizeConnectionRefusedError',
+  'SequelizeHostNotReachableError',
+  'SequelizeHostNotFoundError',
+  'SequelizeConnectionTimedOutError',
+]);
+function transient(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  if (TRANSIENT.has(e.name ?? '')) return true;
+  // 57P03 while PostgreSQL starts or recovers; a dropped socket while it restarts.
+  return e.name === 'SequelizeConnectionError' && /starting up|shutting down|recovery|ECONNRESET|terminated unexpectedly/i.test(e.message ?? '');
+}
+
+async function connectWithRetry(sequelize: Sequelize, url: string, retryMs: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + retryMs;
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sequelize.authenticate();
+      if (attempt > 1) logger.info(`database ${redactUrl(url)} answered after ${attempt} attempts`);
+      return;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const left = deadline - Date.now();
+      if (!transient(err) || left <= 0) {
+        await sequelize.close().catch(() => undefined);
+        const waited = transient(err) && retryMs > 0 ? ` (gave up after ${attempt} attempts in ${retryMs} ms: MGRPC_DB_CONNECT_RETRY_MS)` : '';
+        throw new Error(`cannot connect to the database ${redactUrl(url)}: ${reason}${waited}`);
+      }
+      const wait = Math.min(delay, left);
+      logger.warn(`database ${redactUrl(url)} is not answering (${reason}); attempt ${attempt}, retrying in ${wait} ms`);
+      await sleep(wait);
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}
+
+export async function openDatabase(url: string, options: DatabaseOptions = databaseOptionsFromEnv(), logger: Logger = createLogger('db')): Promise<Sequelize> {
   const dialect = dialectOf(url);
   let sequelize: Sequelize;
   if (dialect === 'sqlite') {
@@ -78,9 +162,16 @@ export async function openDatabase(url: string): Promise<Sequelize> {
       reuseTransactionConnections(sequelize);
       await sequelize.query('PRAGMA journal_mode = WAL');
     }
-  } else {
-    sequelize = new Sequelize(url, { dialect: 'postgres', logging: false });
+    await sequelize.authenticate();
+    return sequelize;
   }
-  await sequelize.authenticate();
+  sequelize = new Sequelize(url, {
+    dialect: 'postgres',
+    dialectModule: tunedPg,
+    logging: false,
+    pool: { max: options.poolMax, min: 0, idle: 10_000, acquire: 60_000 },
+    dialectOptions: options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {},
+  });
+  await connectWithRetry(sequelize, url, options.connectRetryMs, logger);
   return sequelize;
 }

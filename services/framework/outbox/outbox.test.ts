@@ -1,5 +1,5 @@
 /**
- * The outbox and its relay over real SQLite files in a temp dir, delivering to a real
+ * The outbox and its relay over real databases (SQLite files in a temp dir, and fresh PostgreSQL databases), delivering to a real
  * grpc-js server on a loopback port: delivery only after commit, the outcomes a writer
  * waits for, retries with growing backoff until the receiver is back, per-entity order,
  * leases (taken over after expiry, given back on stop, never shared by two relays).
@@ -12,7 +12,7 @@ import type { Sequelize } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { atomic } from '../db/atomic.js';
-import { openDatabase, sqliteUrl } from '../db/connect.js';
+import { openDatabase } from '../db/connect.js';
 import { migrate } from '../db/migrations.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { createClient, type CallOptions, type PromiseClient } from '../grpc/clients.js';
@@ -25,6 +25,7 @@ import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
 import { outboxMigration } from './migration.js';
 import { Outbox, outboxOptionsFromEnv, type Deliver, type OutboxOptions } from './outbox.js';
 import { sleep, waitUntil } from '../testing/wait.js';
+import { DIALECTS, testDatabaseUrl, type TestDialect } from '../testing/databases.js';
 
 const definition = loadBookService().service;
 /** The client's Update, typed (the library proto is loaded at run time, so its definition is untyped). */
@@ -56,6 +57,16 @@ interface Seen {
 }
 
 let dir: string;
+let dialect: TestDialect = 'sqlite';
+const dropLater: (() => Promise<void>)[] = [];
+
+/** A fresh database of this run's dialect; dropped after the test (PostgreSQL). */
+async function databaseUrl(name: string): Promise<string> {
+  const db = await testDatabaseUrl(dialect, dir, name);
+  dropLater.push(db.drop);
+  return db.url;
+}
+
 let url: string;
 let sequelize: Sequelize;
 let receiver: RunningGrpcServer | undefined;
@@ -139,478 +150,485 @@ function enqueue(outbox: Outbox, change: Change, orderingKey?: string, idempoten
 
 const titlesOf = (list: Seen[], id?: string) => list.filter((s) => id === undefined || s.id === id).map((s) => s.title);
 
-beforeEach(async () => {
-  calls = [];
-  applied = [];
-  behave = () => undefined;
-  inProgress = new Map();
-  maxInProgress = 0;
-  dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-outbox-'));
-  url = sqliteUrl(path.join(dir, 'sender.sqlite3'));
-  sequelize = await openShared();
-  await migrate(sequelize, [outboxMigration, ...bookMigrations]);
-  await startReceiver();
-  client = createClient(definition, `127.0.0.1:${receiverPort}`, { name: 'library gRPC', deadlineMs: DEADLINE_MS }) as unknown as BookClient;
-});
-
-afterEach(async () => {
-  // Long enough for attempts in flight (bounded by the client deadline) to record their result.
-  await Promise.all(outboxes.splice(0).map((o) => o.stop(2 * DEADLINE_MS)));
-  client.close();
-  await stopReceiver();
-  await Promise.all(opened.splice(0).map((db) => db.close()));
-  rmSync(dir, { recursive: true, force: true });
-});
-
-describe('enqueue', () => {
-  it('delivers a committed entry with its idempotency key, sequence and origin, and removes it', async () => {
-    const outbox = newOutbox();
-    await outbox.start();
-    const id = await enqueue(outbox, { id: 'b1', title: 'Dune' }, 'book:b1', 'change-1');
-    expect(await outbox.waitFor(id, 1000)).toEqual({ status: 'delivered', result: 'ack:Dune' });
-    expect(applied).toEqual([{ id: 'b1', title: 'Dune', key: 'change-1', sequence: id, origin: await outbox.store.origin() }]);
-    expect(applied[0].origin).toMatch(/^[0-9a-f-]{36}$/);
-    await waitUntil('the delivered row to be deleted', async () => (await outbox.entries()).length === 0);
-    expect(await outbox.stats()).toEqual([]);
+describe.each(DIALECTS)('on %s', (each) => {
+  beforeEach(() => {
+    dialect = each;
   });
 
-  it('gives every entry a fresh idempotency key by default and increasing sequences', async () => {
-    const outbox = newOutbox();
-    await outbox.start();
-    const ids = [await enqueue(outbox, { id: 'b1', title: 'one' }), await enqueue(outbox, { id: 'b2', title: 'two' })];
-    await Promise.all(ids.map((id) => outbox.waitFor(id, 1000)));
-    expect(applied).toHaveLength(2);
-    expect(applied[0].key).not.toBe(applied[1].key);
-    expect(applied.map((s) => s.sequence).sort((a, b) => a - b)).toEqual(ids);
-    expect(ids[1]).toBeGreaterThan(ids[0]);
+  beforeEach(async () => {
+    calls = [];
+    applied = [];
+    behave = () => undefined;
+    inProgress = new Map();
+    maxInProgress = 0;
+    dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-outbox-'));
+    url = await databaseUrl('sender.sqlite3');
+    sequelize = await openShared();
+    await migrate(sequelize, [outboxMigration, ...bookMigrations]);
+    await startReceiver();
+    client = createClient(definition, `127.0.0.1:${receiverPort}`, { name: 'library gRPC', deadlineMs: DEADLINE_MS }) as unknown as BookClient;
   });
 
-  it('keeps sequences increasing after the outbox emptied and the process restarted', async () => {
-    // Receivers ignore a sequence at or below the newest they applied, so ids of deleted
-    // rows must never be handed out again.
-    const before = newOutbox();
-    await before.start();
-    const first = await enqueue(before, { id: 'b1', title: 'first' }, 'book:b1');
-    await before.waitFor(first, 1000);
-    await waitUntil('the outbox to be empty', async () => (await before.entries()).length === 0);
-    await before.stop();
-
-    const after = newOutbox({}, viaGrpc, await openShared());
-    await after.start();
-    const second = await enqueue(after, { id: 'b1', title: 'second' }, 'book:b1');
-    expect(await after.waitFor(second, 1000)).toMatchObject({ status: 'delivered' });
-    expect(applied.map((s) => s.sequence)).toEqual([first, second]);
-    expect(second).toBeGreaterThan(first);
-    expect(applied[1].origin).toBe(applied[0].origin);
+  afterEach(async () => {
+    // Long enough for attempts in flight (bounded by the client deadline) to record their result.
+    await Promise.all(outboxes.splice(0).map((o) => o.stop(2 * DEADLINE_MS)));
+    client.close();
+    await stopReceiver();
+    await Promise.all(opened.splice(0).map((db) => db.close()));
+    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(dropLater.splice(0).map((drop) => drop()));
   });
 
-  it('never delivers an entry whose transaction rolled back', async () => {
-    const outbox = newOutbox();
-    await outbox.start();
-    let rolledBack = 0;
-    await expect(
-      atomic(sequelize, async (t) => {
-        rolledBack = await outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'never' }, orderingKey: 'book:b1' });
-        throw new Error('the write failed after enqueue');
-      }),
-    ).rejects.toThrow('the write failed after enqueue');
-    expect(rolledBack).toBeGreaterThan(0);
-    // A later change of the same entity would queue behind the rolled-back one if it existed.
-    const marker = await enqueue(outbox, { id: 'b1', title: 'marker' }, 'book:b1');
-    expect(await outbox.waitFor(marker, 1000)).toMatchObject({ status: 'delivered' });
-    expect(titlesOf(calls)).toEqual(['marker']);
-    expect(await outbox.waitFor(rolledBack, 100)).toEqual({ status: 'pending' });
-    expect(await outbox.entries()).toEqual([]);
-  });
+  describe('enqueue', () => {
+    it('delivers a committed entry with its idempotency key, sequence and origin, and removes it', async () => {
+      const outbox = newOutbox();
+      await outbox.start();
+      const id = await enqueue(outbox, { id: 'b1', title: 'Dune' }, 'book:b1', 'change-1');
+      expect(await outbox.waitFor(id, 1000)).toEqual({ status: 'delivered', result: 'ack:Dune' });
+      expect(applied).toEqual([{ id: 'b1', title: 'Dune', key: 'change-1', sequence: id, origin: await outbox.store.origin() }]);
+      expect(applied[0].origin).toMatch(/^[0-9a-f-]{36}$/);
+      await waitUntil('the delivered row to be deleted', async () => (await outbox.entries()).length === 0);
+      expect(await outbox.stats()).toEqual([]);
+    });
 
-  it('inside a nested atomic block, delivers only when the outermost transaction commits', async () => {
-    const outbox = newOutbox();
-    await outbox.start();
-    let id = 0;
-    await atomic(sequelize, async () => {
-      id = await atomic(sequelize, (t) => outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'nested' } }));
-      // The inner block is done but the outer transaction is still open: nothing went out.
-      await sleep(FAST.pollMs * 2);
+    it('gives every entry a fresh idempotency key by default and increasing sequences', async () => {
+      const outbox = newOutbox();
+      await outbox.start();
+      const ids = [await enqueue(outbox, { id: 'b1', title: 'one' }), await enqueue(outbox, { id: 'b2', title: 'two' })];
+      await Promise.all(ids.map((id) => outbox.waitFor(id, 1000)));
+      expect(applied).toHaveLength(2);
+      expect(applied[0].key).not.toBe(applied[1].key);
+      expect(applied.map((s) => s.sequence).sort((a, b) => a - b)).toEqual(ids);
+      expect(ids[1]).toBeGreaterThan(ids[0]);
+    });
+
+    it('keeps sequences increasing after the outbox emptied and the process restarted', async () => {
+      // Receivers ignore a sequence at or below the newest they applied, so ids of deleted
+      // rows must never be handed out again.
+      const before = newOutbox();
+      await before.start();
+      const first = await enqueue(before, { id: 'b1', title: 'first' }, 'book:b1');
+      await before.waitFor(first, 1000);
+      await waitUntil('the outbox to be empty', async () => (await before.entries()).length === 0);
+      await before.stop();
+
+      const after = newOutbox({}, viaGrpc, await openShared());
+      await after.start();
+      const second = await enqueue(after, { id: 'b1', title: 'second' }, 'book:b1');
+      expect(await after.waitFor(second, 1000)).toMatchObject({ status: 'delivered' });
+      expect(applied.map((s) => s.sequence)).toEqual([first, second]);
+      expect(second).toBeGreaterThan(first);
+      expect(applied[1].origin).toBe(applied[0].origin);
+    });
+
+    it('never delivers an entry whose transaction rolled back', async () => {
+      const outbox = newOutbox();
+      await outbox.start();
+      let rolledBack = 0;
+      await expect(
+        atomic(sequelize, async (t) => {
+          rolledBack = await outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'never' }, orderingKey: 'book:b1' });
+          throw new Error('the write failed after enqueue');
+        }),
+      ).rejects.toThrow('the write failed after enqueue');
+      expect(rolledBack).toBeGreaterThan(0);
+      // A later change of the same entity would queue behind the rolled-back one if it existed.
+      const marker = await enqueue(outbox, { id: 'b1', title: 'marker' }, 'book:b1');
+      expect(await outbox.waitFor(marker, 1000)).toMatchObject({ status: 'delivered' });
+      expect(titlesOf(calls)).toEqual(['marker']);
+      expect(await outbox.waitFor(rolledBack, 100)).toEqual({ status: 'pending' });
+      expect(await outbox.entries()).toEqual([]);
+    });
+
+    it('inside a nested atomic block, delivers only when the outermost transaction commits', async () => {
+      const outbox = newOutbox();
+      await outbox.start();
+      let id = 0;
+      await atomic(sequelize, async () => {
+        id = await atomic(sequelize, (t) => outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'nested' } }));
+        // The inner block is done but the outer transaction is still open: nothing went out.
+        await sleep(FAST.pollMs * 2);
+        expect(calls).toEqual([]);
+      });
+      expect(await outbox.waitFor(id, 1000)).toEqual({ status: 'delivered', result: 'ack:nested' });
+
+      await expect(
+        atomic(sequelize, async () => {
+          await atomic(sequelize, (t) => outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b2', title: 'rolled back' }, orderingKey: 'book:b2' }));
+          throw new Error('outer fails');
+        }),
+      ).rejects.toThrow('outer fails');
+      const marker = await enqueue(outbox, { id: 'b2', title: 'marker' }, 'book:b2');
+      await outbox.waitFor(marker, 1000);
+      expect(titlesOf(calls)).toEqual(['nested', 'marker']);
+    });
+
+    it('refuses a topic without a handler, and a second handler for a topic', async () => {
+      const outbox = newOutbox();
+      await expect(atomic(sequelize, (t) => outbox.enqueue(t, { topic: 'nobody.listens', payload: {} }))).rejects.toThrow(
+        "outbox topic 'nobody.listens' has no handler; register one with outbox.handle()",
+      );
+      expect(() => outbox.handle(TOPIC, viaGrpc)).toThrow(`outbox topic '${TOPIC}' already has a handler`);
+      expect(await outbox.entries()).toEqual([]);
+    });
+
+    it('keeps entries enqueued while stopped, and delivers them once started', async () => {
+      const outbox = newOutbox();
+      const id = await enqueue(outbox, { id: 'b1', title: 'queued' }, 'book:b1');
+      expect(await outbox.waitFor(id, FAST.pollMs * 3)).toEqual({ status: 'pending' });
       expect(calls).toEqual([]);
+      expect(await outbox.entries()).toMatchObject([{ id, state: 'pending', leaseOwner: null, attempts: 0 }]);
+      await outbox.start();
+      await waitUntil('the queued entry to be delivered', () => applied.length === 1);
+      expect(titlesOf(applied)).toEqual(['queued']);
     });
-    expect(await outbox.waitFor(id, 1000)).toEqual({ status: 'delivered', result: 'ack:nested' });
-
-    await expect(
-      atomic(sequelize, async () => {
-        await atomic(sequelize, (t) => outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b2', title: 'rolled back' }, orderingKey: 'book:b2' }));
-        throw new Error('outer fails');
-      }),
-    ).rejects.toThrow('outer fails');
-    const marker = await enqueue(outbox, { id: 'b2', title: 'marker' }, 'book:b2');
-    await outbox.waitFor(marker, 1000);
-    expect(titlesOf(calls)).toEqual(['nested', 'marker']);
   });
 
-  it('refuses a topic without a handler, and a second handler for a topic', async () => {
-    const outbox = newOutbox();
-    await expect(atomic(sequelize, (t) => outbox.enqueue(t, { topic: 'nobody.listens', payload: {} }))).rejects.toThrow(
-      "outbox topic 'nobody.listens' has no handler; register one with outbox.handle()",
+  describe('waitFor', () => {
+    it('is pending, with the error, when the receiver is down; the entry stays queued', async () => {
+      await stopReceiver();
+      const outbox = newOutbox();
+      await outbox.start();
+      const id = await enqueue(outbox, { id: 'b1', title: 'later' }, 'book:b1');
+      const outcome = await outbox.waitFor(id, 1000);
+      expect(outcome.status).toBe('pending');
+      expect(TRANSIENT).toContain(outcome.status === 'pending' && outcome.error?.code);
+      await waitUntil('the failed attempt to be recorded', async () => (await outbox.entries())[0]?.attempts >= 1);
+      const [entry] = await outbox.entries();
+      expect(entry).toMatchObject({ id, state: 'pending' });
+      expect(entry.lastError).toMatch(/^(UNAVAILABLE|DEADLINE_EXCEEDED): library gRPC at 127\.0\.0\.1:\d+/);
+      expect(await outbox.stats()).toMatchObject([{ topic: TOPIC, state: 'pending', count: 1 }]);
+    });
+
+    it('is pending, without an error, when the first attempt outlasts the wait; delivery goes on', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      behave = () => gate;
+      const outbox = newOutbox();
+      await outbox.start();
+      const id = await enqueue(outbox, { id: 'b1', title: 'slow' });
+      expect(await outbox.waitFor(id, 50)).toEqual({ status: 'pending' });
+      release();
+      await waitUntil('the slow entry to be delivered and removed', async () => applied.length === 1 && (await outbox.entries()).length === 0);
+    });
+
+    it('is pending at once for a change queued behind a change of its entity that is failing', async () => {
+      await stopReceiver();
+      const outbox = newOutbox();
+      await outbox.start();
+      const first = await enqueue(outbox, { id: 'b1', title: 'first' }, 'book:b1');
+      expect((await outbox.waitFor(first, 2000)).status).toBe('pending');
+      await waitUntil('the failure to be recorded', async () => (await outbox.entries())[0]?.attempts >= 1);
+      const second = await enqueue(outbox, { id: 'b1', title: 'second' }, 'book:b1');
+      // Not after the wait: the writer is told at once that its change is queued.
+      const outcome = await Promise.race([outbox.waitFor(second, 10_000), sleep(1000).then(() => 'still waiting')]);
+      expect(outcome).toEqual({ status: 'pending' });
+    });
+
+    it.each<ErrorCode>(['NOT_FOUND', 'INVALID_ARGUMENT', 'FAILED_PRECONDITION', 'ALREADY_EXISTS'])(
+      'is failed on a permanent refusal (%s): the row is kept as failed and no longer blocks its entity',
+      async (code) => {
+        behave = (change) => {
+          if (change.title === 'bad') throw new AppError(code, `refused ${change.title}`);
+        };
+        const outbox = newOutbox();
+        await outbox.start();
+        const bad = await enqueue(outbox, { id: 'b1', title: 'bad' }, 'book:b1');
+        const outcome = await outbox.waitFor(bad, 1000);
+        expect(outcome.status).toBe('failed');
+        expect(outcome.status === 'failed' && outcome.error.code).toBe(code);
+        expect(outcome.status === 'failed' && outcome.error.message).toBe('refused bad');
+        expect(await outbox.entries()).toMatchObject([{ id: bad, state: 'failed', attempts: 1, leaseOwner: null, lastError: `${code}: refused bad` }]);
+
+        const good = await enqueue(outbox, { id: 'b1', title: 'good' }, 'book:b1');
+        expect(await outbox.waitFor(good, 1000)).toEqual({ status: 'delivered', result: 'ack:good' });
+        // The failed entry was tried once, and is not retried by the relay.
+        await sleep(FAST.pollMs * 3);
+        expect(titlesOf(calls)).toEqual(['bad', 'good']);
+        expect(await outbox.stats()).toMatchObject([{ topic: TOPIC, state: 'failed', count: 1, maxAttempts: 1 }]);
+
+        // Once the cause is fixed, an operator puts it back in the queue.
+        behave = () => undefined;
+        expect(await outbox.store.requeueFailed(Date.now())).toBe(1);
+        outbox.kick();
+        await waitUntil('the requeued entry to be delivered', async () => (await outbox.entries()).length === 0);
+        expect(titlesOf(applied)).toEqual(['good', 'bad']);
+      },
     );
-    expect(() => outbox.handle(TOPIC, viaGrpc)).toThrow(`outbox topic '${TOPIC}' already has a handler`);
-    expect(await outbox.entries()).toEqual([]);
   });
 
-  it('keeps entries enqueued while stopped, and delivers them once started', async () => {
-    const outbox = newOutbox();
-    const id = await enqueue(outbox, { id: 'b1', title: 'queued' }, 'book:b1');
-    expect(await outbox.waitFor(id, FAST.pollMs * 3)).toEqual({ status: 'pending' });
-    expect(calls).toEqual([]);
-    expect(await outbox.entries()).toMatchObject([{ id, state: 'pending', leaseOwner: null, attempts: 0 }]);
-    await outbox.start();
-    await waitUntil('the queued entry to be delivered', () => applied.length === 1);
-    expect(titlesOf(applied)).toEqual(['queued']);
-  });
-});
-
-describe('waitFor', () => {
-  it('is pending, with the error, when the receiver is down; the entry stays queued', async () => {
-    await stopReceiver();
-    const outbox = newOutbox();
-    await outbox.start();
-    const id = await enqueue(outbox, { id: 'b1', title: 'later' }, 'book:b1');
-    const outcome = await outbox.waitFor(id, 1000);
-    expect(outcome.status).toBe('pending');
-    expect(TRANSIENT).toContain(outcome.status === 'pending' && outcome.error?.code);
-    await waitUntil('the failed attempt to be recorded', async () => (await outbox.entries())[0]?.attempts >= 1);
-    const [entry] = await outbox.entries();
-    expect(entry).toMatchObject({ id, state: 'pending' });
-    expect(entry.lastError).toMatch(/^(UNAVAILABLE|DEADLINE_EXCEEDED): library gRPC at 127\.0\.0\.1:\d+/);
-    expect(await outbox.stats()).toMatchObject([{ topic: TOPIC, state: 'pending', count: 1 }]);
-  });
-
-  it('is pending, without an error, when the first attempt outlasts the wait; delivery goes on', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
+  describe('writeThrough', () => {
+    it("returns the write's result with the first outcome of every entry it enqueued", async () => {
+      const outbox = newOutbox();
+      await outbox.start();
+      const other = enqueue(outbox, { id: 'x', title: 'not mine' });
+      const { result, outcomes } = await outbox.writeThrough(
+        () =>
+          atomic(sequelize, async (t) => {
+            await outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'one' }, orderingKey: 'book:b1' });
+            // Nested, and the same entity: queued behind the first, delivered after it.
+            await atomic(sequelize, (t2) => outbox.enqueue(t2, { topic: TOPIC, payload: { id: 'b1', title: 'two' }, orderingKey: 'book:b1' }));
+            return 'written';
+          }),
+        1000,
+      );
+      await other;
+      expect(result).toBe('written');
+      expect(outcomes).toEqual([
+        { status: 'delivered', result: 'ack:one' },
+        { status: 'delivered', result: 'ack:two' },
+      ]);
+      expect(titlesOf(applied, 'b1')).toEqual(['one', 'two']);
     });
-    behave = () => gate;
-    const outbox = newOutbox();
-    await outbox.start();
-    const id = await enqueue(outbox, { id: 'b1', title: 'slow' });
-    expect(await outbox.waitFor(id, 50)).toEqual({ status: 'pending' });
-    release();
-    await waitUntil('the slow entry to be delivered and removed', async () => applied.length === 1 && (await outbox.entries()).length === 0);
+
+    it('answers with pending outcomes when the receiver is down, keeping the entries', async () => {
+      await stopReceiver();
+      const outbox = newOutbox();
+      await outbox.start();
+      const { result, outcomes } = await outbox.writeThrough(
+        () => atomic(sequelize, async (t) => (await outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'one' } }), 42)),
+        1000,
+      );
+      expect(result).toBe(42);
+      expect(outcomes).toHaveLength(1);
+      expect(outcomes[0].status).toBe('pending');
+      expect(TRANSIENT).toContain(outcomes[0].status === 'pending' && outcomes[0].error?.code);
+      expect(await outbox.entries()).toHaveLength(1);
+    });
+
+    it('a write that enqueues nothing has no outcomes; a failing write rejects and delivers nothing', async () => {
+      const outbox = newOutbox();
+      await outbox.start();
+      expect(await outbox.writeThrough(async () => 'nothing', 1000)).toEqual({ result: 'nothing', outcomes: [] });
+      await expect(
+        outbox.writeThrough(
+          () =>
+            atomic(sequelize, async (t) => {
+              await outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'never' }, orderingKey: 'book:b1' });
+              throw new AppError('INVALID_ARGUMENT', 'title: must not be empty');
+            }),
+          1000,
+        ),
+      ).rejects.toThrow('title: must not be empty');
+      const marker = await enqueue(outbox, { id: 'b1', title: 'marker' }, 'book:b1');
+      await outbox.waitFor(marker, 1000);
+      expect(titlesOf(calls)).toEqual(['marker']);
+    });
   });
 
-  it('is pending at once for a change queued behind a change of its entity that is failing', async () => {
-    await stopReceiver();
-    const outbox = newOutbox();
-    await outbox.start();
-    const first = await enqueue(outbox, { id: 'b1', title: 'first' }, 'book:b1');
-    expect((await outbox.waitFor(first, 2000)).status).toBe('pending');
-    await waitUntil('the failure to be recorded', async () => (await outbox.entries())[0]?.attempts >= 1);
-    const second = await enqueue(outbox, { id: 'b1', title: 'second' }, 'book:b1');
-    // Not after the wait: the writer is told at once that its change is queued.
-    const outcome = await Promise.race([outbox.waitFor(second, 10_000), sleep(1000).then(() => 'still waiting')]);
-    expect(outcome).toEqual({ status: 'pending' });
+  describe('retries', () => {
+    it('retries with backoff until the receiver comes up again on its port, without any action', async () => {
+      const port = receiverPort;
+      await stopReceiver();
+      const outbox = newOutbox();
+      await outbox.start();
+      const ids = [
+        await enqueue(outbox, { id: 'b1', title: 'one' }, 'book:b1'),
+        await enqueue(outbox, { id: 'b2', title: 'two' }),
+        await enqueue(outbox, { id: 'b3', title: 'three' }, 'book:b3'),
+      ];
+      await waitUntil('every entry to have failed', async () => {
+        const entries = await outbox.entries();
+        return entries.length === 3 && entries.every((e) => e.attempts >= 1 && TRANSIENT.some((code) => e.lastError?.startsWith(code)));
+      });
+      expect(calls).toEqual([]);
+      await startReceiver(port);
+      await waitUntil('every entry to be delivered once the receiver is back', async () => applied.length === 3 && (await outbox.entries()).length === 0, 2500);
+      expect(applied.map((s) => s.sequence).sort((a, b) => a - b)).toEqual(ids);
+      expect(titlesOf(applied).sort()).toEqual(['one', 'three', 'two']);
+    });
+
+    it('waits longer after every failed attempt, up to the maximum', async () => {
+      const attempts: { attempts: number; at: number }[] = [];
+      let duringSecond: Awaited<ReturnType<Outbox['entries']>> = [];
+      const outbox = newOutbox({}, async (_change, { entry }) => {
+        attempts.push({ attempts: entry.attempts, at: Date.now() });
+        if (entry.attempts === 1) duringSecond = await outbox.entries();
+        if (entry.attempts < 5) throw new AppError('UNAVAILABLE', `attempt ${entry.attempts} fails`);
+        return 'finally';
+      });
+      await outbox.start();
+      const id = await enqueue(outbox, { id: 'b1', title: 'flaky' });
+      await waitUntil('the sixth attempt to succeed', async () => (await outbox.entries()).length === 0, 1800);
+      expect(attempts.map((a) => a.attempts)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(duringSecond).toMatchObject([{ id, attempts: 1, lastError: 'UNAVAILABLE: attempt 0 fails' }]);
+      // An attempt is never made before its backoff has passed: at least half of
+      // min(max, initial * 2^attempts) after the previous one (the jitter keeps 50-100 %).
+      for (let k = 0; k + 1 < attempts.length; k++) {
+        const least = Math.floor(0.5 * Math.min(FAST.backoff.maxMs, FAST.backoff.initialMs * 2 ** k));
+        expect(attempts[k + 1].at - attempts[k].at).toBeGreaterThanOrEqual(least);
+      }
+    });
+
+    it('retryDelay doubles from the initial delay, is capped, and jitters within 50-100 %', () => {
+      const backoff = { initialMs: 20, maxMs: 200 };
+      const low = [0, 1, 2, 3, 4, 5, 40, 10_000].map((n) => retryDelay(n, backoff, () => 0));
+      const high = [0, 1, 2, 3, 4, 5, 40, 10_000].map((n) => retryDelay(n, backoff, () => 1));
+      expect(low).toEqual([10, 20, 40, 80, 100, 100, 100, 100]);
+      expect(high).toEqual([20, 40, 80, 160, 200, 200, 200, 200]);
+      for (let n = 0; n < 12; n++) {
+        const d = retryDelay(n, backoff);
+        expect(d).toBeGreaterThanOrEqual(low[Math.min(n, 5)]);
+        expect(d).toBeLessThanOrEqual(high[Math.min(n, 5)]);
+      }
+    });
+
+    it('outboxOptionsFromEnv reads MGRPC_OUTBOX_* with defaults, and rejects bad values', () => {
+      const options = outboxOptionsFromEnv({ MGRPC_OUTBOX_POLL_MS: '50', MGRPC_OUTBOX_INITIAL_BACKOFF_MS: '20', MGRPC_INBOX_RETENTION_HOURS: '2' }, logger);
+      expect(options).toMatchObject({ pollMs: 50, leaseMs: 15_000, backoff: { initialMs: 20, maxMs: 5000 }, concurrency: 64, inboxRetentionMs: 2 * 3_600_000 });
+      expect(() => outboxOptionsFromEnv({ MGRPC_OUTBOX_LEASE_MS: 'soon' }, logger)).toThrow("MGRPC_OUTBOX_LEASE_MS must be a positive integer, got 'soon'");
+    });
   });
 
-  it.each<ErrorCode>(['NOT_FOUND', 'INVALID_ARGUMENT', 'FAILED_PRECONDITION', 'ALREADY_EXISTS'])(
-    'is failed on a permanent refusal (%s): the row is kept as failed and no longer blocks its entity',
-    async (code) => {
+  describe('ordering', () => {
+    it("delivers one entity's changes one at a time, in commit order, after the receiver is back", async () => {
+      const port = receiverPort;
+      await stopReceiver();
+      const outbox = newOutbox();
+      await outbox.start();
+      for (let i = 1; i <= 8; i++) {
+        await enqueue(outbox, { id: 'a', title: `a${i}` }, 'book:a');
+        await enqueue(outbox, { id: 'b', title: `b${i}` }, 'book:b');
+      }
+      await waitUntil('the first change of each entity to have failed', async () => {
+        const entries = await outbox.entries();
+        return entries.filter((e) => e.attempts > 0).length >= 2;
+      });
+      // Only the oldest change of an entity is ever tried while it is pending.
+      expect((await outbox.entries()).filter((e) => e.attempts > 0).map((e) => e.orderingKey)).toEqual(['book:a', 'book:b']);
+      await startReceiver(port);
+      await waitUntil('all 16 changes to arrive', async () => applied.length === 16 && (await outbox.entries()).length === 0, 2500);
+      expect(titlesOf(applied, 'a')).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8']);
+      expect(titlesOf(applied, 'b')).toEqual(['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8']);
+      expect(calls).toHaveLength(16);
+      expect(maxInProgress).toBe(1);
+    });
+
+    it('an entity held back by failures does not block other entities or unordered entries', async () => {
+      let aReady = false;
       behave = (change) => {
-        if (change.title === 'bad') throw new AppError(code, `refused ${change.title}`);
+        if (change.id === 'a' && !aReady) throw new AppError('UNAVAILABLE', 'a is not ready');
       };
       const outbox = newOutbox();
       await outbox.start();
-      const bad = await enqueue(outbox, { id: 'b1', title: 'bad' }, 'book:b1');
-      const outcome = await outbox.waitFor(bad, 1000);
-      expect(outcome.status).toBe('failed');
-      expect(outcome.status === 'failed' && outcome.error.code).toBe(code);
-      expect(outcome.status === 'failed' && outcome.error.message).toBe('refused bad');
-      expect(await outbox.entries()).toMatchObject([{ id: bad, state: 'failed', attempts: 1, leaseOwner: null, lastError: `${code}: refused bad` }]);
+      const a1 = await enqueue(outbox, { id: 'a', title: 'a1' }, 'book:a');
+      await enqueue(outbox, { id: 'b', title: 'b1' }, 'book:b');
+      const a2 = await enqueue(outbox, { id: 'a', title: 'a2' }, 'book:a');
+      await enqueue(outbox, { id: 'b', title: 'b2' }, 'book:b');
+      await enqueue(outbox, { id: 'c', title: 'c1' });
+      await enqueue(outbox, { id: 'b', title: 'b3' }, 'book:b');
+      await waitUntil('b and c to arrive while a fails', async () => applied.length === 4 && (await outbox.entries())[0]?.attempts >= 1);
+      expect(titlesOf(applied, 'b')).toEqual(['b1', 'b2', 'b3']);
+      expect(titlesOf(applied, 'c')).toEqual(['c1']);
+      // a2 waits behind a1, untried.
+      expect(titlesOf(calls, 'a').every((t) => t === 'a1')).toBe(true);
+      const entries = await outbox.entries();
+      expect(entries.map((e) => e.id)).toEqual([a1, a2]);
+      expect(entries[0].attempts).toBeGreaterThanOrEqual(1);
+      expect(entries[1].attempts).toBe(0);
 
-      const good = await enqueue(outbox, { id: 'b1', title: 'good' }, 'book:b1');
-      expect(await outbox.waitFor(good, 1000)).toEqual({ status: 'delivered', result: 'ack:good' });
-      // The failed entry was tried once, and is not retried by the relay.
-      await sleep(FAST.pollMs * 3);
-      expect(titlesOf(calls)).toEqual(['bad', 'good']);
-      expect(await outbox.stats()).toMatchObject([{ topic: TOPIC, state: 'failed', count: 1, maxAttempts: 1 }]);
+      aReady = true;
+      await waitUntil('a to arrive in order once it is accepted', () => applied.length === 6);
+      expect(titlesOf(applied, 'a')).toEqual(['a1', 'a2']);
+    });
+  });
 
-      // Once the cause is fixed, an operator puts it back in the queue.
-      behave = () => undefined;
-      expect(await outbox.store.requeueFailed(Date.now())).toBe(1);
-      outbox.kick();
-      await waitUntil('the requeued entry to be delivered', async () => (await outbox.entries()).length === 0);
-      expect(titlesOf(applied)).toEqual(['good', 'bad']);
-    },
-  );
-});
+  describe('leases', () => {
+    it("delivers an entry leased by a dead relay once that relay's lease has run out", async () => {
+      let orphanAt = 0;
+      behave = (change) => {
+        if (change.title === 'orphan') orphanAt = Date.now();
+      };
+      const outbox = newOutbox();
+      await outbox.start();
+      const leaseMs = 300;
+      const now = Date.now();
+      const orphan = await atomic(sequelize, (t) =>
+        outbox.store.insert(
+          { topic: TOPIC, payload: JSON.stringify({ id: 'b1', title: 'orphan' }), idempotencyKey: 'orphan', orderingKey: 'book:b1', leaseOwner: 'dead-relay', leaseUntil: now + leaseMs, now },
+          t,
+        ),
+      );
+      // A newer change of the same entity waits for the orphan.
+      const next = await enqueue(outbox, { id: 'b1', title: 'next' }, 'book:b1');
+      expect(await outbox.entries()).toMatchObject([
+        { id: orphan, leaseOwner: 'dead-relay' },
+        { id: next, leaseOwner: null },
+      ]);
+      await waitUntil('both entries to be delivered', () => applied.length === 2);
+      expect(titlesOf(applied)).toEqual(['orphan', 'next']);
+      expect(applied[0].key).toBe('orphan');
+      expect(calls).toHaveLength(2);
+      // Not taken before the dead relay's lease ended.
+      expect(orphanAt).toBeGreaterThan(now + leaseMs);
+    });
 
-describe('writeThrough', () => {
-  it("returns the write's result with the first outcome of every entry it enqueued", async () => {
-    const outbox = newOutbox();
-    await outbox.start();
-    const other = enqueue(outbox, { id: 'x', title: 'not mine' });
-    const { result, outcomes } = await outbox.writeThrough(
-      () =>
-        atomic(sequelize, async (t) => {
-          await outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'one' }, orderingKey: 'book:b1' });
-          // Nested, and the same entity: queued behind the first, delivered after it.
-          await atomic(sequelize, (t2) => outbox.enqueue(t2, { topic: TOPIC, payload: { id: 'b1', title: 'two' }, orderingKey: 'book:b1' }));
-          return 'written';
+    it("stop() gives back this relay's leases, so another relay takes over at once", async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let started = false;
+      const first = newOutbox({ leaseMs: 60_000 }, async () => {
+        started = true;
+        await gate;
+        return 'late';
+      });
+      await first.start();
+      const id = await enqueue(first, { id: 'b1', title: 'handed over' }, 'book:b1');
+      await waitUntil('the first relay to be delivering', () => started);
+      expect(await first.entries()).toMatchObject([{ id, leaseOwner: first.owner, state: 'pending' }]);
+
+      await first.stop(50);
+      expect(await first.entries()).toMatchObject([{ id, leaseOwner: null, state: 'pending' }]);
+
+      // A second relay (another process) on the same file: the 60 s lease is no obstacle.
+      const second = newOutbox({ leaseMs: 60_000 }, viaGrpc, await openShared());
+      await second.start();
+      await waitUntil('the second relay to deliver the entry', async () => applied.length === 1 && (await second.entries()).length === 0);
+      expect(titlesOf(applied)).toEqual(['handed over']);
+
+      // The first relay's stuck attempt may still finish (at least once); it records nothing harmful.
+      release();
+      expect(await first.waitFor(id, 1000)).toEqual({ status: 'delivered', result: 'late' });
+      expect(await second.entries()).toEqual([]);
+    });
+
+    it('two relays on one database deliver every entry exactly once, each entity in order', async () => {
+      const other = await openShared();
+      const deliveries = new Map<number, number>();
+      const order = new Map<string, number[]>();
+      const record: Deliver<Change> = async (change, { entry }) => {
+        deliveries.set(entry.id, (deliveries.get(entry.id) ?? 0) + 1);
+        const key = entry.orderingKey ?? 'none';
+        order.set(key, [...(order.get(key) ?? []), entry.id]);
+        await sleep(Math.floor(Math.random() * 4));
+        return change.title;
+      };
+      const relays = [newOutbox({ pollMs: 20, leaseMs: 30_000 }, record), newOutbox({ pollMs: 20, leaseMs: 30_000 }, record, other)];
+      await Promise.all(relays.map((r) => r.start()));
+      const ids: number[] = [];
+      const total = 40;
+      await Promise.all(
+        relays.map(async (relay, r) => {
+          for (let i = r; i < total; i += 2) {
+            const key = i % 5 === 0 ? undefined : `book:${i % 4}`;
+            ids.push(await enqueue(relay, { id: String(i % 4), title: `change ${i}` }, key));
+          }
         }),
-      1000,
-    );
-    await other;
-    expect(result).toBe('written');
-    expect(outcomes).toEqual([
-      { status: 'delivered', result: 'ack:one' },
-      { status: 'delivered', result: 'ack:two' },
-    ]);
-    expect(titlesOf(applied, 'b1')).toEqual(['one', 'two']);
-  });
-
-  it('answers with pending outcomes when the receiver is down, keeping the entries', async () => {
-    await stopReceiver();
-    const outbox = newOutbox();
-    await outbox.start();
-    const { result, outcomes } = await outbox.writeThrough(
-      () => atomic(sequelize, async (t) => (await outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'one' } }), 42)),
-      1000,
-    );
-    expect(result).toBe(42);
-    expect(outcomes).toHaveLength(1);
-    expect(outcomes[0].status).toBe('pending');
-    expect(TRANSIENT).toContain(outcomes[0].status === 'pending' && outcomes[0].error?.code);
-    expect(await outbox.entries()).toHaveLength(1);
-  });
-
-  it('a write that enqueues nothing has no outcomes; a failing write rejects and delivers nothing', async () => {
-    const outbox = newOutbox();
-    await outbox.start();
-    expect(await outbox.writeThrough(async () => 'nothing', 1000)).toEqual({ result: 'nothing', outcomes: [] });
-    await expect(
-      outbox.writeThrough(
-        () =>
-          atomic(sequelize, async (t) => {
-            await outbox.enqueue(t, { topic: TOPIC, payload: { id: 'b1', title: 'never' }, orderingKey: 'book:b1' });
-            throw new AppError('INVALID_ARGUMENT', 'title: must not be empty');
-          }),
-        1000,
-      ),
-    ).rejects.toThrow('title: must not be empty');
-    const marker = await enqueue(outbox, { id: 'b1', title: 'marker' }, 'book:b1');
-    await outbox.waitFor(marker, 1000);
-    expect(titlesOf(calls)).toEqual(['marker']);
-  });
-});
-
-describe('retries', () => {
-  it('retries with backoff until the receiver comes up again on its port, without any action', async () => {
-    const port = receiverPort;
-    await stopReceiver();
-    const outbox = newOutbox();
-    await outbox.start();
-    const ids = [
-      await enqueue(outbox, { id: 'b1', title: 'one' }, 'book:b1'),
-      await enqueue(outbox, { id: 'b2', title: 'two' }),
-      await enqueue(outbox, { id: 'b3', title: 'three' }, 'book:b3'),
-    ];
-    await waitUntil('every entry to have failed', async () => {
-      const entries = await outbox.entries();
-      return entries.length === 3 && entries.every((e) => e.attempts >= 1 && TRANSIENT.some((code) => e.lastError?.startsWith(code)));
+      );
+      await waitUntil(
+        'every entry to be delivered',
+        async () => deliveries.size === total && (await relays[0].entries()).length === 0,
+        1800,
+      );
+      expect([...deliveries.keys()].sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+      expect([...deliveries.values()].every((count) => count === 1)).toBe(true);
+      for (const [key, sequence] of order) {
+        if (key !== 'none') expect(sequence).toEqual([...sequence].sort((a, b) => a - b));
+      }
     });
-    expect(calls).toEqual([]);
-    await startReceiver(port);
-    await waitUntil('every entry to be delivered once the receiver is back', async () => applied.length === 3 && (await outbox.entries()).length === 0, 2500);
-    expect(applied.map((s) => s.sequence).sort((a, b) => a - b)).toEqual(ids);
-    expect(titlesOf(applied).sort()).toEqual(['one', 'three', 'two']);
-  });
-
-  it('waits longer after every failed attempt, up to the maximum', async () => {
-    const attempts: { attempts: number; at: number }[] = [];
-    let duringSecond: Awaited<ReturnType<Outbox['entries']>> = [];
-    const outbox = newOutbox({}, async (_change, { entry }) => {
-      attempts.push({ attempts: entry.attempts, at: Date.now() });
-      if (entry.attempts === 1) duringSecond = await outbox.entries();
-      if (entry.attempts < 5) throw new AppError('UNAVAILABLE', `attempt ${entry.attempts} fails`);
-      return 'finally';
-    });
-    await outbox.start();
-    const id = await enqueue(outbox, { id: 'b1', title: 'flaky' });
-    await waitUntil('the sixth attempt to succeed', async () => (await outbox.entries()).length === 0, 1800);
-    expect(attempts.map((a) => a.attempts)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(duringSecond).toMatchObject([{ id, attempts: 1, lastError: 'UNAVAILABLE: attempt 0 fails' }]);
-    // An attempt is never made before its backoff has passed: at least half of
-    // min(max, initial * 2^attempts) after the previous one (the jitter keeps 50-100 %).
-    for (let k = 0; k + 1 < attempts.length; k++) {
-      const least = Math.floor(0.5 * Math.min(FAST.backoff.maxMs, FAST.backoff.initialMs * 2 ** k));
-      expect(attempts[k + 1].at - attempts[k].at).toBeGreaterThanOrEqual(least);
-    }
-  });
-
-  it('retryDelay doubles from the initial delay, is capped, and jitters within 50-100 %', () => {
-    const backoff = { initialMs: 20, maxMs: 200 };
-    const low = [0, 1, 2, 3, 4, 5, 40, 10_000].map((n) => retryDelay(n, backoff, () => 0));
-    const high = [0, 1, 2, 3, 4, 5, 40, 10_000].map((n) => retryDelay(n, backoff, () => 1));
-    expect(low).toEqual([10, 20, 40, 80, 100, 100, 100, 100]);
-    expect(high).toEqual([20, 40, 80, 160, 200, 200, 200, 200]);
-    for (let n = 0; n < 12; n++) {
-      const d = retryDelay(n, backoff);
-      expect(d).toBeGreaterThanOrEqual(low[Math.min(n, 5)]);
-      expect(d).toBeLessThanOrEqual(high[Math.min(n, 5)]);
-    }
-  });
-
-  it('outboxOptionsFromEnv reads MGRPC_OUTBOX_* with defaults, and rejects bad values', () => {
-    const options = outboxOptionsFromEnv({ MGRPC_OUTBOX_POLL_MS: '50', MGRPC_OUTBOX_INITIAL_BACKOFF_MS: '20', MGRPC_INBOX_RETENTION_HOURS: '2' }, logger);
-    expect(options).toMatchObject({ pollMs: 50, leaseMs: 15_000, backoff: { initialMs: 20, maxMs: 5000 }, concurrency: 64, inboxRetentionMs: 2 * 3_600_000 });
-    expect(() => outboxOptionsFromEnv({ MGRPC_OUTBOX_LEASE_MS: 'soon' }, logger)).toThrow("MGRPC_OUTBOX_LEASE_MS must be a positive integer, got 'soon'");
-  });
-});
-
-describe('ordering', () => {
-  it("delivers one entity's changes one at a time, in commit order, after the receiver is back", async () => {
-    const port = receiverPort;
-    await stopReceiver();
-    const outbox = newOutbox();
-    await outbox.start();
-    for (let i = 1; i <= 8; i++) {
-      await enqueue(outbox, { id: 'a', title: `a${i}` }, 'book:a');
-      await enqueue(outbox, { id: 'b', title: `b${i}` }, 'book:b');
-    }
-    await waitUntil('the first change of each entity to have failed', async () => {
-      const entries = await outbox.entries();
-      return entries.filter((e) => e.attempts > 0).length >= 2;
-    });
-    // Only the oldest change of an entity is ever tried while it is pending.
-    expect((await outbox.entries()).filter((e) => e.attempts > 0).map((e) => e.orderingKey)).toEqual(['book:a', 'book:b']);
-    await startReceiver(port);
-    await waitUntil('all 16 changes to arrive', async () => applied.length === 16 && (await outbox.entries()).length === 0, 2500);
-    expect(titlesOf(applied, 'a')).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8']);
-    expect(titlesOf(applied, 'b')).toEqual(['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8']);
-    expect(calls).toHaveLength(16);
-    expect(maxInProgress).toBe(1);
-  });
-
-  it('an entity held back by failures does not block other entities or unordered entries', async () => {
-    let aReady = false;
-    behave = (change) => {
-      if (change.id === 'a' && !aReady) throw new AppError('UNAVAILABLE', 'a is not ready');
-    };
-    const outbox = newOutbox();
-    await outbox.start();
-    const a1 = await enqueue(outbox, { id: 'a', title: 'a1' }, 'book:a');
-    await enqueue(outbox, { id: 'b', title: 'b1' }, 'book:b');
-    const a2 = await enqueue(outbox, { id: 'a', title: 'a2' }, 'book:a');
-    await enqueue(outbox, { id: 'b', title: 'b2' }, 'book:b');
-    await enqueue(outbox, { id: 'c', title: 'c1' });
-    await enqueue(outbox, { id: 'b', title: 'b3' }, 'book:b');
-    await waitUntil('b and c to arrive while a fails', async () => applied.length === 4 && (await outbox.entries())[0]?.attempts >= 1);
-    expect(titlesOf(applied, 'b')).toEqual(['b1', 'b2', 'b3']);
-    expect(titlesOf(applied, 'c')).toEqual(['c1']);
-    // a2 waits behind a1, untried.
-    expect(titlesOf(calls, 'a').every((t) => t === 'a1')).toBe(true);
-    const entries = await outbox.entries();
-    expect(entries.map((e) => e.id)).toEqual([a1, a2]);
-    expect(entries[0].attempts).toBeGreaterThanOrEqual(1);
-    expect(entries[1].attempts).toBe(0);
-
-    aReady = true;
-    await waitUntil('a to arrive in order once it is accepted', () => applied.length === 6);
-    expect(titlesOf(applied, 'a')).toEqual(['a1', 'a2']);
-  });
-});
-
-describe('leases', () => {
-  it("delivers an entry leased by a dead relay once that relay's lease has run out", async () => {
-    let orphanAt = 0;
-    behave = (change) => {
-      if (change.title === 'orphan') orphanAt = Date.now();
-    };
-    const outbox = newOutbox();
-    await outbox.start();
-    const leaseMs = 300;
-    const now = Date.now();
-    const orphan = await atomic(sequelize, (t) =>
-      outbox.store.insert(
-        { topic: TOPIC, payload: JSON.stringify({ id: 'b1', title: 'orphan' }), idempotencyKey: 'orphan', orderingKey: 'book:b1', leaseOwner: 'dead-relay', leaseUntil: now + leaseMs, now },
-        t,
-      ),
-    );
-    // A newer change of the same entity waits for the orphan.
-    const next = await enqueue(outbox, { id: 'b1', title: 'next' }, 'book:b1');
-    expect(await outbox.entries()).toMatchObject([
-      { id: orphan, leaseOwner: 'dead-relay' },
-      { id: next, leaseOwner: null },
-    ]);
-    await waitUntil('both entries to be delivered', () => applied.length === 2);
-    expect(titlesOf(applied)).toEqual(['orphan', 'next']);
-    expect(applied[0].key).toBe('orphan');
-    expect(calls).toHaveLength(2);
-    // Not taken before the dead relay's lease ended.
-    expect(orphanAt).toBeGreaterThan(now + leaseMs);
-  });
-
-  it("stop() gives back this relay's leases, so another relay takes over at once", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let started = false;
-    const first = newOutbox({ leaseMs: 60_000 }, async () => {
-      started = true;
-      await gate;
-      return 'late';
-    });
-    await first.start();
-    const id = await enqueue(first, { id: 'b1', title: 'handed over' }, 'book:b1');
-    await waitUntil('the first relay to be delivering', () => started);
-    expect(await first.entries()).toMatchObject([{ id, leaseOwner: first.owner, state: 'pending' }]);
-
-    await first.stop(50);
-    expect(await first.entries()).toMatchObject([{ id, leaseOwner: null, state: 'pending' }]);
-
-    // A second relay (another process) on the same file: the 60 s lease is no obstacle.
-    const second = newOutbox({ leaseMs: 60_000 }, viaGrpc, await openShared());
-    await second.start();
-    await waitUntil('the second relay to deliver the entry', async () => applied.length === 1 && (await second.entries()).length === 0);
-    expect(titlesOf(applied)).toEqual(['handed over']);
-
-    // The first relay's stuck attempt may still finish (at least once); it records nothing harmful.
-    release();
-    expect(await first.waitFor(id, 1000)).toEqual({ status: 'delivered', result: 'late' });
-    expect(await second.entries()).toEqual([]);
-  });
-
-  it('two relays on one database deliver every entry exactly once, each entity in order', async () => {
-    const other = await openShared();
-    const deliveries = new Map<number, number>();
-    const order = new Map<string, number[]>();
-    const record: Deliver<Change> = async (change, { entry }) => {
-      deliveries.set(entry.id, (deliveries.get(entry.id) ?? 0) + 1);
-      const key = entry.orderingKey ?? 'none';
-      order.set(key, [...(order.get(key) ?? []), entry.id]);
-      await sleep(Math.floor(Math.random() * 4));
-      return change.title;
-    };
-    const relays = [newOutbox({ pollMs: 20, leaseMs: 30_000 }, record), newOutbox({ pollMs: 20, leaseMs: 30_000 }, record, other)];
-    await Promise.all(relays.map((r) => r.start()));
-    const ids: number[] = [];
-    const total = 40;
-    await Promise.all(
-      relays.map(async (relay, r) => {
-        for (let i = r; i < total; i += 2) {
-          const key = i % 5 === 0 ? undefined : `book:${i % 4}`;
-          ids.push(await enqueue(relay, { id: String(i % 4), title: `change ${i}` }, key));
-        }
-      }),
-    );
-    await waitUntil(
-      'every entry to be delivered',
-      async () => deliveries.size === total && (await relays[0].entries()).length === 0,
-      1800,
-    );
-    expect([...deliveries.keys()].sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
-    expect([...deliveries.values()].every((count) => count === 1)).toBe(true);
-    for (const [key, sequence] of order) {
-      if (key !== 'none') expect(sequence).toEqual([...sequence].sort((a, b) => a - b));
-    }
   });
 });

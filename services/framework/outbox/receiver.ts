@@ -51,6 +51,7 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
   const inbox = qi.quoteIdentifier(INBOX_TABLE);
   const ordering = qi.quoteIdentifier(ORDERING_TABLE);
   const sql = sqlRunner(sequelize);
+  const lockEntity = sequelize.getDialect() === 'postgres' ? 'SELECT pg_advisory_xact_lock(hashtextextended(?, 0)) AS locked' : undefined;
 
   return async (request, call) => {
     const key = first(call, IDEMPOTENCY_KEY);
@@ -62,6 +63,11 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
     const orderKey = entity === undefined || sequence === undefined ? undefined : `${first(call, ORIGIN) ?? ''}/${entity}`;
 
     return atomic(sequelize, async (transaction) => {
+      // PostgreSQL applies deliveries in parallel: two of one entity (a retry overtaking a
+      // slow first attempt, two relays) take turns here, even before the entity has an
+      // ordering row to lock, and the second then sees what the first recorded. SQLite runs
+      // one write transaction at a time already.
+      if (orderKey && lockEntity) await sql.all(lockEntity, [orderKey], transaction);
       const [seen] = await sql.all<{ response: string }>(`SELECT response FROM ${inbox} WHERE key = ?`, [key], transaction);
       if (seen) return JSON.parse(seen.response) as Res;
 

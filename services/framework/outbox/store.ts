@@ -1,6 +1,6 @@
 /**
  * The outbox table's SQL, in one place. Every statement is plain SQL that SQLite and
- * PostgreSQL both run (times are epoch milliseconds); writes go through `atomic` so that on
+ * PostgreSQL both run (times are epoch milliseconds; claiming adds row locks on PostgreSQL); writes go through `atomic` so that on
  * SQLite they take their turn in the process's write queue.
  *
  * Claiming is a lease: a relay marks due rows as its own until `lease_until`; a relay that
@@ -71,10 +71,15 @@ function toRow(raw: Raw): OutboxRow {
 export class OutboxStore {
   private readonly table: string;
   private readonly sql: SqlRunner;
+  // PostgreSQL runs relays' claims at the same time: a row another relay is claiming right
+  // now is passed over rather than waited for (and, once that claim commits, re-checked and
+  // found leased). SQLite runs one write at a time, so its claim needs no row locks.
+  private readonly skipLocked: string;
 
   constructor(readonly sequelize: Sequelize) {
     this.table = sequelize.getQueryInterface().quoteIdentifier(OUTBOX_TABLE);
     this.sql = sqlRunner(sequelize);
+    this.skipLocked = sequelize.getDialect() === 'postgres' ? ' FOR UPDATE OF o SKIP LOCKED' : '';
   }
 
   private select<T extends object = Raw>(sql: string, params: SqlValue[], transaction?: Transaction): Promise<T[]> {
@@ -114,7 +119,7 @@ export class OutboxStore {
          WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
            AND (o.ordering_key IS NULL OR NOT EXISTS (
              SELECT 1 FROM ${this.table} p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending' AND p.id < o.id))
-         ORDER BY o.id LIMIT ?)
+         ORDER BY o.id LIMIT ?${this.skipLocked})
        RETURNING id, topic, payload, idempotency_key, ordering_key, attempts`,
       [owner, now + leaseMs, now, now, limit],
     );

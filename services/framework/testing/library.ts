@@ -31,7 +31,6 @@ import {
   modelActions,
   modelViewSet,
   openDatabase,
-  sqliteUrl,
   startGrpcServer,
   type GrpcService,
   type Logger,
@@ -39,6 +38,7 @@ import {
   type RunningGrpcServer,
 } from '../index.js';
 import { bookMigrations, bookResource, defineBook, type Book } from './book.js';
+import { testDatabaseUrl, type TestDialect } from './databases.js';
 
 export const LIBRARY_PROTO = fileURLToPath(new URL('./library.proto', import.meta.url));
 
@@ -97,10 +97,10 @@ export function recordingLogger(): Logger & { lines: string[] } {
   return Object.assign(make('library'), { lines });
 }
 
-/** A temp dir with a migrated SQLite database in it. */
-export async function openLibraryDatabase(): Promise<{ dir: string; url: string; sequelize: Sequelize; cleanup(): Promise<void> }> {
+/** A temp dir and a migrated database: a SQLite file in the dir, or a fresh PostgreSQL database (dropped by cleanup). */
+export async function openLibraryDatabase(dialect: TestDialect = 'sqlite'): Promise<{ dir: string; url: string; sequelize: Sequelize; cleanup(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-library-'));
-  const url = sqliteUrl(path.join(dir, 'library.sqlite3'));
+  const { url, drop } = await testDatabaseUrl(dialect, dir, 'library.sqlite3');
   const sequelize = await openDatabase(url);
   await migrate(sequelize, bookMigrations);
   return {
@@ -110,6 +110,7 @@ export async function openLibraryDatabase(): Promise<{ dir: string; url: string;
     async cleanup() {
       await sequelize.close();
       rmSync(dir, { recursive: true, force: true });
+      await drop();
     },
   };
 }

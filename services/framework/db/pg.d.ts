@@ -1,0 +1,19 @@
+// The part of node-postgres (`pg`, which ships no types) the framework touches directly:
+// Sequelize drives it otherwise.
+declare module 'pg' {
+  export interface ClientConfig {
+    connectionString?: string;
+    connectionTimeoutMillis?: number;
+  }
+  export class Client {
+    constructor(config?: ClientConfig);
+    connect(): Promise<void>;
+    query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+    end(): Promise<void>;
+  }
+  export const types: {
+    getTypeParser(oid: number, format?: string): unknown;
+  };
+  const pg: { Client: typeof Client; types: typeof types };
+  export default pg;
+}
