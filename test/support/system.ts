@@ -2,6 +2,9 @@
  * Starts the real system for tests: the four server processes of the tutorial (built CLI,
  * `node dist/bin/mgrpc.js`), on free loopback ports, with SQLite files in a temp data dir,
  * or (`database: 'postgres'`) two fresh PostgreSQL databases, dropped by close().
+ * With `replicas: N` (N > 1) each of the 4 processes runs N times on ports of its own, named
+ * `dashboard_1` … `product_grpc_N` as under `mgrpc up --replicas`, and each service reaches its
+ * peer's gRPC replicas through an `ipv4:` address list, which the clients round-robin.
  * Run `npm run build` first (npm test does).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -15,7 +18,12 @@ import { freePort, waitForPort } from './ports.js';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/bin/mgrpc.js');
 
-export type ProcessName = 'dashboard' | 'dashboard_grpc' | 'product' | 'product_grpc';
+/** The four kinds of process; with one replica each, also their names. */
+export type ProcessKind = 'dashboard' | 'dashboard_grpc' | 'product' | 'product_grpc';
+/** A process: its kind alone with one replica, `<kind>_<1-based replica>` with several. */
+export type ProcessName = ProcessKind | `${ProcessKind}_${number}`;
+
+const KINDS: readonly ProcessKind[] = ['dashboard', 'dashboard_grpc', 'product', 'product_grpc'];
 
 export interface RunningSystem {
   dataDir: string;
@@ -23,9 +31,14 @@ export interface RunningSystem {
   /** http://127.0.0.1:PORT of the two REST servers. */
   dashboardUrl: string;
   productUrl: string;
-  /** host:port of the two gRPC servers. */
+  /** The gRPC targets of the two gRPC services: host:port, or an ipv4: list of every replica. */
   dashboardGrpc: string;
   productGrpc: string;
+  /** Every process's name, per kind, in replica order. */
+  names: Record<ProcessKind, ProcessName[]>;
+  /** http://127.0.0.1:PORT of every REST replica, in replica order. */
+  dashboardUrls: string[];
+  productUrls: string[];
   env: NodeJS.ProcessEnv;
   /** Output of each process so far (for assertions and debugging). */
   logs: Record<ProcessName, string[]>;
@@ -35,6 +48,10 @@ export interface RunningSystem {
   kill(name: ProcessName): Promise<void>;
   /** Starts a stopped process again on the same port. */
   start(name: ProcessName): Promise<void>;
+  /** Freezes a process (SIGSTOP): its sockets stay open, nothing it receives is answered. */
+  pause(name: ProcessName): void;
+  /** Lets a paused process run again (SIGCONT). */
+  resume(name: ProcessName): void;
   /** Stops everything and deletes the data directory. */
   close(): Promise<void>;
 }
@@ -51,7 +68,16 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: stri
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-export async function startSystem(options: { env?: NodeJS.ProcessEnv; database?: 'sqlite' | 'postgres' } = {}): Promise<RunningSystem> {
+export interface SystemOptions {
+  env?: NodeJS.ProcessEnv;
+  database?: 'sqlite' | 'postgres';
+  /** Processes of each kind (default 1). Several replicas need a database they can share. */
+  replicas?: number;
+}
+
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+  const replicas = options.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`replicas must be a whole number >= 1, not ${replicas}`);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mgrpc-test-'));
   const databases: TestDatabase[] = [];
   const dropDatabases = () => Promise.all(databases.map((db) => db.drop()));
@@ -69,17 +95,21 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv; database?:
       throw err;
     }
   }
-  const ports = {
-    dashboard: await freePort(),
-    dashboard_grpc: await freePort(),
-    product: await freePort(),
-    product_grpc: await freePort(),
-  };
+  const names = Object.fromEntries(
+    KINDS.map((kind) => [kind, Array.from({ length: replicas }, (_, r): ProcessName => (replicas === 1 ? kind : `${kind}_${r + 1}`))]),
+  ) as Record<ProcessKind, ProcessName[]>;
+  const kindOf = new Map<ProcessName, ProcessKind>(KINDS.flatMap((kind) => names[kind].map((name) => [name, kind] as const)));
+  const ports = {} as Record<ProcessName, number>;
+  for (const name of kindOf.keys()) ports[name] = await freePort();
+  const portsOf = (kind: ProcessKind) => names[kind].map((name) => ports[name]);
+  // One replica: host:port, as before; several: an address list the clients round-robin.
+  const grpcTarget = (kind: ProcessKind) =>
+    replicas === 1 ? `127.0.0.1:${ports[names[kind][0]!]}` : `ipv4:${portsOf(kind).map((port) => `127.0.0.1:${port}`).join(',')}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MGRPC_DATA_DIR: dataDir,
-    PRODUCT_GRPC_SERVER: `127.0.0.1:${ports.product_grpc}`,
-    DASHBOARD_GRPC_SERVER: `127.0.0.1:${ports.dashboard_grpc}`,
+    PRODUCT_GRPC_SERVER: grpcTarget('product_grpc'),
+    DASHBOARD_GRPC_SERVER: grpcTarget('dashboard_grpc'),
     LOG_LEVEL: 'info',
     // The default metrics port (gRPC port + 1000) could be another test's free port.
     MGRPC_METRICS_PORT: 'off',
@@ -93,17 +123,18 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv; database?:
     throw new Error(`mgrpc migrate failed: ${migrated.stderr}`);
   }
 
-  const commands: Record<ProcessName, string[]> = {
-    dashboard: ['runserver', `127.0.0.1:${ports.dashboard}`, '--service', 'dashboard'],
-    dashboard_grpc: ['grpcrunserver', `127.0.0.1:${ports.dashboard_grpc}`, '--service', 'dashboard'],
-    product: ['runserver', `127.0.0.1:${ports.product}`, '--service', 'product'],
-    product_grpc: ['grpcrunserver', `127.0.0.1:${ports.product_grpc}`, '--service', 'product'],
+  const command = (name: ProcessName): string[] => {
+    const kind = kindOf.get(name);
+    if (!kind) throw new Error(`no process named '${name}' (have ${[...kindOf.keys()].join(', ')})`);
+    const [service, side] = kind.split('_') as [string, string | undefined];
+    return [side === 'grpc' ? 'grpcrunserver' : 'runserver', `127.0.0.1:${ports[name]}`, '--service', service];
   };
   const children = new Map<ProcessName, ChildProcess>();
-  const logs: Record<ProcessName, string[]> = { dashboard: [], dashboard_grpc: [], product: [], product_grpc: [] };
+  const paused = new Set<ProcessName>();
+  const logs = Object.fromEntries([...kindOf.keys()].map((name) => [name, [] as string[]])) as Record<ProcessName, string[]>;
 
   async function start(name: ProcessName): Promise<void> {
-    const child = spawn(process.execPath, [CLI, ...commands[name]], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...command(name)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => logs[name].push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => logs[name].push(d.toString()));
     children.set(name, child);
@@ -118,6 +149,8 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv; database?:
     const child = children.get(name);
     if (!child) return null;
     children.delete(name);
+    // A frozen process would not see SIGTERM until it runs again.
+    if (paused.delete(name)) child.kill('SIGCONT');
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     return new Promise((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -133,6 +166,7 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv; database?:
     const child = children.get(name);
     if (!child) return;
     children.delete(name);
+    paused.delete(name);
     if (child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
@@ -140,18 +174,32 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv; database?:
     });
   }
 
+  function signal(name: ProcessName, sig: 'SIGSTOP' | 'SIGCONT'): void {
+    const child = children.get(name);
+    if (!child) throw new Error(`${name} is not running`);
+    if (sig === 'SIGSTOP') paused.add(name);
+    else paused.delete(name);
+    child.kill(sig);
+  }
+
+  const urls = (kind: ProcessKind) => portsOf(kind).map((port) => `http://127.0.0.1:${port}`);
   const system: RunningSystem = {
     dataDir,
     ports,
-    dashboardUrl: `http://127.0.0.1:${ports.dashboard}`,
-    productUrl: `http://127.0.0.1:${ports.product}`,
-    dashboardGrpc: `127.0.0.1:${ports.dashboard_grpc}`,
-    productGrpc: `127.0.0.1:${ports.product_grpc}`,
+    dashboardUrl: urls('dashboard')[0]!,
+    productUrl: urls('product')[0]!,
+    dashboardGrpc: grpcTarget('dashboard_grpc'),
+    productGrpc: grpcTarget('product_grpc'),
+    names,
+    dashboardUrls: urls('dashboard'),
+    productUrls: urls('product'),
     env,
     logs,
     stop,
     kill,
     start,
+    pause: (name) => signal(name, 'SIGSTOP'),
+    resume: (name) => signal(name, 'SIGCONT'),
     async close() {
       await Promise.all([...children.keys()].map((name) => stop(name)));
       rmSync(dataDir, { recursive: true, force: true });
@@ -159,7 +207,7 @@ export async function startSystem(options: { env?: NodeJS.ProcessEnv; database?:
     },
   };
   try {
-    await Promise.all((Object.keys(commands) as ProcessName[]).map((name) => start(name)));
+    await Promise.all([...kindOf.keys()].map((name) => start(name)));
   } catch (err) {
     await system.close();
     throw err;
