@@ -9,10 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CLI, ROOT } from './paths.js';
 import type { BenchResult } from './run.js';
+import { redactUrl } from '../services/framework/db/connect.js';
+import { TEST_POSTGRES_URL } from '../services/framework/testing/postgres.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,6 +35,7 @@ describe('mgrpc bench --quick', () => {
     expect(run.stderr).toMatch(/bench: gRPC LikeProduct framework c1/);
 
     expect(result.settings).toEqual({ durationMs: 500, warmupMs: 200, concurrency: [1, 4], quick: true });
+    expect(result.database).toEqual({ dialect: 'sqlite' });
     expect(result.ok).toBe(true);
     expect(result.correctness).toEqual({ ok: true, failures: [] });
     expect(result.errors).toEqual([]);
@@ -62,9 +66,52 @@ describe('mgrpc bench --quick', () => {
     expect(result.targets.find((t) => t.name === 'errors and lost likes')).toMatchObject({ met: true });
   });
 
+  it('runs on PostgreSQL with --database postgres: fresh databases for every service and bare baseline, checks passing, all dropped after', { timeout: 60_000 }, async () => {
+    const out = path.join(dir, 'result-postgres.json');
+    // `postgres` is the local server the PostgreSQL tests use; MGRPC_TEST_POSTGRES_URL names another.
+    const server = new URL(TEST_POSTGRES_URL);
+    server.pathname = '/';
+    const database = process.env.MGRPC_TEST_POSTGRES_URL ? server.toString() : 'postgres';
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'bench', '--quick', '--duration', '500ms', '--warmup', '200ms', '--concurrency', '1,4', '--database', database, '--json', '--out', out],
+      { cwd: ROOT, encoding: 'utf8', timeout: 55_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as BenchResult;
+    expect(result.database).toEqual({ dialect: 'postgres', server: redactUrl(server.toString()) });
+    expect(result.ok).toBe(true);
+    expect(result.correctness).toEqual({ ok: true, failures: [] });
+    expect(result.errors).toEqual([]);
+    const names = (p: BenchResult['phases'][number]) => `${p.path}/${p.impl}/${p.concurrency}`;
+    expect(result.phases.map(names).sort()).toEqual(
+      ['grpc-like', 'rest-like'].flatMap((kind) => ['framework', 'bare'].flatMap((impl) => [1, 4].map((c) => `${kind}/${impl}/${c}`))).concat(['rest-create/framework/1', 'rest-create/framework/4']).sort(),
+    );
+    for (const phase of result.phases) {
+      expect(phase.check.ok, `${names(phase)}: ${phase.check.message}`).toBe(true);
+      expect(phase.ok).toBeGreaterThan(0);
+      expect(phase.errorCount).toBe(0);
+    }
+    // The run's databases (named after its pid) are gone.
+    const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`mgrpc_bench_${run.pid}_%`]);
+      expect(rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('refuses a bad option with a usage error before starting anything', () => {
     const run = spawnSync(process.execPath, [CLI, 'bench', '--concurrency', '0,x'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/comma-separated list of whole numbers/);
+  });
+
+  it('refuses a database that is neither sqlite nor postgres', () => {
+    const run = spawnSync(process.execPath, [CLI, 'bench', '--database', 'mysql://root@localhost/'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/expected sqlite, postgres .* or a postgres:\/\/user@host:port\/ server URL/);
   });
 });

@@ -38,6 +38,7 @@ export function formatReport(result: BenchResult): string {
     ).trimEnd(),
     '',
     `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, node ${result.machine.node}; ` +
+      `${result.database?.dialect === 'postgres' ? `PostgreSQL at ${result.database.server}` : 'SQLite'}; ` +
       `${result.settings.durationMs / 1000} s per run after ${result.settings.warmupMs / 1000} s warm-up; ${(result.totalMs / 1000).toFixed(0)} s in all`,
   ];
   if (!result.ok) {

@@ -1,5 +1,6 @@
 /**
- * `mgrpc bench`: starts the real servers (built CLI, SQLite in a temp dir) and the bare
+ * `mgrpc bench`: starts the real servers (built CLI, SQLite in a temp dir or fresh PostgreSQL
+ * databases: databases.ts) and the bare
  * baselines, loads each path from a separate process (load.ts) for a fixed time at each
  * concurrency, checks that every acknowledged like was counted exactly once, and returns
  * the numbers (report.ts prints and saves them).
@@ -20,6 +21,8 @@ import path from 'node:path';
 import type { LoadKind, LoadMessage, LoadResult, LoadSpec } from './load.js';
 import { BENCH_DIST, CLI } from './paths.js';
 import { openDb, openBareDb, type Db } from './bare/sqlite.js';
+import { openPgDb } from './bare/postgres.js';
+import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
 import { freePort } from '../cli/supervisor/port-check.js';
 import { memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
 
@@ -30,6 +33,8 @@ export interface BenchOptions {
   warmupMs: number;
   concurrency: number[];
   quick: boolean;
+  /** SQLite files in a temp dir (the default) or fresh databases on a PostgreSQL server. */
+  database?: BenchDatabase;
   /** Per request, in the load generator. */
   timeoutMs?: number;
   /** Write a V8 CPU profile of each framework server here (node --cpu-prof). */
@@ -71,6 +76,8 @@ export interface BenchResult {
   command: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
   settings: { durationMs: number; warmupMs: number; concurrency: number[]; quick: boolean };
+  /** What the servers and the bare baselines stored their data in (the server's password never shown). */
+  database: { dialect: 'sqlite' } | { dialect: 'postgres'; server: string };
   codegen: { wallMs: number; reportedMs: number | null };
   coldStartMs: Record<string, number>;
   peakRssMb: Record<string, number>;
@@ -128,7 +135,7 @@ function runLoadProcess(spec: LoadSpec, onProgress: (elapsedMs: number) => void)
 }
 
 /** Env of the servers: this system only, whatever the caller's shell or .env says. */
-function serverEnv(dataDir: string, ports: { dashboardGrpc: number; productGrpc: number }): NodeJS.ProcessEnv {
+function serverEnv(dataDir: string, ports: { dashboardGrpc: number; productGrpc: number }, databases: BenchDatabases): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
     if (/^(MGRPC_|DATABASE_URL$|DASHBOARD_DATABASE_URL$|PRODUCT_DATABASE_URL$|PRODUCT_GRPC_SERVER$|DASHBOARD_GRPC_SERVER$)/.test(key)) delete env[key];
@@ -139,6 +146,7 @@ function serverEnv(dataDir: string, ports: { dashboardGrpc: number; productGrpc:
     PRODUCT_GRPC_SERVER: `127.0.0.1:${ports.productGrpc}`,
     DASHBOARD_GRPC_SERVER: `127.0.0.1:${ports.dashboardGrpc}`,
     LOG_LEVEL: 'warn',
+    ...(databases.dialect === 'postgres' ? { DASHBOARD_DATABASE_URL: databases.location.dashboard, PRODUCT_DATABASE_URL: databases.location.product } : {}),
   };
 }
 
@@ -178,12 +186,28 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mgrpc-bench-'));
   const servers: ServerProcess[] = [];
   const dbs: Db[] = [];
+  let databases: BenchDatabases | undefined;
+  // Ctrl-C or a kill: the servers stop by themselves (their stdin pipe ends), but the
+  // PostgreSQL databases would stay; drop them first, best effort.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void Promise.allSettled(dbs.map((db) => db.close()))
+      .then(() => databases?.drop())
+      .catch(() => undefined)
+      .finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
+    databases = await createBenchDatabases(options.database ?? { dialect: 'sqlite' }, dir);
+    const { location } = databases;
     progress.update(0, 'codegen', 0);
     const codegen = measureCodegen(dir);
 
     const ports = { dashboard: await freePort(), dashboardGrpc: await freePort(), product: await freePort(), productGrpc: await freePort() };
-    const env = serverEnv(dir, ports);
+    const env = serverEnv(dir, ports, databases);
     const migrated = spawnSync(process.execPath, [CLI, 'migrate'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
     if (migrated.status !== 0) throw new Error(`mgrpc migrate failed: ${migrated.stderr}`);
 
@@ -202,9 +226,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       servers.push(server);
       coldStartMs[spec.name] = server.coldStartMs;
     }
-    const bareEnv = { ...process.env, LOG_LEVEL: 'warn' };
-    const bareDashboardFile = path.join(dir, 'bare-dashboard.sqlite3');
-    const bareProductFile = path.join(dir, 'bare-product.sqlite3');
+    // The framework servers' env has no MGRPC_* from the caller (serverEnv), so their pools
+    // have the default size; the bare baselines' pg pools get that same default.
+    const bareEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
+    delete bareEnv.MGRPC_DB_POOL_MAX;
+    const bareDashboardFile = location.bare_dashboard;
+    const bareProductFile = location.bare_product;
     const bareGrpc = await startBareServer('bare_grpc', path.join(BENCH_DIST, 'bare/grpc-like-server.js'), { ...bareEnv, BENCH_DB: bareDashboardFile });
     servers.push(bareGrpc);
     const bareRest = await startBareServer('bare_rest', path.join(BENCH_DIST, 'bare/rest-like-pipeline.js'), {
@@ -219,11 +246,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
     const dashboardUrl = `http://127.0.0.1:${ports.dashboard}`;
     const productUrl = `http://127.0.0.1:${ports.product}`;
-    const dashboardDb = await openDb(path.join(dir, 'dashboard.sqlite3'));
-    const productDb = await openDb(path.join(dir, 'product.sqlite3'));
-    const bareDashboardDb = await openBareDb(bareDashboardFile);
-    const bareProductDb = await openBareDb(bareProductFile);
-    dbs.push(dashboardDb, productDb, bareDashboardDb, bareProductDb);
+    // The checks read the databases directly: node-sqlite3 on the files, or a small pg pool.
+    const pgCheck = databases.dialect === 'postgres';
+    const dashboardDb = pgCheck ? await openPgDb(location.dashboard, 2) : await openDb(location.dashboard);
+    dbs.push(dashboardDb);
+    const productDb = pgCheck ? await openPgDb(location.product, 2) : await openDb(location.product);
+    dbs.push(productDb);
+    const bareDashboardDb = pgCheck ? await openPgDb(bareDashboardFile, 2) : await openBareDb(bareDashboardFile);
+    dbs.push(bareDashboardDb);
+    const bareProductDb = pgCheck ? await openPgDb(bareProductFile, 2) : await openBareDb(bareProductFile);
+    dbs.push(bareProductDb);
 
     const count = async (db: Db, sql: string, params: unknown[] = []) => Number((await db.all<{ n: number }>(sql, params))[0]?.n ?? 0);
     const outboxSettled = async (db: Db, what: string): Promise<Check | undefined> => {
@@ -330,16 +362,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
     for (const server of servers) await server.stop();
     const peakRssMb = Object.fromEntries(servers.map((server) => [server.name, server.peakRssMb()]));
-    return summarizeResult({ options, codegen, coldStartMs, peakRssMb, phases: results, totalMs: Math.round(performance.now() - began) });
+    return summarizeResult({ options, database: redactedChoice(options.database), codegen, coldStartMs, peakRssMb, phases: results, totalMs: Math.round(performance.now() - began) });
   } finally {
     await Promise.allSettled(dbs.map((db) => db.close()));
     await Promise.allSettled(servers.map((server) => server.stop()));
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    try {
+      await databases?.drop();
+    } catch (err) {
+      progress.line(`could not drop the bench's PostgreSQL databases: ${(err as Error).message}`);
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 function summarizeResult(parts: {
   options: BenchOptions;
+  database: BenchResult['database'];
   codegen: BenchResult['codegen'];
   coldStartMs: Record<string, number>;
   peakRssMb: Record<string, number>;
@@ -378,6 +418,7 @@ function summarizeResult(parts: {
     command: options.command ?? 'mgrpc bench',
     machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${os.release()}` },
     settings: { durationMs: options.durationMs, warmupMs: options.warmupMs, concurrency: options.concurrency, quick: options.quick },
+    database: parts.database,
     codegen,
     coldStartMs,
     peakRssMb,

@@ -2,7 +2,8 @@
  * The bare baseline of LikeProduct: @grpc/grpc-js serving protos/product.proto (loaded with
  * @grpc/proto-loader, the framework's loader options) and one autocommit
  * `UPDATE … RETURNING *` per call through node-sqlite3 — what a hand-written server doing
- * the dashboard's work costs. Run by the bench as its own process:
+ * the dashboard's work costs; or, with a postgres:// BENCH_DB, the same statement through a
+ * `pg` Pool (bare/postgres.ts). Run by the bench as its own process:
  *   BENCH_DB=/tmp/x/bare-dashboard.sqlite3 BENCH_PORT=0 node dist/bench/bare/grpc-like-server.js
  * and prints `{"port": N}` on stdout once it listens.
  */
@@ -11,7 +12,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-import { openBareDb } from './sqlite.js';
+import { openBareDbAt } from './open.js';
 import { LOADER_OPTIONS } from '../../services/framework/grpc/loader-options.js';
 import { PROTO_DIR } from '../paths.js';
 
@@ -22,7 +23,7 @@ interface ProductRow {
   likes: number;
 }
 
-const db = await openBareDb(process.env.BENCH_DB!);
+const db = await openBareDbAt(process.env.BENCH_DB!);
 const definition = protoLoader.loadSync(path.join(PROTO_DIR, 'product.proto'), { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
 const product = grpc.loadPackageDefinition(definition).product as grpc.GrpcObject;
 const service = (product.ProductService as grpc.ServiceClientConstructor).service;

@@ -3,7 +3,8 @@
  * product looked up, one INSERT into product_users (unique per user and product), then a
  * LikeProduct call to the bare gRPC server (grpc-like-server.ts) over one long-lived
  * grpc-js client with a deadline — the tutorial's pipeline without the framework
- * (no outbox, no idempotency records). Run by the bench as its own process:
+ * (no outbox, no idempotency records). BENCH_DB is a SQLite file or a postgres:// URL
+ * (a `pg` Pool, bare/postgres.ts). Run by the bench as its own process:
  *   BENCH_DB=… BENCH_PORT=0 BENCH_DASHBOARD_GRPC=127.0.0.1:N node dist/bench/bare/rest-like-pipeline.js
  * and prints `{"port": N}` on stdout once it listens.
  */
@@ -17,7 +18,7 @@ import express from 'express';
 
 import { LOADER_OPTIONS } from '../../services/framework/grpc/loader-options.js';
 import { PROTO_DIR } from '../paths.js';
-import { openBareDb } from './sqlite.js';
+import { isUniqueViolation, openBareDbAt } from './open.js';
 
 type LikeClient = grpc.Client & {
   LikeProduct(request: { id: string }, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response?: { product?: { likes: string } }) => void): void;
@@ -26,7 +27,7 @@ type LikeClient = grpc.Client & {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEADLINE_MS = 5000;
 
-const db = await openBareDb(process.env.BENCH_DB!);
+const db = await openBareDbAt(process.env.BENCH_DB!);
 const definition = protoLoader.loadSync(path.join(PROTO_DIR, 'product.proto'), { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
 const ProductService = (grpc.loadPackageDefinition(definition).product as grpc.GrpcObject).ProductService as grpc.ServiceClientConstructor;
 const dashboard = new ProductService(process.env.BENCH_DASHBOARD_GRPC!, grpc.credentials.createInsecure()) as unknown as LikeClient;
@@ -56,7 +57,7 @@ app.post('/like/:id', async (req, res) => {
     try {
       await db.all('INSERT INTO product_users (id, user_id, product_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [randomUUID(), userId, productId, now, now]);
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT') {
+      if (isUniqueViolation(err)) {
         res.status(409).json({ message: `user ${userId} already liked product ${productId}` });
         return;
       }

@@ -6,6 +6,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 
+import { DEFAULT_POSTGRES_SERVER, parseBenchDatabase, type BenchDatabase } from '../../bench/databases.js';
+
 interface BenchCliOptions {
   quick?: boolean;
   duration?: number;
@@ -14,6 +16,7 @@ interface BenchCliOptions {
   json?: boolean;
   out?: string;
   profile?: string;
+  database?: BenchDatabase;
 }
 
 /** `7s`, `500ms`, `1.5s` or a bare number of seconds, in ms. */
@@ -34,6 +37,13 @@ export function parseConcurrency(value: string): number[] {
   return [...new Set(levels.map(Number))];
 }
 
+/** `sqlite`, `postgres` or a postgres:// server URL. */
+export function parseDatabase(value: string): BenchDatabase {
+  const choice = parseBenchDatabase(value);
+  if (!choice) throw new InvalidArgumentError(`expected sqlite, postgres (${DEFAULT_POSTGRES_SERVER}) or a postgres://user@host:port/ server URL`);
+  return choice;
+}
+
 export const DEFAULTS = { durationMs: 7000, warmupMs: 1000, concurrency: [1, 16, 64] };
 export const QUICK = { durationMs: 1000, warmupMs: 300, concurrency: [1, 16] };
 
@@ -44,6 +54,7 @@ export function benchCommand(): Command {
     .option('--duration <time>', `measured time per path and concurrency (default ${DEFAULTS.durationMs / 1000}s)`, parseDuration)
     .option('--warmup <time>', `unmeasured load before each measured run (default ${DEFAULTS.warmupMs / 1000}s)`, parseDuration)
     .option('--concurrency <list>', `requests in flight (default ${DEFAULTS.concurrency.join(',')})`, parseConcurrency)
+    .option('--database <db>', `sqlite (default: files in a temp dir), postgres (fresh databases on ${DEFAULT_POSTGRES_SERVER}, dropped after) or a postgres:// server URL`, parseDatabase)
     .option('--json', 'print the results as JSON instead of the table')
     .option('--out <file>', 'where to save the JSON results (default bench/results/bench-<date>.json)')
     .option('--profile <dir>', 'write a V8 CPU profile of each server process into this directory (node --cpu-prof)')
@@ -61,6 +72,7 @@ export function benchCommand(): Command {
           warmupMs: opts.warmup ?? base.warmupMs,
           concurrency: opts.concurrency ?? base.concurrency,
           quick: Boolean(opts.quick),
+          database: opts.database,
           profileDir: opts.profile ? path.resolve(opts.profile) : undefined,
           command: `mgrpc ${process.argv.slice(2).join(' ')}`,
           progress,

@@ -11,9 +11,18 @@ declare module 'pg' {
     query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
     end(): Promise<void>;
   }
+  export interface PoolConfig extends ClientConfig {
+    max?: number;
+  }
+  /** Used by bench/bare (the baselines), not by the framework. */
+  export class Pool {
+    constructor(config?: PoolConfig);
+    query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+    end(): Promise<void>;
+  }
   export const types: {
     getTypeParser(oid: number, format?: string): unknown;
   };
-  const pg: { Client: typeof Client; types: typeof types };
+  const pg: { Client: typeof Client; Pool: typeof Pool; types: typeof types };
   export default pg;
 }

@@ -1,0 +1,51 @@
+/**
+ * node-postgres for the bench: a Pool of MGRPC_DB_POOL_MAX connections (default 10), the
+ * size each framework process's pool has (services/framework/db/connect.ts), so the bare
+ * baselines on PostgreSQL are tuned like ours. The bench's own checks use it too.
+ * Statements are written with `?` placeholders, as for SQLite, and numbered here.
+ */
+import pg from 'pg';
+
+import type { Db } from './sqlite.js';
+
+/** `a = ? AND b = ?` -> `a = $1 AND b = $2` (the bench's statements hold no `?` in literals). */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export function poolMaxFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.MGRPC_DB_POOL_MAX ?? 10);
+  return Number.isInteger(value) && value > 0 ? value : 10;
+}
+
+export async function openPgDb(url: string, max = poolMaxFromEnv()): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+  const cache = new Map<string, string>();
+  const db: Db = {
+    all: async <T>(sql: string, params: unknown[] = []) => {
+      let text = cache.get(sql);
+      if (text === undefined) cache.set(sql, (text = numbered(sql)));
+      return (await pool.query(text, params)).rows as T[];
+    },
+    close: () => pool.end(),
+  };
+  await db.all('SELECT 1');
+  return db;
+}
+
+/** The dashboard's products table and the product service's product_users, as their migrations create them on PostgreSQL. */
+export const BARE_PG_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS products (id UUID PRIMARY KEY NOT NULL, title VARCHAR(200) NOT NULL, image VARCHAR(2048),
+     likes BIGINT NOT NULL DEFAULT 0, created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS product_users (id UUID PRIMARY KEY NOT NULL, user_id UUID NOT NULL, product_id UUID NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL)`,
+  'CREATE UNIQUE INDEX IF NOT EXISTS product_users_user_id_product_id ON product_users (user_id, product_id)',
+  'CREATE INDEX IF NOT EXISTS product_users_product_id ON product_users (product_id)',
+];
+
+export async function openBarePgDb(url: string): Promise<Db> {
+  const db = await openPgDb(url);
+  for (const statement of BARE_PG_SCHEMA) await db.all(statement);
+  return db;
+}
