@@ -10,6 +10,7 @@ import { codeForGrpcStatus } from './errors.js';
 import { AppError, ERROR_CODES, registerErrorTranslator, type ErrorCode } from './index.js';
 import { defineBook, type BookModel } from './testing/book.js';
 import { openLibraryDatabase } from './testing/library.js';
+import { DIALECTS } from './testing/databases.js';
 
 describe('the code table', () => {
   it.each([
@@ -87,12 +88,12 @@ describe('AppError.from', () => {
   });
 });
 
-describe('Sequelize errors from a real database', () => {
+describe.each(DIALECTS)('Sequelize errors from a real database (%s)', (dialect) => {
   let db: Awaited<ReturnType<typeof openLibraryDatabase>>;
   let Book: BookModel;
 
   beforeAll(async () => {
-    db = await openLibraryDatabase();
+    db = await openLibraryDatabase(dialect);
     Book = defineBook(db.sequelize);
   });
 

@@ -143,8 +143,8 @@ export interface Library {
   close(): Promise<void>;
 }
 
-export async function startLibrary(options: { bodyLimit?: string } = {}): Promise<Library> {
-  const db = await openLibraryDatabase();
+export async function startLibrary(options: { bodyLimit?: string; dialect?: TestDialect } = {}): Promise<Library> {
+  const db = await openLibraryDatabase(options.dialect);
   const books = bookResource(defineBook(db.sequelize));
   const logger = recordingLogger();
   let grpcServer: RunningGrpcServer | undefined;
