@@ -64,10 +64,10 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
 
     return atomic(sequelize, async (transaction) => {
       // PostgreSQL applies deliveries in parallel: two of one entity (a retry overtaking a
-      // slow first attempt, two relays) take turns here, even before the entity has an
-      // ordering row to lock, and the second then sees what the first recorded. SQLite runs
-      // one write transaction at a time already.
-      if (orderKey && lockEntity) await sql.all(lockEntity, [orderKey], transaction);
+      // slow first attempt, two relays), or two of one change, take turns here, even before
+      // the entity has an ordering row to lock, and the second then sees what the first
+      // recorded. SQLite runs one write transaction at a time already.
+      if (lockEntity) await sql.all(lockEntity, [orderKey ?? `key/${key}`], transaction);
       const [seen] = await sql.all<{ response: string }>(`SELECT response FROM ${inbox} WHERE key = ?`, [key], transaction);
       if (seen) return JSON.parse(seen.response) as Res;
 
