@@ -56,15 +56,38 @@ export function connectHost(host: string): string {
   return host;
 }
 
-/** A loopback port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports for servers started by tests and the bench: below Linux's ephemeral range
+// (32768-60999), so the kernel never hands one of them to an outgoing connection between the
+// moment it is found free and the moment our server binds it (a port from bind(0) can be).
+// Each process walks a random block of its own, so concurrent test workers rarely meet.
+const FIRST_PORT = 20_000;
+const BLOCKS = 250;
+const BLOCK_SIZE = 50;
+let block = randomBlock();
+let offset = 0;
+
+function randomBlock(): number {
+  return FIRST_PORT + Math.floor(Math.random() * BLOCKS) * BLOCK_SIZE;
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A loopback port that is free now and outside the range the OS gives to outgoing connections. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 1000; tries++) {
+    if (offset === BLOCK_SIZE) {
+      block = randomBlock();
+      offset = 0;
+    }
+    const port = block + offset++;
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free loopback port found from ${FIRST_PORT}`);
 }
