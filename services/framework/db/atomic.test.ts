@@ -3,9 +3,6 @@
  * with it), independent calls get transactions of their own, and currentTransaction names
  * the transaction of this async path and this database only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 
 import type { Sequelize, Transaction } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,45 +12,31 @@ import { bookMigrations, defineBook, type BookModel } from '../testing/book.js';
 import { atomic, currentTransaction } from './atomic.js';
 import { openDatabase } from './connect.js';
 import { migrate } from './migrations.js';
-import { DIALECTS, testDatabaseUrl, type TestDialect } from '../testing/databases.js';
+import { DIALECTS, TestDatabases } from '../testing/databases.js';
 
-let dir: string;
-let dialect: TestDialect = 'sqlite';
-const dropLater: (() => Promise<void>)[] = [];
-
-/** A fresh database of this run's dialect; dropped after the test (PostgreSQL). */
-async function databaseUrl(name: string): Promise<string> {
-  const db = await testDatabaseUrl(dialect, dir, name);
-  dropLater.push(db.drop);
-  return db.url;
-}
+const databases = new TestDatabases('mgrpc-atomic-');
 
 let sequelize: Sequelize;
 let Book: BookModel;
 const opened: Sequelize[] = [];
 
 async function open(name: string): Promise<Sequelize> {
-  const db = await openDatabase(await databaseUrl(name));
+  const db = await openDatabase(await databases.url(name));
   opened.push(db);
   await migrate(db, [outboxMigration, ...bookMigrations]);
   return db;
 }
 
 describe.each(DIALECTS)('on %s', (each) => {
-  beforeEach(() => {
-    dialect = each;
-  });
-
   beforeEach(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-atomic-'));
+    databases.start(each);
     sequelize = await open('atomic.sqlite3');
     Book = defineBook(sequelize);
   });
 
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((db) => db.close()));
-    rmSync(dir, { recursive: true, force: true });
-    await Promise.all(dropLater.splice(0).map((drop) => drop()));
+    await databases.cleanup();
   });
 
   /** The promise's value, or a failure after `ms` (a transaction waiting for itself never settles). */

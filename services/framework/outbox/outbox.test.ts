@@ -4,9 +4,6 @@
  * waits for, retries with growing backoff until the receiver is back, per-entity order,
  * leases (taken over after expiry, given back on stop, never shared by two relays).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 
 import type { Sequelize } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,7 +22,7 @@ import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
 import { outboxMigration } from './migration.js';
 import { Outbox, outboxOptionsFromEnv, type Deliver, type OutboxOptions } from './outbox.js';
 import { sleep, waitUntil } from '../testing/wait.js';
-import { DIALECTS, testDatabaseUrl, type TestDialect } from '../testing/databases.js';
+import { DIALECTS, TestDatabases } from '../testing/databases.js';
 
 const definition = loadBookService().service;
 /** The client's Update, typed (the library proto is loaded at run time, so its definition is untyped). */
@@ -56,16 +53,7 @@ interface Seen {
   origin: string;
 }
 
-let dir: string;
-let dialect: TestDialect = 'sqlite';
-const dropLater: (() => Promise<void>)[] = [];
-
-/** A fresh database of this run's dialect; dropped after the test (PostgreSQL). */
-async function databaseUrl(name: string): Promise<string> {
-  const db = await testDatabaseUrl(dialect, dir, name);
-  dropLater.push(db.drop);
-  return db.url;
-}
+const databases = new TestDatabases('mgrpc-outbox-');
 
 let url: string;
 let sequelize: Sequelize;
@@ -151,18 +139,14 @@ function enqueue(outbox: Outbox, change: Change, orderingKey?: string, idempoten
 const titlesOf = (list: Seen[], id?: string) => list.filter((s) => id === undefined || s.id === id).map((s) => s.title);
 
 describe.each(DIALECTS)('on %s', (each) => {
-  beforeEach(() => {
-    dialect = each;
-  });
-
   beforeEach(async () => {
     calls = [];
     applied = [];
     behave = () => undefined;
     inProgress = new Map();
     maxInProgress = 0;
-    dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-outbox-'));
-    url = await databaseUrl('sender.sqlite3');
+    databases.start(each);
+    url = await databases.url('sender.sqlite3');
     sequelize = await openShared();
     await migrate(sequelize, [outboxMigration, ...bookMigrations]);
     await startReceiver();
@@ -175,8 +159,7 @@ describe.each(DIALECTS)('on %s', (each) => {
     client.close();
     await stopReceiver();
     await Promise.all(opened.splice(0).map((db) => db.close()));
-    rmSync(dir, { recursive: true, force: true });
-    await Promise.all(dropLater.splice(0).map((drop) => drop()));
+    await databases.cleanup();
   });
 
   describe('enqueue', () => {

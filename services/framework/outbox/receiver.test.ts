@@ -5,9 +5,6 @@
  * bad metadata is refused, old keys are pruned. Then end to end with a real Outbox: a
  * receiver slower than the sender's deadline still applies a change exactly once.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 
 import * as grpc from '@grpc/grpc-js';
 import { QueryTypes, type Sequelize } from 'sequelize';
@@ -28,7 +25,7 @@ import { INBOX_TABLE, ORDERING_TABLE, outboxMigration } from './migration.js';
 import { Outbox } from './outbox.js';
 import { applyOnce, pruneInbox } from './receiver.js';
 import { sleep, waitUntil } from '../testing/wait.js';
-import { DIALECTS, testDatabaseUrl, type TestDialect } from '../testing/databases.js';
+import { DIALECTS, TestDatabases } from '../testing/databases.js';
 
 const BookService = loadBookService();
 const definition = BookService.service;
@@ -42,16 +39,7 @@ interface BookMessage {
   createdAt?: string;
 }
 
-let dir: string;
-let dialect: TestDialect = 'sqlite';
-const dropLater: (() => Promise<void>)[] = [];
-
-/** A fresh database of this run's dialect; dropped after the test (PostgreSQL). */
-async function databaseUrl(name: string): Promise<string> {
-  const db = await testDatabaseUrl(dialect, dir, name);
-  dropLater.push(db.drop);
-  return db.url;
-}
+const databases = new TestDatabases('mgrpc-receiver-');
 
 let sequelize: Sequelize;
 let server: RunningGrpcServer;
@@ -73,7 +61,7 @@ let slowNextUpdateMs: number;
 
 
 async function openDb(name: string): Promise<Sequelize> {
-  const db = await openDatabase(await databaseUrl(name));
+  const db = await openDatabase(await databases.url(name));
   opened.push(db);
   await migrate(db, [outboxMigration, ...bookMigrations]);
   return db;
@@ -156,16 +144,12 @@ const orderingRows = async () =>
   );
 
 describe.each(DIALECTS)('on %s', (each) => {
-  beforeEach(() => {
-    dialect = each;
-  });
-
   beforeEach(async () => {
     runs = { Create: 0, Update: 0, Destroy: 0 };
     updateCalls = 0;
     failNextCreate = false;
     slowNextUpdateMs = 0;
-    dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-receiver-'));
+    databases.start(each);
     sequelize = await openDb('receiver.sqlite3');
     server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [receiverService(sequelize)], logger });
     target = `127.0.0.1:${server.port}`;
@@ -178,8 +162,7 @@ describe.each(DIALECTS)('on %s', (each) => {
     client.close();
     await server.close(1000);
     await Promise.all(opened.splice(0).map((db) => db.close()));
-    rmSync(dir, { recursive: true, force: true });
-    await Promise.all(dropLater.splice(0).map((drop) => drop()));
+    await databases.cleanup();
   });
 
   describe('applyOnce', () => {

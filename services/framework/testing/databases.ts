@@ -4,6 +4,8 @@
  * file in the test's temp dir, or a new uniquely named PostgreSQL database; `drop()` removes
  * the latter once its connections are closed).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { sqliteUrl } from '../db/connect.js';
@@ -16,4 +18,32 @@ export async function testDatabaseUrl(dialect: TestDialect, dir: string, name: s
   if (dialect === 'sqlite') return { url: sqliteUrl(path.join(dir, name)), drop: async () => undefined };
   const db = await createTestDatabase();
   return { url: db.url, drop: db.drop };
+}
+
+/**
+ * The databases of one test: `start(dialect)` before it, `url(name)` for each fresh
+ * database it needs, `cleanup()` after it (once its connections are closed).
+ */
+export class TestDatabases {
+  private dir = '';
+  private dialect: TestDialect = 'sqlite';
+  private readonly drops: (() => Promise<void>)[] = [];
+
+  constructor(private readonly prefix: string) {}
+
+  start(dialect: TestDialect): void {
+    this.dialect = dialect;
+    this.dir = mkdtempSync(path.join(tmpdir(), this.prefix));
+  }
+
+  async url(name: string): Promise<string> {
+    const db = await testDatabaseUrl(this.dialect, this.dir, name);
+    this.drops.push(db.drop);
+    return db.url;
+  }
+
+  async cleanup(): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+    await Promise.all(this.drops.splice(0).map((drop) => drop()));
+  }
 }
