@@ -89,6 +89,10 @@ describe('confirmation lines', () => {
     const result = { message: 'Success', product_id: pen.id, user_id: 'u-1', likes: 3 };
     expect(formatLiked(result, 'Pen')).toBe(`liked 'Pen' (${pen.id}) as user u-1: 3 likes\n`);
     expect(formatLiked({ ...result, likes: 1 })).toBe(`liked product ${pen.id} as user u-1: 1 like\n`);
+    // 202: recorded, not counted yet.
+    expect(formatLiked({ message: 'Like recorded; …', status: 'pending', product_id: pen.id, user_id: 'u-1' }, 'Pen')).toBe(
+      `liked 'Pen' (${pen.id}) as user u-1: pending, the dashboard is unreachable; it is counted when it is back\n`,
+    );
   });
 });
 

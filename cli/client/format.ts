@@ -77,6 +77,7 @@ export function formatDeleted(id: string): string {
 /** `title` comes from a second, best-effort lookup: the like answer has only the id. */
 export function formatLiked(result: LikeResult, title?: string): string {
   const what = title === undefined ? `product ${result.product_id}` : named({ id: result.product_id, title });
+  if (result.likes === undefined) return `liked ${what} as user ${result.user_id}: pending, the dashboard is unreachable; it is counted when it is back\n`;
   return `liked ${what} as user ${result.user_id}: ${plural(result.likes, 'like')}\n`;
 }
 

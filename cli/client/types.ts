@@ -14,11 +14,13 @@ export interface Product {
 export type ProductCopy = Omit<Product, 'likes'>;
 
 /** POST /api/products/:id/like on the product service. */
+/** 200: counted, with the dashboard's new count; 202: recorded, `status: 'pending'`, no count yet. */
 export interface LikeResult {
   message: string;
   product_id: string;
   user_id: string;
-  likes: number;
+  likes?: number;
+  status?: 'pending';
 }
 
 /** POST /api/user on the dashboard. */

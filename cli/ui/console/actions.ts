@@ -67,7 +67,7 @@ export function likeProduct(api: ConsoleApi, target: Target, userId: string | un
   return attempt(async () => {
     const { status, data } = await api.product.like(target.id, userId);
     const who = `user ${data.user_id.slice(0, 8)}`;
-    if (status === 202) return { tone: 'warning', text: `liked ${quoted(target.title)} as ${who}: pending (dashboard unreachable)` };
+    if (status === 202 || data.likes === undefined) return { tone: 'warning', text: `liked ${quoted(target.title)} as ${who}: pending (dashboard unreachable)` };
     return { tone: 'success', text: `liked ${quoted(target.title)} as ${who}: counted: ${plural(data.likes, 'like')}` };
   });
 }
