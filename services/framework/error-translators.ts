@@ -6,6 +6,7 @@
 import { UniqueConstraintError, ValidationError as SequelizeValidationError, EmptyResultError } from 'sequelize';
 import { ZodError } from 'zod';
 
+import { UniqueViolation } from './db/sql.js';
 import { AppError, codeForGrpcStatus, registerErrorTranslator } from './errors.js';
 import { snakeCase } from './model/casing.js';
 
@@ -33,6 +34,8 @@ registerErrorTranslator((err) => {
     return AppError.invalid(field, item?.message ?? 'invalid value');
   }
   if (err instanceof EmptyResultError) return AppError.notFound('not found');
+  // The same clash from a hot-path statement run without the ORM (db/sql.ts).
+  if (err instanceof UniqueViolation) return new AppError('ALREADY_EXISTS', 'a record with this key already exists', { cause: err });
   return undefined;
 });
 

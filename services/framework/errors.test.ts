@@ -2,6 +2,8 @@
  * The one error type and its table, and the translators that turn library errors (zod,
  * Sequelize on a real SQLite file, body parsing, gRPC statuses) into it.
  */
+import { randomUUID } from 'node:crypto';
+
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -11,6 +13,7 @@ import { AppError, ERROR_CODES, registerErrorTranslator, type ErrorCode } from '
 import { defineBook, type BookModel } from './testing/book.js';
 import { openLibraryDatabase } from './testing/library.js';
 import { DIALECTS } from './testing/databases.js';
+import { sqlRunner, sqlTimestamp } from './db/sql.js';
 
 describe('the code table', () => {
   it.each([
@@ -114,6 +117,14 @@ describe.each(DIALECTS)('Sequelize errors from a real database (%s)', (dialect) 
   it('a model validation failure is INVALID_ARGUMENT naming the field', async () => {
     expect((await thrown(Book.create({ title: '' }))).toJSON()).toEqual({ code: 'INVALID_ARGUMENT', message: 'title: must be 1 to 200 characters', field: 'title' });
     expect((await thrown(Book.create({ title: 'A', pages: -3 }))).message).toBe('pages: must be at least 0');
+  });
+
+  it('a unique clash from a prepared statement (db/sql.ts) is ALREADY_EXISTS too', async () => {
+    await Book.create({ title: 'Raw', isbn: '8888888888' });
+    const insert = 'INSERT INTO books (id, title, isbn, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id';
+    const now = sqlTimestamp(db.sequelize, new Date());
+    const err = await thrown(sqlRunner(db.sequelize).all(insert, [randomUUID(), 'Again', '8888888888', now, now]));
+    expect(err.toJSON()).toEqual({ code: 'ALREADY_EXISTS', message: 'a record with this key already exists' });
   });
 
   it('rejectOnEmpty is NOT_FOUND', async () => {
