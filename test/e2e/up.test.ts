@@ -103,6 +103,8 @@ describe('mgrpc up', () => {
     const dashboard = `http://127.0.0.1:${up.base + 8}`;
     const product = `http://127.0.0.1:${up.base + 7}`;
     await until(() => up.output().includes('mgrpc is up'), 'the up line', up);
+    // A child's own log line comes through its pipe and may trail the port being open.
+    await until(() => /^dashboard_grpc \| .*dashboard gRPC listening/m.test(up.output()), 'the dashboard gRPC listening line', up);
     const out = up.output();
     expect(out).toContain(`  product_grpc    gRPC  127.0.0.1:${up.base + 6}\n`);
     expect(out).toContain(`  product         REST  ${product}\n`);
