@@ -14,10 +14,11 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 import { LOADER_OPTIONS } from '../services/framework/grpc/loader-options.js';
+import type { LoadKind } from './kinds.js';
 import { PROTO_DIR } from './paths.js';
 import { summarize, type LatencySummary } from './stats.js';
 
-export type LoadKind = 'grpc-like' | 'rest-like' | 'rest-create';
+export type { LoadKind };
 
 export interface LoadSpec {
   kind: LoadKind;

@@ -18,7 +18,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import type { LoadKind, LoadMessage, LoadResult, LoadSpec } from './load.js';
+import { LOAD_KINDS, type LoadKind } from './kinds.js';
+import type { LoadMessage, LoadResult, LoadSpec } from './load.js';
 import { BENCH_DIST, CLI } from './paths.js';
 import { openDb, openBareDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
@@ -32,6 +33,8 @@ export interface BenchOptions {
   durationMs: number;
   warmupMs: number;
   concurrency: number[];
+  /** Which paths to run (default all): e.g. only `rest-like` while working on it. */
+  paths?: LoadKind[];
   quick: boolean;
   /** SQLite files in a temp dir (the default) or fresh databases on a PostgreSQL server. */
   database?: BenchDatabase;
@@ -171,12 +174,13 @@ export function phaseLabel(phase: Phase): string {
   return `${LABEL[phase.path]} ${phase.impl} c${phase.concurrency}`;
 }
 
-function planPhases(concurrency: number[]): Phase[] {
+function planPhases(concurrency: number[], paths: readonly LoadKind[] = LOAD_KINDS): Phase[] {
   const phases: Phase[] = [];
   for (const kind of ['grpc-like', 'rest-like'] as const) {
+    if (!paths.includes(kind)) continue;
     for (const c of concurrency) for (const impl of ['framework', 'bare'] as const) phases.push({ path: kind, impl, concurrency: c });
   }
-  for (const c of concurrency) phases.push({ path: 'rest-create', impl: 'framework', concurrency: c });
+  if (paths.includes('rest-create')) for (const c of concurrency) phases.push({ path: 'rest-create', impl: 'framework', concurrency: c });
   return phases;
 }
 
@@ -286,7 +290,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       return { ok: false, message: `${counted} likes counted, ${expected} acknowledged: ${detail}${rows === undefined ? '' : `; ${rows} like rows on the product service`}` };
     };
 
-    const phases = planPhases(options.concurrency);
+    const phases = planPhases(options.concurrency, options.paths);
     const phaseMs = options.warmupMs + options.durationMs;
     const totalMs = phases.length * phaseMs;
     const results: PhaseResult[] = [];

@@ -7,12 +7,14 @@
 import { Command, InvalidArgumentError } from 'commander';
 
 import { DEFAULT_POSTGRES_SERVER, parseBenchDatabase, type BenchDatabase } from '../../bench/databases.js';
+import { LOAD_KINDS as PATHS, type LoadKind } from '../../bench/kinds.js';
 
 interface BenchCliOptions {
   quick?: boolean;
   duration?: number;
   warmup?: number;
   concurrency?: number[];
+  paths?: LoadKind[];
   json?: boolean;
   out?: string;
   profile?: string;
@@ -37,6 +39,14 @@ export function parseConcurrency(value: string): number[] {
   return [...new Set(levels.map(Number))];
 }
 
+/** `rest-like` or `grpc-like,rest-like` -> the paths to run. */
+export function parsePaths(value: string): LoadKind[] {
+  const names = value.split(',').map((part) => part.trim());
+  const unknown = names.find((name) => !(PATHS as readonly string[]).includes(name));
+  if (unknown !== undefined) throw new InvalidArgumentError(`unknown path '${unknown}' (expected a comma-separated list of ${PATHS.join(', ')})`);
+  return [...new Set(names as LoadKind[])];
+}
+
 /** `sqlite`, `postgres` or a postgres:// server URL. */
 export function parseDatabase(value: string): BenchDatabase {
   const choice = parseBenchDatabase(value);
@@ -54,6 +64,7 @@ export function benchCommand(): Command {
     .option('--duration <time>', `measured time per path and concurrency (default ${DEFAULTS.durationMs / 1000}s)`, parseDuration)
     .option('--warmup <time>', `unmeasured load before each measured run (default ${DEFAULTS.warmupMs / 1000}s)`, parseDuration)
     .option('--concurrency <list>', `requests in flight (default ${DEFAULTS.concurrency.join(',')})`, parseConcurrency)
+    .option('--paths <list>', `which paths to run (default all: ${PATHS.join(',')})`, parsePaths)
     .option('--database <db>', `sqlite (default: files in a temp dir), postgres (fresh databases on ${DEFAULT_POSTGRES_SERVER}, dropped after) or a postgres:// server URL`, parseDatabase)
     .option('--json', 'print the results as JSON instead of the table')
     .option('--out <file>', 'where to save the JSON results (default bench/results/bench-<date>.json)')
@@ -71,6 +82,7 @@ export function benchCommand(): Command {
           durationMs: opts.duration ?? base.durationMs,
           warmupMs: opts.warmup ?? base.warmupMs,
           concurrency: opts.concurrency ?? base.concurrency,
+          paths: opts.paths,
           quick: Boolean(opts.quick),
           database: opts.database,
           profileDir: opts.profile ? path.resolve(opts.profile) : undefined,

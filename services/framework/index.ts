@@ -8,7 +8,7 @@ export { createLogger, logFormat, type LogFormat, type Logger } from './logger.j
 export { envInt, formatAddress, loadDotenv, parseListenAddress, type ListenAddress } from './config.js';
 export { openDatabase, databaseOptionsFromEnv, dialectOf, redactUrl, sqliteUrl, type DatabaseOptions } from './db/connect.js';
 export { atomic, currentTransaction } from './db/atomic.js';
-export { sqlRunner, sqlTimestamp, UniqueViolation, type Row, type SqlRunner, type SqlValue } from './db/sql.js';
+export { chunks, sqlRunner, sqlTimestamp, sqlTuples, UniqueViolation, type Row, type SqlRunner, type SqlValue } from './db/sql.js';
 export { coalesce, type CoalesceOptions } from './db/coalesce.js';
 export { migrate, pendingMigrations, type Migration, type MigrationContext } from './db/migrations.js';
 export { ModelSerializer, type FieldName, type SerializerConfig, type WriteMode } from './model/serializer.js';
@@ -24,6 +24,7 @@ export { errorHandler, methodNotAllowed, notFoundHandler } from './rest/error-ha
 export { DEFAULT_BASE_PORT, databaseUrlFor, defineServiceModule, type ServiceModule, type SetupArgs } from './service-module.js';
 export { Outbox, outboxOptionsFromEnv, type Deliver, type DeliveryContext, type EnqueueOptions, type OutboxEntry, type OutboxOptions } from './outbox/outbox.js';
 export { applyOnce, pruneInbox, type ApplyOnceOptions } from './outbox/receiver.js';
+export { applyOnceBatched, type ApplyMany, type ApplyOnceBatchedOptions } from './outbox/batched-receiver.js';
 export { outboxMigration } from './outbox/migration.js';
 export type { DeliveryOutcome } from './outbox/outcomes.js';
 export type { StoredEntry, TopicStats } from './outbox/store.js';

@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { Logger, ModelResource, Outbox } from '../framework/index.js';
 import type { ProductClients } from './clients.js';
 import type { ProductConfig } from './config.js';
+import type { LikeRecorder } from './like-recorder.js';
 import type { Product, ProductModels } from './models/index.js';
 
 /** Everything the product service's handlers use, built once per process by setup(). */
@@ -14,4 +15,6 @@ export interface ProductContext {
   clients: ProductClients;
   outbox: Outbox;
   products: ModelResource<Product>;
+  /** Records a like and queues its delivery (batched with concurrent likes). */
+  likes: LikeRecorder;
 }

@@ -9,6 +9,7 @@ import { createClients } from './clients.js';
 import { loadConfig } from './config.js';
 import { DASHBOARD_LIKE, deliverLike } from './like-delivery.js';
 import type { ProductContext } from './context.js';
+import { likeRecorder } from './like-recorder.js';
 import { productReceiverService } from './grpc/product-receiver-service.js';
 import { migrations } from './migrations/index.js';
 import { defineModels } from './models/index.js';
@@ -31,7 +32,7 @@ export default defineServiceModule<ProductContext>({
     });
     const clients = createClients(config);
     outbox.handle(DASHBOARD_LIKE, deliverLike(clients));
-    return { config, sequelize, logger, models, clients, outbox, products };
+    return { config, sequelize, logger, models, clients, outbox, products, likes: likeRecorder(sequelize, outbox) };
   },
   grpcServices: (ctx) => [productReceiverService(ctx)],
   restRoutes: (ctx) => routes(ctx),

@@ -16,8 +16,17 @@ export interface LikeChange {
   userId: string;
 }
 
-export function enqueueLike(outbox: Outbox, transaction: Transaction, like: LikeChange): Promise<number> {
-  return outbox.enqueue(transaction, { topic: DASHBOARD_LIKE, payload: like, idempotencyKey: `like:${like.productId}:${like.userId}` });
+/** Queues the dashboard's LikeProduct for recorded likes (in their transaction); the entry ids, in order. */
+export function enqueueLikes(outbox: Outbox, transaction: Transaction, likes: readonly (LikeChange & { requestId?: string })[]): Promise<number[]> {
+  return outbox.enqueueMany(
+    transaction,
+    likes.map(({ productId, userId, requestId }) => ({
+      topic: DASHBOARD_LIKE,
+      payload: { productId, userId },
+      idempotencyKey: `like:${productId}:${userId}`,
+      requestId,
+    })),
+  );
 }
 
 /** Resolves with the dashboard's like count after this like. */

@@ -3,26 +3,18 @@
  * `UPDATE … SET likes = likes + n … RETURNING`: concurrent likes can never overwrite each
  * other, unlike the tutorial's read-modify-write.
  *
- * - A like relayed by the product service's outbox carries an idempotency key: `applyOnce`
- *   runs it in a transaction with its inbox record, so a redelivery is counted once.
- * - A plain call (the tutorial's clients, grpcurl) is coalesced: the likes that arrive while
- *   a batch is being written are written together, one statement per product, and each
- *   caller gets its own count back, as if they had been applied one by one.
+ * Likes that arrive while a batch is being written are written together
+ * (`applyOnceBatched`): one statement per product, and each caller gets its own count back,
+ * as if they had been applied one by one.
+ * - A like relayed by the product service's outbox carries an idempotency key: the batch
+ *   runs in a transaction with the inbox records, so a redelivery is counted once.
+ * - A plain call (the tutorial's clients, grpcurl) is applied as it comes, in a batch too.
  */
 import type { Transaction } from 'sequelize';
 
-import {
-  AppError,
-  applyOnce,
-  atomic,
-  coalesce,
-  currentTransaction,
-  defineService,
-  sqlRunner,
-  sqlTimestamp,
-  type Row,
-} from '../../framework/index.js';
+import { AppError, applyOnceBatched, atomic, defineService, sqlRunner, sqlTimestamp, type Row } from '../../framework/index.js';
 import { proto } from '../../stubs/index.js';
+import type { LikeProductResponse } from '../../stubs/product/LikeProductResponse.js';
 import type { DashboardContext } from '../context.js';
 import { productSerializer } from '../serializers.js';
 
@@ -34,9 +26,17 @@ export function productService({ products }: DashboardContext) {
   const sql = sqlRunner(sequelize);
   const addLikes = `UPDATE ${table} SET likes = likes + ?, updated_at = ? WHERE id = ? RETURNING *`;
 
-  const likeMany = coalesce(async (ids: string[]): Promise<(Row | undefined)[]> => {
+  /** Adds each request's like; every caller gets its own count, as if applied one by one. */
+  const likeAll = async (requests: { id: string }[], open: Transaction | undefined): Promise<(LikeProductResponse | AppError)[]> => {
+    const ids = requests.map((request) => {
+      try {
+        return products.parseLookup(request.id);
+      } catch (err) {
+        return AppError.from(err);
+      }
+    });
     const counts = new Map<string, number>();
-    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const id of ids) if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
     const now = sqlTimestamp(sequelize, new Date());
     const apply = async (transaction?: Transaction) => {
       const found = new Map<string, Row>();
@@ -48,29 +48,22 @@ export function productService({ products }: DashboardContext) {
     };
     // One product: one statement, atomic by itself (and, one batch at a time, never more
     // than one of them waiting for the write lock). Several: one transaction.
-    const rows = counts.size === 1 ? await apply() : await atomic(sequelize, apply);
+    const rows = open ? await apply(open) : counts.size <= 1 ? await apply() : await atomic(sequelize, apply);
     // Hand out the counts in arrival order: the k-th like of a product in the batch sees
     // the count it would have seen had the batch been applied one like at a time.
     const given = new Map<string, number>();
     return ids.map((id) => {
+      if (typeof id !== 'string') return id;
       const row = rows.get(id);
-      if (!row) return undefined;
+      if (!row) return AppError.notFound(`product ${id} not found`);
       const k = (given.get(id) ?? 0) + 1;
       given.set(id, k);
-      return { ...row, likes: Number(row.likes) - counts.get(id)! + k };
+      const product = Product.build({ ...row, likes: Number(row.likes) - counts.get(id)! + k } as never, { raw: true, isNewRecord: false });
+      return { product: productSerializer.toMessage(product) };
     });
-  });
+  };
 
   return defineService(proto.product.ProductService.service, {
-    LikeProduct: applyOnce({ sequelize }, async (request) => {
-      const id = products.parseLookup(request.id);
-      const transaction = currentTransaction(sequelize);
-      const row = transaction
-        ? (await sql.all(addLikes, [1, sqlTimestamp(sequelize, new Date()), id], transaction))[0]
-        : await likeMany(id);
-      if (!row) throw AppError.notFound(`product ${id} not found`);
-      const product = Product.build(row as never, { raw: true, isNewRecord: false });
-      return { product: productSerializer.toMessage(product) };
-    }),
+    LikeProduct: applyOnceBatched({ sequelize }, likeAll),
   });
 }

@@ -93,6 +93,24 @@ function sequelizeRunner(sequelize: Sequelize): SqlRunner {
   };
 }
 
+/**
+ * Placeholders for `rows` tuples of `columns` values, for multi-row statements:
+ * `sqlTuples(2, 3)` is `(?, ?, ?), (?, ?, ?)`; `sqlTuples(3)` is `?, ?, ?` (an IN list).
+ * One statement per batch instead of one per row is where batching pays on SQLite, whose
+ * every statement is a round trip through libuv's thread pool.
+ */
+export function sqlTuples(rows: number, columns = 1): string {
+  const one = columns === 1 ? '?' : `(${new Array<string>(columns).fill('?').join(', ')})`;
+  return new Array<string>(rows).fill(one).join(', ');
+}
+
+/** Splits a list for multi-row statements, so a few statement shapes are prepared however long it is. */
+export function chunks<T>(items: readonly T[], size = 64): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** A timestamp as Sequelize stores DATE columns: its SQLite text form, or ISO 8601 elsewhere. */
 export function sqlTimestamp(sequelize: Sequelize, date: Date): string {
   const iso = date.toISOString();

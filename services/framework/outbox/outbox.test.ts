@@ -528,9 +528,9 @@ describe.each(DIALECTS)('on %s', (each) => {
       await outbox.start();
       const leaseMs = 300;
       const now = Date.now();
-      const orphan = await atomic(sequelize, (t) =>
+      const [orphan] = await atomic(sequelize, (t) =>
         outbox.store.insert(
-          { topic: TOPIC, payload: JSON.stringify({ id: 'b1', title: 'orphan' }), idempotencyKey: 'orphan', orderingKey: 'book:b1', leaseOwner: 'dead-relay', leaseUntil: now + leaseMs, now },
+          [{ topic: TOPIC, payload: JSON.stringify({ id: 'b1', title: 'orphan' }), idempotencyKey: 'orphan', orderingKey: 'book:b1', leaseOwner: 'dead-relay', leaseUntil: now + leaseMs, now }],
           t,
         ),
       );

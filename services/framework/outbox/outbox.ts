@@ -31,7 +31,7 @@ import { retryDelay, type RetryBackoff } from './backoff.js';
 import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
 import { Outcomes, type DeliveryOutcome } from './outcomes.js';
 import { pruneInbox } from './receiver.js';
-import { OutboxStore, type OutboxRow, type StoredEntry, type TopicStats } from './store.js';
+import { OutboxStore, type NewRow, type OutboxRow, type StoredEntry, type TopicStats } from './store.js';
 
 export interface OutboxEntry<P = unknown> {
   id: number;
@@ -59,6 +59,8 @@ export interface EnqueueOptions<P> {
   idempotencyKey?: string;
   /** Entries with the same key are delivered one at a time, in commit order (e.g. `product:<id>`). */
   orderingKey?: string;
+  /** The request the change belongs to, for its delivery's logs (default: the current one). */
+  requestId?: string;
 }
 
 export interface OutboxOptions {
@@ -152,34 +154,65 @@ export class Outbox {
    * only if that transaction commits. Returns the entry id, for `waitFor`.
    */
   async enqueue<P>(transaction: Transaction, options: EnqueueOptions<P>): Promise<number> {
-    if (!this.handlers.has(options.topic)) throw new Error(`outbox topic '${options.topic}' has no handler; register one with outbox.handle()`);
+    const [id] = await this.enqueueMany(transaction, [options]);
+    return id;
+  }
+
+  /**
+   * Records several changes at once (one INSERT per 64), in the given order: what a batch
+   * of coalesced writes uses. Returns their entry ids in that order.
+   */
+  async enqueueMany<P>(transaction: Transaction, list: readonly EnqueueOptions<P>[]): Promise<number[]> {
+    for (const options of list) {
+      if (!this.handlers.has(options.topic)) throw new Error(`outbox topic '${options.topic}' has no handler; register one with outbox.handle()`);
+    }
     const now = Date.now();
-    const orderingKey = options.orderingKey ?? null;
-    // Deliver at once unless an older change of the same entity is still waiting.
-    const before = orderingKey === null ? undefined : await this.store.pendingFor(orderingKey, transaction);
-    const direct = this.running && before === undefined;
-    const row = {
-      topic: options.topic,
-      payload: JSON.stringify(options.payload),
-      idempotencyKey: options.idempotencyKey ?? randomUUID(),
-      orderingKey,
-      leaseOwner: direct ? this.owner : null,
-      leaseUntil: direct ? now + this.leaseMs : null,
-      now,
-    };
-    const id = await this.store.insert(row, transaction);
+    const requestId = currentRequestId();
+    const queuedHere = new Set<string>();
+    const plans: { row: NewRow; direct: boolean; failing: boolean; requestId: string | undefined }[] = [];
+    for (const options of list) {
+      const orderingKey = options.orderingKey ?? null;
+      // Deliver at once unless an older change of the same entity is still waiting (in the
+      // table, or earlier in this list).
+      let before: { failing: boolean } | undefined;
+      if (orderingKey !== null) before = queuedHere.has(orderingKey) ? { failing: false } : await this.store.pendingFor(orderingKey, transaction);
+      if (orderingKey !== null) queuedHere.add(orderingKey);
+      const direct = this.running && before === undefined;
+      plans.push({
+        row: {
+          topic: options.topic,
+          payload: JSON.stringify(options.payload),
+          idempotencyKey: options.idempotencyKey ?? randomUUID(),
+          orderingKey,
+          leaseOwner: direct ? this.owner : null,
+          leaseUntil: direct ? now + this.leaseMs : null,
+          now,
+        },
+        direct,
+        failing: before?.failing ?? false,
+        requestId: options.requestId ?? requestId,
+      });
+    }
+    const ids = await this.store.insert(
+      plans.map((plan) => plan.row),
+      transaction,
+    );
     // writeThrough waits only for entries whose transaction committed.
     const collected = this.collector.getStore();
-    const requestId = currentRequestId();
     transaction.afterCommit(() => {
-      collected?.push(id);
-      if (requestId !== undefined) this.rememberRequestId(id, requestId);
-      if (direct) this.deliver({ id, topic: row.topic, payload: row.payload, idempotencyKey: row.idempotencyKey, orderingKey, attempts: 0 });
-      else this.kick();
-      // Queued behind a change the receiver has not taken yet: no point in waiting for it.
-      if (before?.failing) this.outcomes.settle(id, { status: 'pending' });
+      let kick = false;
+      for (const [i, { row, direct, failing, requestId: request }] of plans.entries()) {
+        const id = ids[i];
+        collected?.push(id);
+        if (request !== undefined) this.rememberRequestId(id, request);
+        if (direct) this.deliver({ id, topic: row.topic, payload: row.payload, idempotencyKey: row.idempotencyKey, orderingKey: row.orderingKey, attempts: 0 });
+        else kick = true;
+        // Queued behind a change the receiver has not taken yet: no point in waiting for it.
+        if (failing) this.outcomes.settle(id, { status: 'pending' });
+      }
+      if (kick) this.kick();
     });
-    return id;
+    return ids;
   }
 
   /**

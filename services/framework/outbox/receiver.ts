@@ -45,6 +45,13 @@ function sequenceOf(call: CallContext): number | undefined {
   return sequence;
 }
 
+/** The call's idempotency key (checked), or undefined for a call without one. */
+export function idempotencyKeyOf(call: CallContext): string | undefined {
+  const key = first(call, IDEMPOTENCY_KEY);
+  if (key !== undefined && key.length > 200) throw new AppError('INVALID_ARGUMENT', `${IDEMPOTENCY_KEY} metadata is longer than 200 characters`);
+  return key;
+}
+
 export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: UnaryHandler<Req, Res>): UnaryHandler<Req, Res> {
   const { sequelize } = options;
   const qi = sequelize.getQueryInterface();
@@ -54,10 +61,9 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
   const lockEntity = sequelize.getDialect() === 'postgres' ? 'SELECT pg_advisory_xact_lock(hashtextextended(?, 0)) AS locked' : undefined;
 
   return async (request, call) => {
-    const key = first(call, IDEMPOTENCY_KEY);
+    const key = idempotencyKeyOf(call);
     // Nothing to record: the handler's own statements are atomic (a resource write opens its transaction).
     if (key === undefined) return handler(request, call);
-    if (key.length > 200) throw new AppError('INVALID_ARGUMENT', `${IDEMPOTENCY_KEY} metadata is longer than 200 characters`);
     const sequence = sequenceOf(call);
     const entity = options.orderingKey?.(request);
     const orderKey = entity === undefined || sequence === undefined ? undefined : `${first(call, ORIGIN) ?? ''}/${entity}`;

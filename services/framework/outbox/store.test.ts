@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import type { Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { atomic } from '../db/atomic.js';
@@ -41,13 +41,20 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     await migrate(relays[0], [outboxMigration]);
     const stores = relays.map((r) => new OutboxStore(r));
     const now = Date.now();
-    // 60 rows over 10 entities (6 each), plus 20 without an ordering key.
-    await atomic(relays[0], async (t) => {
-      for (let i = 0; i < 80; i++) {
-        const orderingKey = i < 60 ? `e${i % 10}` : null;
-        await stores[0].insert({ topic: 't', payload: String(i), idempotencyKey: `k${i}`, orderingKey, leaseOwner: null, leaseUntil: null, now }, t);
-      }
-    });
+    // 60 rows over 10 entities (6 each), plus 20 without an ordering key, in one call
+    // (two multi-row statements): ids come back in the order given.
+    const rows = Array.from({ length: 80 }, (_, i) => ({
+      topic: 't',
+      payload: String(i),
+      idempotencyKey: `k${i}`,
+      orderingKey: i < 60 ? `e${i % 10}` : null,
+      leaseOwner: null,
+      leaseUntil: null,
+      now,
+    }));
+    const ids = await atomic(relays[0], (t) => stores[0].insert(rows, t));
+    const written = await relays[0].query<{ id: number; payload: string }>('SELECT id, payload FROM mgrpc_outbox ORDER BY id', { type: QueryTypes.SELECT });
+    expect(written.map((row) => [Number(row.id), row.payload])).toEqual(ids.map((id, i) => [id, String(i)]));
 
     const claimedBy = new Map<number, string>();
     const inFlight = new Map<string, number>(); // entity -> row id claimed and not completed

@@ -11,7 +11,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 
 import { atomic } from '../db/atomic.js';
-import { sqlRunner, type SqlRunner, type SqlValue } from '../db/sql.js';
+import { chunks, sqlRunner, sqlTuples, type SqlRunner, type SqlValue } from '../db/sql.js';
 import { OUTBOX_TABLE, SETTINGS_TABLE } from './migration.js';
 
 export interface OutboxRow {
@@ -100,14 +100,21 @@ export class OutboxStore {
     return Number(row?.count ?? 0) === 0 ? undefined : { failing: Number(row.attempts) > 0 };
   }
 
-  async insert(row: NewRow, transaction: Transaction): Promise<number> {
-    const [inserted] = await this.select(
-      `INSERT INTO ${this.table} (topic, payload, idempotency_key, ordering_key, state, attempts, next_attempt_at, lease_owner, lease_until, created_at)
-       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) RETURNING id`,
-      [row.topic, row.payload, row.idempotencyKey, row.orderingKey, row.now, row.leaseOwner, row.leaseUntil, row.now],
-      transaction,
-    );
-    return Number(inserted.id);
+  /** Inserts rows (one statement per 64) and returns their ids, in the order given. */
+  async insert(rows: readonly NewRow[], transaction: Transaction): Promise<number[]> {
+    const ids: number[] = [];
+    for (const chunk of chunks(rows)) {
+      const inserted = await this.select(
+        `INSERT INTO ${this.table} (topic, payload, idempotency_key, ordering_key, state, attempts, next_attempt_at, lease_owner, lease_until, created_at)
+         VALUES ${chunk.map(() => "(?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)").join(', ')} RETURNING id`,
+        chunk.flatMap((row) => [row.topic, row.payload, row.idempotencyKey, row.orderingKey, row.now, row.leaseOwner, row.leaseUntil, row.now]),
+        transaction,
+      );
+      // Ids come from the table's sequence in the order the rows were written; RETURNING
+      // does not promise to list them in that order.
+      ids.push(...inserted.map((r) => Number(r.id)).sort((a, b) => a - b));
+    }
+    return ids;
   }
 
   /** Leases up to `limit` due rows, oldest first, skipping rows queued behind an older one of the same entity. */
@@ -128,11 +135,7 @@ export class OutboxStore {
 
   /** Delivered: the row's work is done. */
   async complete(ids: number[]): Promise<void> {
-    // In chunks, so a handful of statement shapes are prepared however many rows complete at once.
-    for (let i = 0; i < ids.length; i += 64) {
-      const chunk = ids.slice(i, i + 64);
-      await this.write(`DELETE FROM ${this.table} WHERE id IN (${chunk.map(() => '?').join(', ')}) RETURNING id`, chunk);
-    }
+    for (const chunk of chunks(ids)) await this.write(`DELETE FROM ${this.table} WHERE id IN (${sqlTuples(chunk.length)}) RETURNING id`, chunk);
   }
 
   /** Drops an entry inside the caller's transaction (its change was undone). */

@@ -2,7 +2,7 @@
  * POST /api/products/:id/like  {"user_id"?: "<uuid>"}   (GET is accepted, as in the tutorial)
  *
  * The like row and an outbox entry for the dashboard's LikeProduct commit together
- * (like-delivery.ts), so a like is never half done: 200 with the dashboard's new count
+ * (like-recorder.ts, batched with concurrent likes), so a like is never half done: 200 with the dashboard's new count
  * when the dashboard counted it within MGRPC_SYNC_WAIT_MS, 202 "pending" when it is
  * unreachable (the like is recorded and is counted as soon as it is back), the dashboard's
  * error, with nothing kept, when it refuses the like for good. A second like by
@@ -12,10 +12,8 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 
-import { AppError, atomic, UniqueViolation, type OperationSpec, type RouteDescription } from '../../framework/index.js';
+import { AppError, atomic, type OperationSpec, type RouteDescription } from '../../framework/index.js';
 import type { ProductContext } from '../context.js';
-import { enqueueLike } from '../like-delivery.js';
-import { insertLike } from '../models/product-user.js';
 
 /** What a like may carry (the body of POST, the query of GET); validated here and shown in the OpenAPI document. */
 export const likeBody = z.strictObject({ user_id: z.uuid({ error: 'must be a UUID' }).optional() }, { error: 'must be a JSON object' });
@@ -56,7 +54,7 @@ function requestedUser(req: Request): string | undefined {
   return parsed.data.user_id;
 }
 
-export function likeHandler({ products, models, clients, sequelize, outbox, config }: ProductContext) {
+export function likeHandler({ products, models, clients, sequelize, outbox, config, likes }: ProductContext) {
   return async (req: Request, res: Response) => {
     const productId = products.parseLookup(req.params.id);
     let userId = requestedUser(req);
@@ -66,15 +64,10 @@ export function likeHandler({ products, models, clients, sequelize, outbox, conf
       userId = (await clients.users.GetUser({})).id;
     }
 
-    const entry = await atomic(sequelize, async (transaction) => {
-      if (!(await insertLike(sequelize, transaction, { userId: userId!, productId }))) throw AppError.notFound(`product ${productId} not found`);
-      return enqueueLike(outbox, transaction, { productId, userId: userId! });
-    }).catch((err: unknown) => {
-      if (err instanceof UniqueViolation) {
-        throw new AppError('ALREADY_EXISTS', `user ${userId} already liked product ${productId}`, { cause: err });
-      }
-      throw err;
-    });
+    const recorded = await likes({ productId, userId });
+    if (recorded.status === 'no-product') throw AppError.notFound(`product ${productId} not found`);
+    if (recorded.status === 'duplicate') throw new AppError('ALREADY_EXISTS', `user ${userId} already liked product ${productId}`);
+    const { entry } = recorded;
 
     const outcome = await outbox.waitFor<number>(entry, config.syncWaitMs);
     if (outcome.status === 'delivered') {

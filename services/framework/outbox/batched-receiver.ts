@@ -1,0 +1,129 @@
+/**
+ * `applyOnceBatched(options, applyMany)`: `applyOnce` for a change that many callers make
+ * at once (a like). Calls that arrive while a batch is being written are written together
+ * as the next one (`coalesce`), in one transaction with their inbox records:
+ *
+ * - keys already in `mgrpc_inbox` get their recorded response and are not applied again,
+ *   and a key twice in one batch is applied once (both callers get that response);
+ * - the rest go to `applyMany` in one call, which answers each request (or refuses it with
+ *   an AppError: that caller gets the error and nothing is recorded for it);
+ * - their inbox records are written with one statement.
+ *
+ * So N concurrent deliveries cost about three statements and one commit instead of five
+ * statements, a savepoint and a share of a commit each. Calls without an idempotency key
+ * (the tutorial's clients) are batched too, without inbox records.
+ *
+ * Changes that must apply in order (an `orderingKey`) use `applyOnce`: a batch does not
+ * track per-entity sequences.
+ *
+ * @example
+ *   LikeProduct: applyOnceBatched({ sequelize }, (requests, transaction) => likeAll(requests.map((r) => r.id), transaction)),
+ */
+import type { Sequelize, Transaction } from 'sequelize';
+
+import { atomic } from '../db/atomic.js';
+import { coalesce } from '../db/coalesce.js';
+import { chunks, sqlRunner, sqlTuples } from '../db/sql.js';
+import { AppError } from '../errors.js';
+import type { UnaryHandler } from '../grpc/define-service.js';
+import { INBOX_TABLE } from './migration.js';
+import { idempotencyKeyOf } from './receiver.js';
+
+export interface ApplyOnceBatchedOptions {
+  sequelize: Sequelize;
+  /** The most calls written together (default 64). */
+  maxBatch?: number;
+}
+
+/**
+ * Applies requests together and answers each, in order. `transaction` is open when any of
+ * them carries an idempotency key (their inbox records commit with the change); without
+ * one, the function opens one if it needs to.
+ */
+export type ApplyMany<Req, Res> = (requests: Req[], transaction: Transaction | undefined) => Promise<(Res | AppError)[]>;
+
+interface Call<Req> {
+  request: Req;
+  key: string | undefined;
+}
+
+export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, applyMany: ApplyMany<Req, Res>): UnaryHandler<Req, Res> {
+  const { sequelize } = options;
+  const inbox = sequelize.getQueryInterface().quoteIdentifier(INBOX_TABLE);
+  const sql = sqlRunner(sequelize);
+  // PostgreSQL applies batches in parallel (several connections, several replicas): two
+  // deliveries of one change take turns on the key's lock, and the second then finds the
+  // first's record. Locks are taken in key order (the array is sorted), so two batches
+  // do not deadlock. SQLite
+  // runs one write transaction at a time already.
+  const lockKeys =
+    sequelize.getDialect() === 'postgres'
+      ? (keys: string[], t: Transaction) =>
+          // The lock names applyOnce uses for a change without an ordering key.
+          sql.all("SELECT pg_advisory_xact_lock(hashtextextended('key/' || k, 0)) AS locked FROM unnest(?::text[]) AS k", [keys as never], t)
+      : undefined;
+
+  const answered = (results: (Res | AppError)[], n: number): (Res | AppError)[] => {
+    if (results.length !== n) throw new Error(`applyOnceBatched: applyMany answered ${results.length} of ${n} requests`);
+    return results;
+  };
+
+  const applyKeyed = async (calls: Call<Req>[], transaction: Transaction): Promise<(Res | AppError)[]> => {
+    const keys = [...new Set(calls.flatMap((call) => (call.key === undefined ? [] : [call.key])))];
+    if (lockKeys) await lockKeys([...keys].sort(), transaction);
+    const recorded = new Map<string, Res>();
+    for (const chunk of chunks(keys)) {
+      const rows = await sql.all<{ key: string; response: string }>(`SELECT key, response FROM ${inbox} WHERE key IN (${sqlTuples(chunk.length)})`, chunk, transaction);
+      for (const row of rows) recorded.set(row.key, JSON.parse(row.response) as Res);
+    }
+    // What is applied now: calls without a key, and the first call of each unrecorded key.
+    const fresh: number[] = [];
+    const claimed = new Set<string>();
+    calls.forEach((call, i) => {
+      if (call.key === undefined) fresh.push(i);
+      else if (!recorded.has(call.key) && !claimed.has(call.key)) {
+        claimed.add(call.key);
+        fresh.push(i);
+      }
+    });
+    const results = fresh.length === 0 ? [] : answered(await applyMany(fresh.map((i) => calls[i].request), transaction), fresh.length);
+    const answers = new Array<Res | AppError | undefined>(calls.length);
+    const records: [string, string, number][] = [];
+    const now = Date.now();
+    fresh.forEach((i, k) => {
+      const result = results[k];
+      answers[i] = result;
+      const key = calls[i].key;
+      if (key === undefined) return;
+      if (result instanceof AppError) recorded.delete(key);
+      else {
+        recorded.set(key, result);
+        records.push([key, JSON.stringify(result ?? {}), now]);
+      }
+    });
+    for (const chunk of chunks(records)) {
+      await sql.all(`INSERT INTO ${inbox} (key, response, created_at) VALUES ${sqlTuples(chunk.length, 3)} RETURNING key`, chunk.flat(), transaction);
+    }
+    // A key's later calls in this batch (and keys applied before) get the recorded answer;
+    // a refused first call leaves its duplicates refused the same way.
+    return calls.map((call, i) => {
+      if (answers[i] !== undefined) return answers[i];
+      const key = call.key!;
+      return recorded.get(key) ?? answers[calls.findIndex((other) => other.key === key)]!;
+    });
+  };
+
+  const run = coalesce(
+    async (calls: Call<Req>[]): Promise<(Res | AppError)[]> => {
+      if (calls.every((call) => call.key === undefined)) return answered(await applyMany(calls.map((call) => call.request), undefined), calls.length);
+      return atomic(sequelize, (transaction) => applyKeyed(calls, transaction));
+    },
+    { maxBatch: options.maxBatch ?? 64 },
+  );
+
+  return async (request, call) => {
+    const answer = await run({ request, key: idempotencyKeyOf(call) });
+    if (answer instanceof AppError) throw answer;
+    return answer;
+  };
+}
