@@ -48,9 +48,15 @@ export function finalizeStatements(connection: sqlite3.Database): Promise<void> 
   return Promise.all([...cache.values()].map((statement) => new Promise<void>((resolve) => statement.finalize(() => resolve())))).then(() => undefined);
 }
 
-/** Runs a statement without parameters on a connection, prepared once (SAVEPOINT, RELEASE, …). */
-export function runPrepared(connection: sqlite3.Database, text: string): Promise<void> {
-  return new Promise((resolve, reject) => prepared(connection, text).run([], (err: Error | null) => (err ? reject(err) : resolve())));
+/**
+ * Runs a transaction-control statement (BEGIN, COMMIT, SAVEPOINT, …) on a connection. Not a
+ * cached prepared statement: node-sqlite3's `run` leaves it un-reset, and a re-run BEGIN
+ * IMMEDIATE left that way was seen stalling the transaction's next statement on another
+ * connection's busy wait. `exec` prepares, runs and finalizes it, and has the connection
+ * to itself meanwhile.
+ */
+export function execControl(connection: sqlite3.Database, text: string): Promise<void> {
+  return new Promise((resolve, reject) => connection.exec(text, (err: Error | null) => (err ? reject(err) : resolve())));
 }
 
 function sqliteRunner(sequelize: Sequelize): SqlRunner {

@@ -14,16 +14,23 @@
  * N BEGIN/COMMIT pairs (and N connection hand-overs) into one, which is where a
  * transaction's cost lies once its statements are prepared.
  *
+ * The queue opens and ends its transactions itself, with BEGIN IMMEDIATE / COMMIT
+ * on the connection Sequelize hands out (sql.ts execControl), and gives the work a real Sequelize Transaction
+ * bound to it (models and `sql.all` accept it as usual). Sequelize's own transaction()
+ * costs more than the statements of a small write: two full query pipelines, each of
+ * which formats a stack trace. Units with options (an isolation level, …) still go
+ * through Sequelize, alone.
+ *
  * Only managed transactions (`sequelize.transaction(async (t) => …)`) are queued; do not
  * open a second transaction from inside one (it would wait for itself; `atomic()` joins
  * the open one instead).
  */
 import { AsyncResource } from 'node:async_hooks';
 
-import type { Sequelize, Transaction } from 'sequelize';
+import { Transaction, type Sequelize } from 'sequelize';
 import type sqlite3 from 'sqlite3';
 
-import { runPrepared } from './sql.js';
+import { execControl } from './sql.js';
 
 type Work = (transaction: Transaction) => Promise<unknown>;
 
@@ -38,41 +45,76 @@ interface Unit {
 /** The most transactions committed together. */
 const MAX_GROUP = 64;
 
-function exec(transaction: Transaction, sql: string): Promise<void> {
-  return runPrepared((transaction as unknown as { connection: sqlite3.Database }).connection, sql);
+interface Connection {
+  uuid?: string;
+}
+
+interface TransactionInternals {
+  id: string;
+  connection: sqlite3.Database & Connection;
+  finished?: string;
+  cleanup(): void;
+  forceCleanup(): Promise<void>;
 }
 
 export function queueTransactions(sequelize: Sequelize): void {
   const original = sequelize.transaction.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
+  const manager = (sequelize as unknown as { connectionManager: { getConnection(options: { uuid: string }): Promise<sqlite3.Database & Connection> } }).connectionManager;
   const waiting: Unit[] = [];
   let running = false;
 
-  const runAlone = (unit: Unit) => (unit.options ? original(unit.options, unit.work) : original(unit.work)).then(unit.resolve, unit.reject);
+  const runAlone = (unit: Unit) => original(unit.options, unit.work).then(unit.resolve, unit.reject);
 
+  /** One SQLite transaction for the units; each inside its own SAVEPOINT when there are several. */
   const runTogether = async (units: Unit[]) => {
     type Hook = (transaction: Transaction) => unknown;
     const outcomes: { unit: Unit; ok: boolean; value: unknown; hooks: Hook[]; own: Transaction }[] = [];
+    const transaction = new Transaction(sequelize, {});
+    const internals = transaction as unknown as TransactionInternals;
     try {
-      await original(async (transaction: Transaction) => {
-        for (const [i, unit] of units.entries()) {
-          const hooks: Hook[] = [];
-          // The unit's own view of the transaction: its afterCommit hooks run only if it was kept.
-          const own = Object.create(transaction) as Transaction;
-          own.afterCommit = (hook: Hook) => void hooks.push(hook);
-          await exec(transaction, `SAVEPOINT mgrpc_unit_${i}`);
-          try {
-            const value = await unit.work(own);
-            await exec(transaction, `RELEASE mgrpc_unit_${i}`);
-            outcomes.push({ unit, ok: true, value, hooks, own });
-          } catch (err) {
-            await exec(transaction, `ROLLBACK TO mgrpc_unit_${i}`);
-            await exec(transaction, `RELEASE mgrpc_unit_${i}`);
-            outcomes.push({ unit, ok: false, value: err, hooks, own });
-          }
-        }
-      });
+      const connection = await manager.getConnection({ uuid: internals.id });
+      internals.connection = connection;
+      connection.uuid = internals.id;
     } catch (err) {
-      // The commit (or a rollback to a savepoint) failed: nothing of the group was kept.
+      for (const unit of units) unit.reject(err);
+      return;
+    }
+    const exec = (sql: string) => execControl(internals.connection, sql);
+    const alone = units.length === 1;
+    try {
+      await exec('BEGIN IMMEDIATE');
+      for (const [i, unit] of units.entries()) {
+        const hooks: Hook[] = [];
+        // The unit's own view of the transaction: its afterCommit hooks run only if it was kept.
+        const own = Object.create(transaction) as Transaction;
+        own.afterCommit = (hook: Hook) => void hooks.push(hook);
+        if (alone) {
+          // A lone unit that fails rolls the transaction back (below): no savepoint needed.
+          outcomes.push({ unit, ok: true, value: await unit.work(own), hooks, own });
+          continue;
+        }
+        await exec(`SAVEPOINT mgrpc_unit_${i}`);
+        try {
+          const value = await unit.work(own);
+          await exec(`RELEASE mgrpc_unit_${i}`);
+          outcomes.push({ unit, ok: true, value, hooks, own });
+        } catch (err) {
+          await exec(`ROLLBACK TO mgrpc_unit_${i}`);
+          await exec(`RELEASE mgrpc_unit_${i}`);
+          outcomes.push({ unit, ok: false, value: err, hooks, own });
+        }
+      }
+      await exec('COMMIT');
+      internals.finished = 'commit';
+      internals.cleanup();
+    } catch (err) {
+      // The work of a lone unit, the commit or a rollback to a savepoint failed: nothing of
+      // the group is kept. A connection whose rollback fails is in an unknown state: closed.
+      internals.finished = 'rollback';
+      await exec('ROLLBACK').then(
+        () => internals.cleanup(),
+        () => internals.forceCleanup(),
+      );
       for (const unit of units) unit.reject(err);
       return;
     }
@@ -101,7 +143,7 @@ export function queueTransactions(sequelize: Sequelize): void {
         let n = 0;
         while (n < waiting.length && n < MAX_GROUP && !waiting[n].options) n += 1;
         const units = waiting.splice(0, n);
-        await (units.length === 1 ? runAlone(units[0]) : runTogether(units));
+        await runTogether(units);
       }
     } finally {
       running = false;

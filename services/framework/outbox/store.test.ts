@@ -85,7 +85,9 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     expect(claimedBy.size).toBe(80);
     for (const [entity, ids] of order) expect(ids, entity).toEqual([...ids].sort((a, b) => a - b));
     expect(await stores[0].entries(10)).toEqual([]);
-    // More than one relay did work (the claims were not simply serialised onto one).
-    expect(new Set(claimedBy.values()).size).toBeGreaterThan(1);
+    // On PostgreSQL more than one relay did work (the claims were not simply serialised onto
+    // one). SQLite has one writer at a time: a relay that commits quickly can take the lock
+    // again before the others' busy waits wake, so there it may well be one relay.
+    if (dialect === 'postgres') expect(new Set(claimedBy.values()).size).toBeGreaterThan(1);
   });
 });
