@@ -40,7 +40,7 @@ export interface BenchOptions {
   database?: BenchDatabase;
   /** Per request, in the load generator. */
   timeoutMs?: number;
-  /** Write a V8 CPU profile of each framework server here (node --cpu-prof). */
+  /** Write a V8 CPU profile of each server, framework and bare, here (node --cpu-prof). */
   profileDir?: string;
   /** The command line, recorded in the results. */
   command?: string;
@@ -236,13 +236,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     delete bareEnv.MGRPC_DB_POOL_MAX;
     const bareDashboardFile = location.bare_dashboard;
     const bareProductFile = location.bare_product;
-    const bareGrpc = await startBareServer('bare_grpc', path.join(BENCH_DIST, 'bare/grpc-like-server.js'), { ...bareEnv, BENCH_DB: bareDashboardFile });
+    const bareGrpc = await startBareServer('bare_grpc', path.join(BENCH_DIST, 'bare/grpc-like-server.js'), { ...bareEnv, BENCH_DB: bareDashboardFile }, profile('bare_grpc'));
     servers.push(bareGrpc);
     const bareRest = await startBareServer('bare_rest', path.join(BENCH_DIST, 'bare/rest-like-pipeline.js'), {
       ...bareEnv,
       BENCH_DB: bareProductFile,
       BENCH_DASHBOARD_GRPC: `127.0.0.1:${bareGrpc.port}`,
-    });
+    }, profile('bare_rest'));
     servers.push(bareRest);
     coldStartMs.bare_grpc = bareGrpc.coldStartMs;
     coldStartMs.bare_rest = bareRest.coldStartMs;

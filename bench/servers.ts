@@ -145,9 +145,9 @@ export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs 
 }
 
 /** Starts a bare baseline (a compiled bench/bare/*.js) and resolves with its port once it prints it. */
-export async function startBareServer(name: string, script: string, env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<ServerProcess & { port: number }> {
+export async function startBareServer(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = [], timeoutMs = 20_000): Promise<ServerProcess & { port: number }> {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const tracked = track(name, child);
   const ready = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${tracked.lines.join('\n')}`)), timeoutMs);

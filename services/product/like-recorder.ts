@@ -1,7 +1,7 @@
 /**
  * Records likes: the ProductUser row and the outbox entry that has the dashboard count it,
  * committed together. Likes that arrive while a batch is being written are written
- * together as the next batch (`coalesce`): one transaction and three statements however
+ * together as the next batch (`coalesce`): one transaction and two statements however
  * many likes it holds, instead of a transaction, a savepoint and two statements per like.
  * Under load that is most of what the product service's like path costs; alone, a like is
  * written at once, with no added wait.

@@ -97,6 +97,10 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_ARGUMENT'
 
 const BATCH = 64;
 
+// How long delivered unordered rows wait to be deleted together: under load, one DELETE
+// (and one transaction) per few milliseconds instead of one per delivery.
+const FLUSH_DELAY_MS = 5;
+
 // Request ids of entries this process enqueued, kept in memory only (no column): a delivery
 // by this process, first try or retry, carries the id of the request that made the change;
 // one by another relay (this process died) carries none. Bounded, oldest forgotten first.
@@ -112,6 +116,7 @@ export class Outbox {
   private readonly inflight = new Map<number, Promise<void>>();
   private readonly delivered: number[] = [];
   private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly logger: Logger;
   private readonly leaseMs: number;
   private readonly pollMs: number;
@@ -343,11 +348,19 @@ export class Outbox {
       this.requestIds.delete(row.id);
       this.onDelivery?.(row.topic, 'delivered');
       this.delivered.push(row.id);
-      // An entity's next change may be claimed only once this row has left the queue, so
-      // ordered rows announce their outcome after the delete; unordered ones need not wait.
-      if (row.orderingKey === null) this.outcomes.settle(row.id, { status: 'delivered', result });
-      await this.flush();
-      if (row.orderingKey !== null) this.outcomes.settle(row.id, { status: 'delivered', result });
+      if (row.orderingKey === null) {
+        // Nothing waits for this row to leave the table: it is deleted with the others
+        // delivered within FLUSH_DELAY_MS, one statement for them all. (Should this process
+        // die first, the row is delivered again after its lease and the receiver's inbox
+        // answers it.)
+        this.outcomes.settle(row.id, { status: 'delivered', result });
+        this.flushSoon();
+      } else {
+        // An entity's next change may be claimed only once this row has left the queue, so
+        // ordered rows announce their outcome after the delete.
+        await this.flush();
+        this.outcomes.settle(row.id, { status: 'delivered', result });
+      }
     } catch (err) {
       const error = AppError.from(err);
       const why = `${error.code}: ${error.message}`;
@@ -367,8 +380,19 @@ export class Outbox {
     }
   }
 
+  private flushSoon(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, FLUSH_DELAY_MS);
+    this.flushTimer.unref();
+  }
+
   /** Deletes delivered rows in one statement for everything acknowledged meanwhile. */
   private flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (this.flushing) return this.flushing.then(() => (this.delivered.length > 0 ? this.flush() : undefined));
     if (this.delivered.length === 0) return Promise.resolve();
     const ids = this.delivered.splice(0);

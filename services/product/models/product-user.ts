@@ -40,30 +40,36 @@ export function defineProductUser(sequelize: Sequelize): ProductUserModel {
 export type LikeInsert = 'inserted' | 'duplicate' | 'no-product';
 
 /**
- * Records likes in the caller's transaction with two prepared statements per batch (the
- * like path is the hot path; a model `create` plus a lookup per like cost more than the
- * writes): which products exist, then one multi-row INSERT that skips a user's second
- * like. Returns, for each like in order, whether it was recorded, was a duplicate (the
- * user liked the product before, or twice in this batch) or names no product.
+ * Records likes in the caller's transaction with one prepared multi-row INSERT per batch
+ * (the like path is the hot path; a model `create` plus a lookup per like cost more than
+ * the writes) that skips likes of missing products and a user's second like. Returns, for
+ * each like in order, whether it was recorded, was a duplicate (the user liked the product
+ * before, or twice in this batch) or names no product; only when some were not recorded
+ * does a second statement look up which products exist.
  */
 export async function insertLikes(sequelize: Sequelize, transaction: Transaction, likes: readonly { userId: string; productId: string }[]): Promise<LikeInsert[]> {
   const sql = sqlRunner(sequelize);
-  const existing = new Set<string>();
-  for (const ids of chunks([...new Set(likes.map((like) => like.productId))])) {
-    const rows = await sql.all<{ id: string }>(`SELECT id FROM products WHERE id IN (${sqlTuples(ids.length)})`, ids, transaction);
-    for (const row of rows) existing.add(String(row.id));
-  }
+  // PostgreSQL types a VALUES list on its own, before the INSERT: it needs the casts.
+  const tuple = sequelize.getDialect() === 'postgres' ? '(?::uuid, ?::uuid, ?::uuid, ?::timestamptz, ?::timestamptz)' : '(?, ?, ?, ?, ?)';
   const now = sqlTimestamp(sequelize, new Date());
-  const rows = likes.map((like) => (existing.has(like.productId) ? { id: randomUUID(), ...like } : undefined));
+  const rows = likes.map((like) => ({ id: randomUUID(), ...like }));
   const inserted = new Set<string>();
-  for (const chunk of chunks(rows.filter((row) => row !== undefined))) {
+  for (const chunk of chunks(rows)) {
     const returned = await sql.all<{ id: string }>(
-      `INSERT INTO product_users (id, user_id, product_id, created_at, updated_at) VALUES ${sqlTuples(chunk.length, 5)}
+      `INSERT INTO product_users (id, user_id, product_id, created_at, updated_at)
+       SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES ${new Array<string>(chunk.length).fill(tuple).join(', ')}) AS v
+       WHERE EXISTS (SELECT 1 FROM products p WHERE p.id = v.column3)
        ON CONFLICT (user_id, product_id) DO NOTHING RETURNING id`,
       chunk.flatMap((row) => [row.id, row.userId, row.productId, now, now]),
       transaction,
     );
     for (const row of returned) inserted.add(String(row.id));
   }
-  return rows.map((row) => (row === undefined ? 'no-product' : inserted.has(row.id) ? 'inserted' : 'duplicate'));
+  const existing = new Set<string>();
+  const unsure = [...new Set(rows.filter((row) => !inserted.has(row.id)).map((row) => row.productId))];
+  for (const ids of chunks(unsure)) {
+    const found = await sql.all<{ id: string }>(`SELECT id FROM products WHERE id IN (${sqlTuples(ids.length)})`, ids, transaction);
+    for (const row of found) existing.add(String(row.id));
+  }
+  return rows.map((row) => (inserted.has(row.id) ? 'inserted' : existing.has(row.productId) ? 'duplicate' : 'no-product'));
 }
