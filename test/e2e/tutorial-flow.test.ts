@@ -101,6 +101,31 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (database) => {
       expect(counted.body.likes).toBe(40);
       expect(new Set(results.map((r) => r.body.likes)).size).toBe(40);
     });
+
+    it('concurrent likes written together keep their own answers: repeats 409, an unknown product 404, the rest 200', async () => {
+      // Likes that arrive together are recorded in one batch (product/like-recorder.ts): a
+      // user's repeat within the batch, and a like of a product that does not exist, must
+      // still each get their own answer and leave nothing behind.
+      const product = await createProduct('Batched');
+      const missing = '00000000-0000-4000-8000-000000000000';
+      const users = await Promise.all(Array.from({ length: 12 }, () => createUser()));
+      const requests = [
+        ...users.map((u) => ({ id: product.id, user: u })),
+        ...users.slice(0, 4).map((u) => ({ id: product.id, user: u })),
+        ...users.slice(0, 3).map((u) => ({ id: missing, user: u })),
+      ];
+      const results = await Promise.all(requests.map((r) => http('POST', `${sys.productUrl}/api/products/${r.id}/like`, { user_id: r.user })));
+      const statuses = (from: number, to: number) => results.slice(from, to).map((r) => r.status);
+      // Of each user's two likes of the product, exactly one was counted.
+      for (let i = 0; i < 4; i++) expect([results[i].status, results[12 + i].status].sort(), `user ${i}`).toEqual([200, 409]);
+      expect(statuses(4, 12)).toEqual(Array.from({ length: 8 }, () => 200));
+      expect(statuses(16, 19)).toEqual([404, 404, 404]);
+      const counted = await http('GET', `${sys.dashboardUrl}/api/products/${product.id}`);
+      expect(counted.body.likes).toBe(12);
+      const given = results.filter((r) => r.status === 200).map((r) => r.body.likes);
+      expect(new Set(given).size).toBe(12);
+      expect(Math.max(...given)).toBe(12);
+    });
   });
 
   describe('sync convergence', () => {

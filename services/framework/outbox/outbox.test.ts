@@ -18,6 +18,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../grpc/server.js';
 import { bookMigrations } from '../testing/book.js';
 import { loadBookService, recordingLogger } from '../testing/library.js';
 import { retryDelay } from './backoff.js';
+import { REQUEST_ID_HEADER } from '../observability/request-context.js';
 import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
 import { outboxMigration } from './migration.js';
 import { Outbox, outboxOptionsFromEnv, type Deliver, type OutboxOptions } from './outbox.js';
@@ -51,6 +52,8 @@ interface Seen {
   key: string;
   sequence: number;
   origin: string;
+  /** The x-request-id the delivery carried, when it carried one. */
+  requestId?: string;
 }
 
 const databases = new TestDatabases('mgrpc-outbox-');
@@ -76,7 +79,8 @@ let maxInProgress: number;
 
 function seen(request: Change, call: CallContext): Seen {
   const text = (key: string) => String(call.metadata.get(key)[0] ?? '');
-  return { id: request.id, title: request.title, key: text(IDEMPOTENCY_KEY), sequence: Number(text(SEQUENCE)), origin: text(ORIGIN) };
+  const requestId = text(REQUEST_ID_HEADER);
+  return { id: request.id, title: request.title, key: text(IDEMPOTENCY_KEY), sequence: Number(text(SEQUENCE)), origin: text(ORIGIN), ...(requestId ? { requestId } : {}) };
 }
 
 async function startReceiver(port = 0): Promise<void> {
@@ -183,6 +187,29 @@ describe.each(DIALECTS)('on %s', (each) => {
       expect(applied[0].key).not.toBe(applied[1].key);
       expect(applied.map((s) => s.sequence).sort((a, b) => a - b)).toEqual(ids);
       expect(ids[1]).toBeGreaterThan(ids[0]);
+    });
+
+    it('enqueueMany writes a batch in one go: ids in the order given, each entity still in order, each request id kept', async () => {
+      const outbox = newOutbox();
+      await outbox.start();
+      const list = [
+        { id: 'b1', title: 'one', orderingKey: 'book:b1', requestId: 'req-1' },
+        { id: 'b2', title: 'other', orderingKey: undefined, requestId: 'req-2' },
+        { id: 'b1', title: 'two', orderingKey: 'book:b1', requestId: 'req-3' },
+      ];
+      const ids = await atomic(sequelize, (t) =>
+        outbox.enqueueMany(
+          t,
+          list.map(({ id, title, orderingKey, requestId }) => ({ topic: TOPIC, payload: { id, title }, orderingKey, requestId })),
+        ),
+      );
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      expect(new Set(ids).size).toBe(3);
+      await waitUntil('all three to arrive', async () => applied.length === 3 && (await outbox.entries()).length === 0, 2500);
+      // The second change of b1 waited for the first although both were written together.
+      expect(titlesOf(applied, 'b1')).toEqual(['one', 'two']);
+      expect(applied.find((s) => s.title === 'two')!.sequence).toBe(ids[2]);
+      expect(calls.map((c) => c.requestId).sort()).toEqual(['req-1', 'req-2', 'req-3']);
     });
 
     it('keeps sequences increasing after the outbox emptied and the process restarted', async () => {
