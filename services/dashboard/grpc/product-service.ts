@@ -40,7 +40,8 @@ export function productService({ products }: DashboardContext) {
     const now = sqlTimestamp(sequelize, new Date());
     const apply = async (transaction?: Transaction) => {
       const found = new Map<string, Row>();
-      for (const [id, n] of counts) {
+      // In id order: two batches that like the same products lock their rows in the same order.
+      for (const [id, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const [row] = await sql.all(addLikes, [n, now, id], transaction);
         if (row) found.set(id, row);
       }

@@ -3,14 +3,18 @@
  * at once (a like). Calls that arrive while a batch is being written are written together
  * as the next one (`coalesce`), in one transaction with their inbox records:
  *
- * - keys already in `mgrpc_inbox` get their recorded response and are not applied again,
- *   and a key twice in one batch is applied once (both callers get that response);
- * - the rest go to `applyMany` in one call, which answers each request (or refuses it with
+ * - the requests go to `applyMany` in one call, which answers each one (or refuses it with
  *   an AppError: that caller gets the error and nothing is recorded for it);
- * - their inbox records are written with one statement.
+ * - their inbox records are written with one statement;
+ * - a key twice in one batch is applied once (both callers get that answer), and a key
+ *   already in `mgrpc_inbox` (a redelivery) is not applied again: its callers get the
+ *   recorded answer. The first try assumes there are none and finds out when it writes the
+ *   records; if there was one, the batch is rolled back and taken again with the keys
+ *   looked up (and, on PostgreSQL, locked) first.
  *
- * So N concurrent deliveries cost about three statements and one commit instead of five
- * statements, a savepoint and a share of a commit each. Calls without an idempotency key
+ * So N concurrent deliveries cost two statements and one commit (one UPDATE per product
+ * for likes, one INSERT of inbox records) instead of five statements, a savepoint and a
+ * share of a commit each. Calls without an idempotency key
  * (the tutorial's clients) are batched too, without inbox records.
  *
  * Changes that must apply in order (an `orderingKey`) use `applyOnce`: a batch does not
@@ -42,6 +46,9 @@ export interface ApplyOnceBatchedOptions {
  */
 export type ApplyMany<Req, Res> = (requests: Req[], transaction: Transaction | undefined) => Promise<(Res | AppError)[]>;
 
+/** A key of the batch was applied before: roll back and take the batch the careful way. */
+class AlreadyRecorded extends Error {}
+
 interface Call<Req> {
   request: Req;
   key: string | undefined;
@@ -68,13 +75,22 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
     return results;
   };
 
-  const applyKeyed = async (calls: Call<Req>[], transaction: Transaction): Promise<(Res | AppError)[]> => {
-    const keys = [...new Set(calls.flatMap((call) => (call.key === undefined ? [] : [call.key])))];
-    if (lockKeys) await lockKeys([...keys].sort(), transaction);
+  /**
+   * Applies the batch and records its keys. Optimistic (the usual case: nothing in the batch
+   * was applied before): no lookups or locks first; the records are written with ON CONFLICT
+   * DO NOTHING, and a key found recorded already (a redelivery) throws AlreadyRecorded, which
+   * rolls the batch back to be taken again carefully: keys locked (PostgreSQL) and looked up
+   * first, recorded ones answered from the inbox.
+   */
+  const applyKeyed = async (calls: Call<Req>[], transaction: Transaction, optimistic: boolean): Promise<(Res | AppError)[]> => {
     const recorded = new Map<string, Res>();
-    for (const chunk of chunks(keys)) {
-      const rows = await sql.all<{ key: string; response: string }>(`SELECT key, response FROM ${inbox} WHERE key IN (${sqlTuples(chunk.length)})`, chunk, transaction);
-      for (const row of rows) recorded.set(row.key, JSON.parse(row.response) as Res);
+    if (!optimistic) {
+      const keys = [...new Set(calls.flatMap((call) => (call.key === undefined ? [] : [call.key])))].sort();
+      if (lockKeys) await lockKeys(keys, transaction);
+      for (const chunk of chunks(keys)) {
+        const rows = await sql.all<{ key: string; response: string }>(`SELECT key, response FROM ${inbox} WHERE key IN (${sqlTuples(chunk.length)})`, chunk, transaction);
+        for (const row of rows) recorded.set(row.key, JSON.parse(row.response) as Res);
+      }
     }
     // What is applied now: calls without a key, and the first call of each unrecorded key.
     const fresh: number[] = [];
@@ -101,8 +117,20 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
         records.push([key, JSON.stringify(result ?? {}), now]);
       }
     });
+    // In key order, so two PostgreSQL batches wait for each other's keys in the same order.
+    records.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (const chunk of chunks(records)) {
-      await sql.all(`INSERT INTO ${inbox} (key, response, created_at) VALUES ${sqlTuples(chunk.length, 3)} RETURNING key`, chunk.flat(), transaction);
+      const written = await sql.all(
+        `INSERT INTO ${inbox} (key, response, created_at) VALUES ${sqlTuples(chunk.length, 3)} ON CONFLICT (key) DO NOTHING RETURNING key`,
+        chunk.flat(),
+        transaction,
+      );
+      if (written.length < chunk.length) {
+        if (optimistic) throw new AlreadyRecorded();
+        // Locked and looked up, yet recorded meanwhile: a receiver that does not take the
+        // key's lock. The sender retries and receives the recorded answer.
+        throw new AppError('UNAVAILABLE', 'the same change is being applied concurrently; retry');
+      }
     }
     // A key's later calls in this batch (and keys applied before) get the recorded answer;
     // a refused first call leaves its duplicates refused the same way.
@@ -116,7 +144,12 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
   const run = coalesce(
     async (calls: Call<Req>[]): Promise<(Res | AppError)[]> => {
       if (calls.every((call) => call.key === undefined)) return answered(await applyMany(calls.map((call) => call.request), undefined), calls.length);
-      return atomic(sequelize, (transaction) => applyKeyed(calls, transaction));
+      try {
+        return await atomic(sequelize, (transaction) => applyKeyed(calls, transaction, true));
+      } catch (err) {
+        if (!(err instanceof AlreadyRecorded)) throw err;
+        return atomic(sequelize, (transaction) => applyKeyed(calls, transaction, false));
+      }
     },
     { maxBatch: options.maxBatch ?? 64 },
   );

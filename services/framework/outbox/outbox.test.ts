@@ -212,6 +212,28 @@ describe.each(DIALECTS)('on %s', (each) => {
       expect(calls.map((c) => c.requestId).sort()).toEqual(['req-1', 'req-2', 'req-3']);
     });
 
+    it('deletes a delivered unordered row with the next enqueue, or after the flush delay, or on stop', async () => {
+      const outbox = newOutbox({ flushDelayMs: 60_000 });
+      await outbox.start();
+      const first = await enqueue(outbox, { id: 'b1', title: 'first' });
+      expect(await outbox.waitFor(first, 1000)).toMatchObject({ status: 'delivered' });
+      // Delivered, and still in the table: nothing has been written since.
+      expect((await outbox.entries()).map((e) => e.id)).toEqual([first]);
+      const second = await enqueue(outbox, { id: 'b2', title: 'second' });
+      // The second entry's transaction took the first one's row with it.
+      expect((await outbox.entries()).map((e) => e.id)).not.toContain(first);
+      expect(await outbox.waitFor(second, 1000)).toMatchObject({ status: 'delivered' });
+      await outbox.stop();
+      expect(await outbox.entries()).toEqual([]);
+      expect(applied.map((s) => s.title)).toEqual(['first', 'second']);
+
+      const timed = newOutbox({ flushDelayMs: 30 });
+      await timed.start();
+      const third = await enqueue(timed, { id: 'b3', title: 'third' });
+      await timed.waitFor(third, 1000);
+      await waitUntil('the flush timer to delete the row', async () => (await timed.entries()).length === 0, 1000);
+    });
+
     it('keeps sequences increasing after the outbox emptied and the process restarted', async () => {
       // Receivers ignore a sequence at or below the newest they applied, so ids of deleted
       // rows must never be handed out again.

@@ -74,6 +74,11 @@ export interface OutboxOptions {
   concurrency?: number;
   /** How long this service remembers applied idempotency keys as a receiver (default 7 days). */
   inboxRetentionMs?: number;
+  /**
+   * How long a delivered row without an ordering key may stay before it is deleted
+   * (default 50 ms). The next enqueue deletes it in its own transaction; a timer otherwise.
+   */
+  flushDelayMs?: number;
   /** Told the outcome of every delivery attempt (for metrics). */
   onDelivery?: (topic: string, result: 'delivered' | 'retry' | 'failed') => void;
 }
@@ -97,9 +102,10 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_ARGUMENT'
 
 const BATCH = 64;
 
-// How long delivered unordered rows wait to be deleted together: under load, one DELETE
-// (and one transaction) per few milliseconds instead of one per delivery.
-const FLUSH_DELAY_MS = 5;
+// How long delivered unordered rows may wait to be deleted. Meanwhile the next enqueue
+// deletes them in its own transaction (one more statement there, no transaction of their
+// own); when nothing is enqueued, a timer deletes them together.
+const FLUSH_DELAY_MS = 50;
 
 // Request ids of entries this process enqueued, kept in memory only (no column): a delivery
 // by this process, first try or retry, carries the id of the request that made the change;
@@ -114,7 +120,10 @@ export class Outbox {
   private readonly outcomes = new Outcomes();
   private readonly collector = new AsyncLocalStorage<number[]>();
   private readonly inflight = new Map<number, Promise<void>>();
+  /** Delivered ordered rows, deleted at once (their entity's next change waits for it). */
   private readonly delivered: number[] = [];
+  /** Delivered unordered rows, deleted with the next enqueue or by the flush timer. */
+  private readonly looseDelivered: number[] = [];
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly logger: Logger;
@@ -133,6 +142,7 @@ export class Outbox {
   private lastWarning = 0;
   private readonly requestIds = new Map<number, string>();
   private readonly onDelivery: OutboxOptions['onDelivery'];
+  private readonly flushDelayMs: number;
 
   constructor(
     readonly sequelize: Sequelize,
@@ -146,6 +156,7 @@ export class Outbox {
     this.concurrency = options.concurrency ?? 64;
     this.inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 3_600_000;
     this.onDelivery = options.onDelivery;
+    this.flushDelayMs = options.flushDelayMs ?? FLUSH_DELAY_MS;
   }
 
   /** Registers how entries of a topic are delivered (once per topic, in the service's setup). */
@@ -202,6 +213,11 @@ export class Outbox {
       plans.map((plan) => plan.row),
       transaction,
     );
+    // Rows delivered since the last flush leave with this transaction. Should it roll back,
+    // they stay leased and are delivered again after the lease (the receiver's inbox
+    // answers): a cost only on failure.
+    const done = this.looseDelivered.splice(0);
+    if (done.length > 0) await this.store.complete(done, transaction);
     // writeThrough waits only for entries whose transaction committed.
     const collected = this.collector.getStore();
     transaction.afterCommit(() => {
@@ -347,17 +363,17 @@ export class Outbox {
       const result = await runWithRequestId(this.requestIds.get(row.id), () => handler(entry.payload, { metadata, entry }));
       this.requestIds.delete(row.id);
       this.onDelivery?.(row.topic, 'delivered');
-      this.delivered.push(row.id);
       if (row.orderingKey === null) {
-        // Nothing waits for this row to leave the table: it is deleted with the others
-        // delivered within FLUSH_DELAY_MS, one statement for them all. (Should this process
-        // die first, the row is delivered again after its lease and the receiver's inbox
-        // answers it.)
+        // Nothing waits for this row to leave the table: it is deleted later, with others
+        // (flushDelayMs). Should this process die first, the row is delivered again after
+        // its lease and the receiver's inbox answers it.
+        this.looseDelivered.push(row.id);
         this.outcomes.settle(row.id, { status: 'delivered', result });
         this.flushSoon();
       } else {
         // An entity's next change may be claimed only once this row has left the queue, so
         // ordered rows announce their outcome after the delete.
+        this.delivered.push(row.id);
         await this.flush();
         this.outcomes.settle(row.id, { status: 'delivered', result });
       }
@@ -385,7 +401,7 @@ export class Outbox {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       void this.flush();
-    }, FLUSH_DELAY_MS);
+    }, this.flushDelayMs);
     this.flushTimer.unref();
   }
 
@@ -393,9 +409,10 @@ export class Outbox {
   private flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.flushing) return this.flushing.then(() => (this.delivered.length > 0 ? this.flush() : undefined));
-    if (this.delivered.length === 0) return Promise.resolve();
-    const ids = this.delivered.splice(0);
+    const waiting = () => this.delivered.length + this.looseDelivered.length > 0;
+    if (this.flushing) return this.flushing.then(() => (waiting() ? this.flush() : undefined));
+    if (!waiting()) return Promise.resolve();
+    const ids = [...this.delivered.splice(0), ...this.looseDelivered.splice(0)];
     this.flushing = this.store
       .complete(ids)
       .catch((err: unknown) => {

@@ -133,9 +133,12 @@ export class OutboxStore {
     return rows.map(toRow).sort((a, b) => a.id - b.id);
   }
 
-  /** Delivered: the row's work is done. */
-  async complete(ids: number[]): Promise<void> {
-    for (const chunk of chunks(ids)) await this.write(`DELETE FROM ${this.table} WHERE id IN (${sqlTuples(chunk.length)}) RETURNING id`, chunk);
+  /** Delivered: the rows' work is done (in the caller's transaction, if given). */
+  async complete(ids: number[], transaction?: Transaction): Promise<void> {
+    for (const chunk of chunks(ids)) {
+      const sql = `DELETE FROM ${this.table} WHERE id IN (${sqlTuples(chunk.length)}) RETURNING id`;
+      await (transaction ? this.select(sql, chunk, transaction) : this.write(sql, chunk));
+    }
   }
 
   /** Drops an entry inside the caller's transaction (its change was undone). */

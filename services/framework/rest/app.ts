@@ -36,6 +36,8 @@ export interface RestAppOptions {
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+/** What apiDocsRouter serves under /api (its document and the Swagger UI page and assets). */
+const DOCS_PATH = /^\/(schema|docs)(\/|$)/i;
 
 // Without this, express.json() skips a body of another type and the handler sees no body at
 // all: a form-encoded create then failed with "title: is required", which misleads.
@@ -64,7 +66,10 @@ export function createRestApp(options: RestAppOptions): express.Express {
     });
   }
   // Before the API key guard: the document describes the API, never its data (see README, "API docs").
-  app.use('/api', apiDocsRouter(() => buildOpenApiDocument({ title: options.name ?? 'mgrpc', router: options.api, description: `The ${options.name ?? 'mgrpc'} service's REST API.` })));
+  const docs = apiDocsRouter(() => buildOpenApiDocument({ title: options.name ?? 'mgrpc', router: options.api, description: `The ${options.name ?? 'mgrpc'} service's REST API.` }));
+  // Only the docs' own paths enter their router: every other request would walk its routes
+  // and leave it through a setImmediate (a whole event-loop turn, and garbage, per request).
+  app.use('/api', (req, res, next) => (DOCS_PATH.test(req.path) ? docs(req, res, next) : next()));
   // Before body parsing: an unauthenticated client does not get to make us parse its body.
   if (options.apiKey) app.use('/api', apiKeyGuard(options.apiKey));
   app.use(requireJsonBody);
