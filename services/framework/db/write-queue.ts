@@ -14,9 +14,9 @@
  * N BEGIN/COMMIT pairs (and N connection hand-overs) into one, which is where a
  * transaction's cost lies once its statements are prepared.
  *
- * The queue opens and ends its transactions itself, with BEGIN IMMEDIATE / COMMIT
- * on the connection Sequelize hands out (sql.ts execControl), and gives the work a real Sequelize Transaction
- * bound to it (models and `sql.all` accept it as usual). Sequelize's own transaction()
+ * The queue opens and ends its transactions itself, with BEGIN IMMEDIATE / COMMIT on the
+ * connection Sequelize hands out (sql.ts execControl), and gives the work a real Sequelize
+ * Transaction bound to it (models and `sql.all` accept it as usual). Sequelize's own transaction()
  * costs more than the statements of a small write: two full query pipelines, each of
  * which formats a stack trace. Units with options (an isolation level, …) still go
  * through Sequelize, alone.
@@ -81,8 +81,10 @@ export function queueTransactions(sequelize: Sequelize): void {
     }
     const exec = (sql: string) => execControl(internals.connection, sql);
     const alone = units.length === 1;
+    let began = false;
     try {
       await exec('BEGIN IMMEDIATE');
+      began = true;
       for (const [i, unit] of units.entries()) {
         const hooks: Hook[] = [];
         // The unit's own view of the transaction: its afterCommit hooks run only if it was kept.
@@ -108,13 +110,18 @@ export function queueTransactions(sequelize: Sequelize): void {
       internals.finished = 'commit';
       internals.cleanup();
     } catch (err) {
-      // The work of a lone unit, the commit or a rollback to a savepoint failed: nothing of
-      // the group is kept. A connection whose rollback fails is in an unknown state: closed.
+      // BEGIN (the write lock not had in time), the work of a lone unit, the commit or a
+      // rollback to a savepoint failed: nothing of the group is kept. A connection whose
+      // rollback fails is in an unknown state: closed.
       internals.finished = 'rollback';
-      await exec('ROLLBACK').then(
-        () => internals.cleanup(),
-        () => internals.forceCleanup(),
-      );
+      if (began) {
+        await exec('ROLLBACK').then(
+          () => internals.cleanup(),
+          () => internals.forceCleanup(),
+        );
+      } else {
+        internals.cleanup();
+      }
       for (const unit of units) unit.reject(err);
       return;
     }
