@@ -9,6 +9,8 @@ import type { Sequelize } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { defineBook, type BookModel } from '../testing/book.js';
+import { sleep } from '../testing/wait.js';
+import { openDatabase } from './connect.js';
 import { openLibraryDatabase } from '../testing/library.js';
 
 let db: Awaited<ReturnType<typeof openLibraryDatabase>>;
@@ -71,6 +73,30 @@ describe('group commit', () => {
       Array.from({ length: 10 }, (_, i) => context.run(`caller ${i}`, () => sequelize.transaction(async () => context.getStore()))),
     );
     expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => `caller ${i}`));
+  });
+
+  it("another process's write lock held past the busy timeout: that transaction fails with SQLITE_BUSY, the next one works", { timeout: 20_000 }, async () => {
+    // A second connection pool on the same file stands in for the service's other process.
+    const other = await openDatabase(db.url);
+    try {
+      const OtherBook = defineBook(other);
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      const holder = other.transaction(async (t) => {
+        await OtherBook.create({ title: 'held' }, { transaction: t });
+        holding();
+        await sleep(5_800);
+      });
+      await held;
+      const started = Date.now();
+      await expect(sequelize.transaction((t) => Book.create({ title: 'blocked' }, { transaction: t }))).rejects.toThrow(/SQLITE_BUSY/);
+      expect(Date.now() - started).toBeGreaterThan(4_000);
+      await holder;
+      await sequelize.transaction((t) => Book.create({ title: 'after' }, { transaction: t }));
+      expect(await titles()).toEqual(['after', 'held']);
+    } finally {
+      await other.close();
+    }
   });
 
   it('a transaction with options still runs, alone, in queue order', async () => {
