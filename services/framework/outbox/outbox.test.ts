@@ -212,25 +212,31 @@ describe.each(DIALECTS)('on %s', (each) => {
       expect(calls.map((c) => c.requestId).sort()).toEqual(['req-1', 'req-2', 'req-3']);
     });
 
-    it('deletes a delivered unordered row with the next enqueue, or after the flush delay, or on stop', async () => {
+    it('deletes delivered unordered rows with an enqueue once a few wait, else after the flush delay or on stop', async () => {
       const outbox = newOutbox({ flushDelayMs: 60_000 });
       await outbox.start();
-      const first = await enqueue(outbox, { id: 'b1', title: 'first' });
-      expect(await outbox.waitFor(first, 1000)).toMatchObject({ status: 'delivered' });
-      // Delivered, and still in the table: nothing has been written since.
-      expect((await outbox.entries()).map((e) => e.id)).toEqual([first]);
-      const second = await enqueue(outbox, { id: 'b2', title: 'second' });
-      // The second entry's transaction took the first one's row with it.
-      expect((await outbox.entries()).map((e) => e.id)).not.toContain(first);
-      expect(await outbox.waitFor(second, 1000)).toMatchObject({ status: 'delivered' });
+      const deliver = async (title: string) => {
+        const id = await enqueue(outbox, { id: title, title });
+        expect(await outbox.waitFor(id, 1000)).toMatchObject({ status: 'delivered' });
+        return id;
+      };
+      const first = await deliver('first');
+      // Delivered, and still in the table: one row does not ride along with a write.
+      const second = await deliver('second');
+      expect((await outbox.entries()).map((e) => e.id)).toEqual([first, second]);
+      await deliver('third');
+      await deliver('fourth');
+      const fifth = await deliver('fifth');
+      // The fifth entry's transaction found four delivered rows waiting and took them along.
+      expect((await outbox.entries()).map((e) => e.id)).toEqual([fifth]);
       await outbox.stop();
       expect(await outbox.entries()).toEqual([]);
-      expect(applied.map((s) => s.title)).toEqual(['first', 'second']);
+      expect(applied.map((s) => s.title)).toEqual(['first', 'second', 'third', 'fourth', 'fifth']);
 
       const timed = newOutbox({ flushDelayMs: 30 });
       await timed.start();
-      const third = await enqueue(timed, { id: 'b3', title: 'third' });
-      await timed.waitFor(third, 1000);
+      const sixth = await enqueue(timed, { id: 'b6', title: 'sixth' });
+      await timed.waitFor(sixth, 1000);
       await waitUntil('the flush timer to delete the row', async () => (await timed.entries()).length === 0, 1000);
     });
 

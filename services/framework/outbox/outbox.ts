@@ -76,7 +76,8 @@ export interface OutboxOptions {
   inboxRetentionMs?: number;
   /**
    * How long a delivered row without an ordering key may stay before it is deleted
-   * (default 50 ms). The next enqueue deletes it in its own transaction; a timer otherwise.
+   * (default 50 ms). An enqueue that finds a few such rows deletes them in its own
+   * transaction; a timer takes the rest.
    */
   flushDelayMs?: number;
   /** Told the outcome of every delivery attempt (for metrics). */
@@ -106,6 +107,7 @@ const BATCH = 64;
 // deletes them in its own transaction (one more statement there, no transaction of their
 // own); when nothing is enqueued, a timer deletes them together.
 const FLUSH_DELAY_MS = 50;
+const PIGGYBACK_MIN_ROWS = 4;
 
 // Request ids of entries this process enqueued, kept in memory only (no column): a delivery
 // by this process, first try or retry, carries the id of the request that made the change;
@@ -122,7 +124,7 @@ export class Outbox {
   private readonly inflight = new Map<number, Promise<void>>();
   /** Delivered ordered rows, deleted at once (their entity's next change waits for it). */
   private readonly delivered: number[] = [];
-  /** Delivered unordered rows, deleted with the next enqueue or by the flush timer. */
+  /** Delivered unordered rows, deleted with an enqueue or by the flush timer. */
   private readonly looseDelivered: number[] = [];
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -213,11 +215,12 @@ export class Outbox {
       plans.map((plan) => plan.row),
       transaction,
     );
-    // Rows delivered since the last flush leave with this transaction. Should it roll back,
-    // they stay leased and are delivered again after the lease (the receiver's inbox
-    // answers): a cost only on failure.
-    const done = this.looseDelivered.splice(0);
-    if (done.length > 0) await this.store.complete(done, transaction);
+    // Rows delivered since the last flush leave with this transaction, once there are a few:
+    // one more statement here saves a transaction of their own, but for a row or two (a
+    // lone request at a time) it would only lengthen this request; the timer takes those.
+    // Should this transaction roll back, they stay leased and are delivered again after the
+    // lease (the receiver's inbox answers): a cost only on failure.
+    if (this.looseDelivered.length >= PIGGYBACK_MIN_ROWS) await this.store.complete(this.looseDelivered.splice(0), transaction);
     // writeThrough waits only for entries whose transaction committed.
     const collected = this.collector.getStore();
     transaction.afterCommit(() => {
