@@ -207,6 +207,28 @@ describe.each(DIALECTS)('on %s', (each) => {
       expect(await titles()).toEqual(['first', 'late']);
     });
 
+    it('work started by a block that runs while the block commits gets a transaction of its own', async () => {
+      let late: Promise<Transaction> | undefined;
+      let first: Transaction | undefined;
+      let release!: () => void;
+      const blockReturned = new Promise<void>((resolve) => (release = resolve));
+      await atomic(sequelize, async (t) => {
+        first = t;
+        await Book.create({ title: 'first' }, { transaction: t });
+        // Runs as soon as the block has returned: while its commit is still under way.
+        late = blockReturned.then(() =>
+          atomic(sequelize, async (t2) => {
+            await Book.create({ title: 'late' }, { transaction: t2 });
+            return t2;
+          }),
+        );
+        queueMicrotask(release);
+      });
+      const second = await within(1000, late!);
+      expect(second).not.toBe(first);
+      expect(await titles()).toEqual(['first', 'late']);
+    });
+
     it('a nested call reads the outer transaction\'s uncommitted writes', async () => {
       await atomic(sequelize, async (t) => {
         await Book.create({ title: 'seen' }, { transaction: t });

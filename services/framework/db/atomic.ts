@@ -20,16 +20,24 @@ import type { Sequelize, Transaction } from 'sequelize';
 // database would then queue behind its own open transaction forever).
 const open = new AsyncLocalStorage<ReadonlyMap<Sequelize, Transaction>>();
 
+// Transactions whose atomic block has returned. Work the block left running (a timer, a
+// promise nobody awaits) still sees its transaction on the async path, and in the window
+// before the commit completes it would otherwise join a transaction that is being
+// committed (or, grouped on SQLite, the next unit's savepoint).
+const ended = new WeakSet<Transaction>();
+
 export function atomic<T>(sequelize: Sequelize, fn: (transaction: Transaction) => Promise<T>): Promise<T> {
   const outer = currentTransaction(sequelize);
   if (outer) return fn(outer);
-  return sequelize.transaction((transaction) => open.run(new Map(open.getStore()).set(sequelize, transaction), () => fn(transaction)));
+  return sequelize.transaction((transaction) =>
+    open.run(new Map(open.getStore()).set(sequelize, transaction), () => fn(transaction).finally(() => ended.add(transaction))),
+  );
 }
 
 /** The transaction `atomic` opened on this async path for this database, if any. */
 export function currentTransaction(sequelize: Sequelize): Transaction | undefined {
   const transaction = open.getStore()?.get(sequelize);
   // Work started inside a block (a timer, a background promise) keeps this async path after
-  // the block committed; it must open a transaction of its own, not use the finished one.
-  return transaction && !(transaction as { finished?: string }).finished ? transaction : undefined;
+  // the block ended; it must open a transaction of its own, not use the ended one.
+  return transaction && !ended.has(transaction) && !(transaction as { finished?: string }).finished ? transaction : undefined;
 }

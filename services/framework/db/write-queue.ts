@@ -106,8 +106,9 @@ export function queueTransactions(sequelize: Sequelize): void {
           outcomes.push({ unit, ok: false, value: err, hooks, own });
         }
       }
-      await exec('COMMIT');
+      // Finished before COMMIT is sent: nothing may join a transaction being committed.
       internals.finished = 'commit';
+      await exec('COMMIT');
       internals.cleanup();
     } catch (err) {
       // BEGIN (the write lock not had in time), the work of a lone unit, the commit or a
