@@ -21,7 +21,8 @@ import path from 'node:path';
 import { LOAD_KINDS, type LoadKind } from './kinds.js';
 import type { LoadMessage, LoadResult, LoadSpec } from './load.js';
 import { BENCH_DIST, CLI } from './paths.js';
-import { openDb, openBareDb, type Db } from './bare/sqlite.js';
+import { openBareDbAt } from './bare/open.js';
+import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
 import { freePort } from '../cli/supervisor/port-check.js';
@@ -256,9 +257,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     dbs.push(dashboardDb);
     const productDb = pgCheck ? await openPgDb(location.product, 2) : await openDb(location.product);
     dbs.push(productDb);
-    const bareDashboardDb = pgCheck ? await openPgDb(bareDashboardFile, 2) : await openBareDb(bareDashboardFile);
+    const bareDashboardDb = pgCheck ? await openPgDb(bareDashboardFile, 2) : await openBareDbAt(bareDashboardFile);
     dbs.push(bareDashboardDb);
-    const bareProductDb = pgCheck ? await openPgDb(bareProductFile, 2) : await openBareDb(bareProductFile);
+    const bareProductDb = pgCheck ? await openPgDb(bareProductFile, 2) : await openBareDbAt(bareProductFile);
     dbs.push(bareProductDb);
 
     const count = async (db: Db, sql: string, params: unknown[] = []) => Number((await db.all<{ n: number }>(sql, params))[0]?.n ?? 0);

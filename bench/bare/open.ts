@@ -2,15 +2,34 @@
  * The bare baselines' database from BENCH_DB: a SQLite file path, or a postgres:// URL
  * (the baselines' PostgreSQL variant, `mgrpc bench --database postgres`).
  */
-import { openBarePgDb } from './postgres.js';
-import { openBareDb, type Db } from './sqlite.js';
+import { openPgDb } from './postgres.js';
+import { openDb, type Db } from './sqlite.js';
 
 export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//.test(target);
 }
 
-export function openBareDbAt(target: string): Promise<Db> {
-  return isPostgresUrl(target) ? openBarePgDb(target) : openBareDb(target);
+/**
+ * The dashboard's products table and the product service's product_users, as their
+ * migrations create them; `timestamp` is the dialect's type for Sequelize's DATE.
+ */
+function bareSchema(timestamp: 'DATETIME' | 'TIMESTAMPTZ'): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS products (id UUID PRIMARY KEY NOT NULL, title VARCHAR(200) NOT NULL, image VARCHAR(2048),
+       likes BIGINT NOT NULL DEFAULT 0, created_at ${timestamp} NOT NULL, updated_at ${timestamp} NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS product_users (id UUID PRIMARY KEY NOT NULL, user_id UUID NOT NULL, product_id UUID NOT NULL,
+       created_at ${timestamp} NOT NULL, updated_at ${timestamp} NOT NULL)`,
+    'CREATE UNIQUE INDEX IF NOT EXISTS product_users_user_id_product_id ON product_users (user_id, product_id)',
+    'CREATE INDEX IF NOT EXISTS product_users_product_id ON product_users (product_id)',
+  ];
+}
+
+/** Opens the baseline's database and creates its tables if missing. */
+export async function openBareDbAt(target: string): Promise<Db> {
+  const postgres = isPostgresUrl(target);
+  const db = postgres ? await openPgDb(target) : await openDb(target);
+  for (const statement of bareSchema(postgres ? 'TIMESTAMPTZ' : 'DATETIME')) await db.all(statement);
+  return db;
 }
 
 /** A second like of one product by one user: SQLITE_CONSTRAINT, or PostgreSQL's unique_violation. */

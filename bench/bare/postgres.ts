@@ -33,19 +33,3 @@ export async function openPgDb(url: string, max = poolMaxFromEnv()): Promise<Db>
   await db.all('SELECT 1');
   return db;
 }
-
-/** The dashboard's products table and the product service's product_users, as their migrations create them on PostgreSQL. */
-export const BARE_PG_SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS products (id UUID PRIMARY KEY NOT NULL, title VARCHAR(200) NOT NULL, image VARCHAR(2048),
-     likes BIGINT NOT NULL DEFAULT 0, created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS product_users (id UUID PRIMARY KEY NOT NULL, user_id UUID NOT NULL, product_id UUID NOT NULL,
-     created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL)`,
-  'CREATE UNIQUE INDEX IF NOT EXISTS product_users_user_id_product_id ON product_users (user_id, product_id)',
-  'CREATE INDEX IF NOT EXISTS product_users_product_id ON product_users (product_id)',
-];
-
-export async function openBarePgDb(url: string): Promise<Db> {
-  const db = await openPgDb(url);
-  for (const statement of BARE_PG_SCHEMA) await db.all(statement);
-  return db;
-}

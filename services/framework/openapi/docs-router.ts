@@ -53,6 +53,17 @@ const INITIALIZER = `window.addEventListener('load', function () {
 // among them (the initializer points at a public URL): ours replace them.
 const ASSET = /^\/(swagger-ui(-bundle|-standalone-preset)?\.(js|css)(\.map)?|favicon-(16x16|32x32)\.png)$/;
 
+const DOCS_PATH = /^\/(schema|docs)(\/|$)/i;
+
+/**
+ * Whether a path (relative to where the router is mounted) is one the router serves, so an
+ * app can send only those into it: every other request would walk its routes and leave
+ * through a setImmediate (a whole event-loop turn, and garbage, per request).
+ */
+export function isApiDocsPath(path: string): boolean {
+  return DOCS_PATH.test(path);
+}
+
 /** The document is built on first use (all routes are registered by then) and kept. */
 export function apiDocsRouter(document: () => OpenApiDocument): Router {
   const router = Router();

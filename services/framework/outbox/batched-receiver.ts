@@ -31,7 +31,7 @@ import { chunks, sqlRunner, sqlTuples } from '../db/sql.js';
 import { AppError } from '../errors.js';
 import type { UnaryHandler } from '../grpc/define-service.js';
 import { INBOX_TABLE } from './migration.js';
-import { idempotencyKeyOf } from './receiver.js';
+import { changeLockName, idempotencyKeyOf } from './receiver.js';
 
 export interface ApplyOnceBatchedOptions {
   sequelize: Sequelize;
@@ -61,13 +61,11 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
   // PostgreSQL applies batches in parallel (several connections, several replicas): two
   // deliveries of one change take turns on the key's lock, and the second then finds the
   // first's record. Locks are taken in key order (the array is sorted), so two batches
-  // do not deadlock. SQLite
-  // runs one write transaction at a time already.
+  // do not deadlock. SQLite runs one write transaction at a time already.
   const lockKeys =
     sequelize.getDialect() === 'postgres'
       ? (keys: string[], t: Transaction) =>
-          // The lock names applyOnce uses for a change without an ordering key.
-          sql.all("SELECT pg_advisory_xact_lock(hashtextextended('key/' || k, 0)) AS locked FROM unnest(?::text[]) AS k", [keys as never], t)
+          sql.all('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) AS locked FROM unnest(?::text[]) AS k', [keys.map(changeLockName) as never], t)
       : undefined;
 
   const answered = (results: (Res | AppError)[], n: number): (Res | AppError)[] => {

@@ -45,6 +45,14 @@ function sequenceOf(call: CallContext): number | undefined {
   return sequence;
 }
 
+/**
+ * The PostgreSQL advisory lock a change without an ordering key is applied under: applyOnce
+ * and applyOnceBatched take the same one, so two deliveries of a change never overlap.
+ */
+export function changeLockName(idempotencyKey: string): string {
+  return `key/${idempotencyKey}`;
+}
+
 /** The call's idempotency key (checked), or undefined for a call without one. */
 export function idempotencyKeyOf(call: CallContext): string | undefined {
   const key = first(call, IDEMPOTENCY_KEY);
@@ -73,7 +81,7 @@ export function applyOnce<Req, Res>(options: ApplyOnceOptions<Req>, handler: Una
       // slow first attempt, two relays), or two of one change, take turns here, even before
       // the entity has an ordering row to lock, and the second then sees what the first
       // recorded. SQLite runs one write transaction at a time already.
-      if (lockEntity) await sql.all(lockEntity, [orderKey ?? `key/${key}`], transaction);
+      if (lockEntity) await sql.all(lockEntity, [orderKey ?? changeLockName(key)], transaction);
       const [seen] = await sql.all<{ response: string }>(`SELECT response FROM ${inbox} WHERE key = ?`, [key], transaction);
       if (seen) return JSON.parse(seen.response) as Res;
 

@@ -14,7 +14,7 @@ import { createReadiness, readinessHandler, type Readiness } from '../health/rea
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
-import { apiDocsRouter } from '../openapi/docs-router.js';
+import { apiDocsRouter, isApiDocsPath } from '../openapi/docs-router.js';
 import { apiKeyGuard, type ApiKeyOptions } from '../security/api-key.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { keepRequestId, requestLog } from './request-log.js';
@@ -36,8 +36,6 @@ export interface RestAppOptions {
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
-/** What apiDocsRouter serves under /api (its document and the Swagger UI page and assets). */
-const DOCS_PATH = /^\/(schema|docs)(\/|$)/i;
 
 // Without this, express.json() skips a body of another type and the handler sees no body at
 // all: a form-encoded create then failed with "title: is required", which misleads.
@@ -67,9 +65,7 @@ export function createRestApp(options: RestAppOptions): express.Express {
   }
   // Before the API key guard: the document describes the API, never its data (see README, "API docs").
   const docs = apiDocsRouter(() => buildOpenApiDocument({ title: options.name ?? 'mgrpc', router: options.api, description: `The ${options.name ?? 'mgrpc'} service's REST API.` }));
-  // Only the docs' own paths enter their router: every other request would walk its routes
-  // and leave it through a setImmediate (a whole event-loop turn, and garbage, per request).
-  app.use('/api', (req, res, next) => (DOCS_PATH.test(req.path) ? docs(req, res, next) : next()));
+  app.use('/api', (req, res, next) => (isApiDocsPath(req.path) ? docs(req, res, next) : next()));
   // Before body parsing: an unauthenticated client does not get to make us parse its body.
   if (options.apiKey) app.use('/api', apiKeyGuard(options.apiKey));
   app.use(requireJsonBody);
