@@ -7,8 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-import pg from 'pg';
-
 import { redactUrl } from '../services/framework/db/connect.js';
 
 export const DEFAULT_POSTGRES_SERVER = 'postgres://postgres@127.0.0.1:5432/';
@@ -55,6 +53,9 @@ function adminUrl(server: string): string {
 }
 
 async function onServer(server: string, statements: string[], done: (statement: string) => void = () => undefined): Promise<void> {
+  // Loaded here, not at the top: the CLI imports this module to parse --database, and every
+  // server process runs the CLI.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: adminUrl(server), connectionTimeoutMillis: 5000 });
   try {
     await client.connect();

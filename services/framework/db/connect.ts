@@ -18,7 +18,6 @@ import path from 'node:path';
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import pg from 'pg';
 import { Sequelize, Transaction } from 'sequelize';
 import sqlite3 from 'sqlite3';
 
@@ -56,12 +55,16 @@ const int8 = (value: string): number | string => {
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : value;
 };
-const pgTypes = Object.create(pg.types, {
-  getTypeParser: {
-    value: (oid: number, format?: string) => (oid === INT8_OID && format !== 'binary' ? int8 : (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format)),
-  },
-});
-const tunedPg = Object.create(pg, { types: { value: pgTypes } });
+// Loaded only for a PostgreSQL URL: a service on SQLite never pays pg's start-up time.
+async function tunedPg(): Promise<object> {
+  const { default: pg } = await import('pg');
+  const pgTypes = Object.create(pg.types, {
+    getTypeParser: {
+      value: (oid: number, format?: string) => (oid === INT8_OID && format !== 'binary' ? int8 : (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format)),
+    },
+  });
+  return Object.create(pg, { types: { value: pgTypes } });
+}
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -167,7 +170,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = datab
   }
   sequelize = new Sequelize(url, {
     dialect: 'postgres',
-    dialectModule: tunedPg,
+    dialectModule: await tunedPg(),
     logging: false,
     pool: { max: options.poolMax, min: 0, idle: 10_000, acquire: 60_000 },
     dialectOptions: options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {},

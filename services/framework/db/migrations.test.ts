@@ -1,6 +1,7 @@
 /**
  * Migrations and connections on real SQLite files in a temp dir.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,32 @@ describe('migrations', () => {
     const step = (name: string): Migration => ({ name, up: async () => void order.push(name) });
     expect(await migrate(db, [step('0001-a'), step('0002-b'), step('0003-c')])).toEqual(['0001-a', '0002-b', '0003-c']);
     expect(order).toEqual(['0001-a', '0002-b', '0003-c']);
+  });
+
+  it('the start-up check only reads: a database never migrated is left empty', async () => {
+    const db = await open();
+    expect(await pendingMigrations(db, bookMigrations)).toEqual(['0001-books']);
+    expect(await tables(db)).toEqual([]);
+  });
+
+  it('a SQLite service checks its migrations without loading umzug or pg (start-up time), and loads umzug to migrate', () => {
+    // A fresh node process on the built CLI and framework, as a server starts: what it loaded shows in require's cache.
+    const dist = path.resolve(import.meta.dirname, '../../../dist');
+    const framework = path.join(dist, 'services/framework/index.js');
+    const script = `
+      import { createRequire } from 'node:module';
+      await import(${JSON.stringify(path.join(dist, 'cli/main.js'))});
+      const { openDatabase, pendingMigrations, migrate, sqliteUrl } = await import(${JSON.stringify(framework)});
+      const migrations = [{ name: '0001-t', up: ({ queryInterface, DataTypes }) => queryInterface.createTable('t', { id: { type: DataTypes.INTEGER, primaryKey: true } }) }];
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).map((f) => /node_modules[/](umzug|pg)[/]/.exec(f)?.[1]).filter(Boolean);
+      const db = await openDatabase(sqliteUrl(${JSON.stringify(path.join(dir, 'start.sqlite3'))}));
+      const pending = await pendingMigrations(db, migrations);
+      const atStart = [...new Set(loaded())];
+      await migrate(db, migrations);
+      console.log(JSON.stringify({ pending, atStart, afterMigrate: [...new Set(loaded())], left: await pendingMigrations(db, migrations) }));
+      await db.close();`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ pending: ['0001-t'], atStart: [], afterMigrate: ['umzug'], left: [] });
   });
 
   it('a failing migration stays pending and stops the ones after it', async () => {
