@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { CLI, ROOT } from './paths.js';
 import type { BenchResult } from './run.js';
+import { cpuMsOf } from './servers.js';
 import { redactUrl } from '../services/framework/db/connect.js';
 import { TEST_POSTGRES_URL } from '../services/framework/testing/postgres.js';
 
@@ -33,6 +34,10 @@ function expectCleanQuickRun(result: BenchResult): void {
     expect(phase.check.ok, `${names(phase)}: ${phase.check.message}`).toBe(true);
     expect(phase.ok).toBeGreaterThan(0);
     expect(phase.errorCount).toBe(0);
+    // CPU of every server over the phase, and per request of the path's own servers.
+    expect(Object.keys(phase.cpuMs).sort()).toEqual(['bare_grpc', 'bare_rest', 'dashboard', 'dashboard_grpc', 'product', 'product_grpc']);
+    for (const ms of Object.values(phase.cpuMs)) expect(ms).toBeGreaterThanOrEqual(0);
+    expect(phase.cpuMsPerRequest, names(phase)).toBeGreaterThan(0);
   }
 }
 
@@ -96,6 +101,14 @@ describe('mgrpc bench --quick', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('reads a process\'s CPU time from /proc: it grows while the process works', () => {
+    const before = cpuMsOf(process.pid)!;
+    const until = performance.now() + 60;
+    while (performance.now() < until) Math.sqrt(Math.random());
+    expect(cpuMsOf(process.pid)! - before).toBeGreaterThanOrEqual(40);
+    expect(cpuMsOf(2 ** 22 + 1)).toBeUndefined();
   });
 
   it('refuses a bad option with a usage error before starting anything', () => {

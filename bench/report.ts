@@ -20,13 +20,14 @@ export function formatReport(result: BenchResult): string {
       ratio ? `${Math.round(ratio.ratio * 100)}%` : '',
       p.latencyMs.p50.toFixed(2),
       p.latencyMs.p99.toFixed(2),
+      p.cpuMsPerRequest === null ? '-' : p.cpuMsPerRequest.toFixed(2),
       String(p.totalErrors),
       p.syncLagMs === undefined ? '' : `${p.syncLagMs} ms`,
       p.check.ok ? 'ok' : 'FAILED',
     ];
   });
   const lines = [
-    formatTable(['path', 'c', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'errors', 'synced after', 'check'], rows).trimEnd(),
+    formatTable(['path', 'c', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'cpu ms/req', 'errors', 'synced after', 'check'], rows).trimEnd(),
     '',
     `cold start (spawn -> health): ${Object.entries(result.coldStartMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
     `peak RSS (VmHWM): ${Object.entries(result.peakRssMb).map(([name, mb]) => `${name} ${mb} MB`).join(', ')}`,

@@ -26,7 +26,7 @@ import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
 import { freePort } from '../cli/supervisor/port-check.js';
-import { memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
+import { cpuMsOf, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
 
 export type Impl = 'framework' | 'bare';
 
@@ -62,6 +62,14 @@ export interface PhaseResult extends LoadResult {
   concurrency: number;
   /** Largest VmRSS of each server sampled during the phase, MB. */
   rssMb: Record<string, number>;
+  /** CPU time each server used during the phase (warm-up included), ms (Linux only). */
+  cpuMs: Record<string, number>;
+  /**
+   * CPU the servers on this path used per request (warm-up included), ms: what the work costs
+   * whatever else the machine is doing, where throughput and latency move with it. Null where
+   * /proc is not available.
+   */
+  cpuMsPerRequest: number | null;
   /** Likes or products the servers hold afterwards vs what the load generator was told. */
   check: Check;
   /** rest-create: ms after the load ended until the product service held every product. */
@@ -173,6 +181,19 @@ const LABEL: Record<LoadKind, string> = { 'grpc-like': 'gRPC LikeProduct', 'rest
 
 export function phaseLabel(phase: Phase): string {
   return `${LABEL[phase.path]} ${phase.impl} c${phase.concurrency}`;
+}
+
+/** The servers a request on each path runs through (their CPU is the path's cost). */
+const PATH_SERVERS: Record<LoadKind, Record<Impl, string[]>> = {
+  'grpc-like': { framework: ['dashboard_grpc'], bare: ['bare_grpc'] },
+  'rest-like': { framework: ['product', 'dashboard_grpc'], bare: ['bare_rest', 'bare_grpc'] },
+  'rest-create': { framework: ['dashboard', 'product_grpc'], bare: [] },
+};
+
+function cpuPerRequest(phase: Phase, cpuMs: Record<string, number>, requests: number): number | null {
+  const names = PATH_SERVERS[phase.path][phase.impl];
+  if (requests === 0 || names.length === 0 || names.some((name) => cpuMs[name] === undefined)) return null;
+  return Math.round((names.reduce((sum, name) => sum + cpuMs[name], 0) / requests) * 1000) / 1000;
 }
 
 function planPhases(concurrency: number[], paths: readonly LoadKind[] = LOAD_KINDS): Phase[] {
@@ -318,6 +339,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         for (const server of servers) rssMb[server.name] = Math.max(rssMb[server.name] ?? 0, memoryOf(server.child.pid!)?.rssMb ?? 0);
       };
       const sampler = setInterval(sample, 200);
+      const cpuBefore = new Map(servers.map((server) => [server.name, cpuMsOf(server.child.pid!)]));
       let load: LoadResult;
       try {
         load = await runLoadProcess(
@@ -329,6 +351,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         sample();
       }
       const loadEnded = performance.now();
+      const cpuMs: Record<string, number> = {};
+      for (const server of servers) {
+        const before = cpuBefore.get(server.name);
+        const after = cpuMsOf(server.child.pid!);
+        if (before !== undefined && after !== undefined) cpuMs[server.name] = after - before;
+      }
+      const cpuMsPerRequest = cpuPerRequest(phase, cpuMs, load.acknowledged + load.totalErrors);
 
       let check: Check;
       let syncLagMs: number | undefined;
@@ -357,7 +386,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const rows = phase.path === 'rest-like' ? await count(productDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
         check = settled ?? likesCheck(Number(product.body?.likes), expected, rows);
       }
-      const result: PhaseResult = { ...phase, ...load, rssMb, check, ...(syncLagMs === undefined ? {} : { syncLagMs }) };
+      const result: PhaseResult = { ...phase, ...load, rssMb, cpuMs, cpuMsPerRequest, check, ...(syncLagMs === undefined ? {} : { syncLagMs }) };
       results.push(result);
       const errors = load.errorCount > 0 ? `, ${load.errorCount} errors (${Object.entries(load.errors).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
       progress.line(

@@ -44,6 +44,25 @@ export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | undefi
   return { rssMb: Math.round(kb('VmRSS') / 102.4) / 10, hwmMb: Math.round(kb('VmHWM') / 102.4) / 10 };
 }
 
+/**
+ * CPU time a live process has used so far (user + system, all its threads), in ms, from
+ * /proc/<pid>/stat; undefined elsewhere or once it is gone. Clock ticks are USER_HZ, which
+ * Linux fixes at 100 for every userspace interface.
+ */
+export function cpuMsOf(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) * 10 : undefined;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function restHealthy(port: number): Promise<boolean> {
