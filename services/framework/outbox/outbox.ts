@@ -332,6 +332,8 @@ export class Outbox {
       if (room <= 0 || !this.running) return;
       let rows: OutboxRow[];
       try {
+        // Most looks find nothing due: those take no write lock.
+        if (!(await this.store.anyDue(Date.now()))) continue;
         rows = await this.store.claim(this.owner, Date.now(), this.leaseMs, room);
       } catch (err) {
         this.warn('outbox: could not claim entries (will retry)', err);

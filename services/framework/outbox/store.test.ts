@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { QueryTypes, type Sequelize } from 'sequelize';
+import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { atomic } from '../db/atomic.js';
@@ -89,5 +90,46 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     // one). SQLite has one writer at a time: a relay that commits quickly can take the lock
     // again before the others' busy waits wake, so there it may well be one relay.
     if (dialect === 'postgres') expect(new Set(claimedBy.values()).size).toBeGreaterThan(1);
+  });
+
+  it('anyDue: true only for a pending row that is due and not leased; read without the write lock', { timeout: 30_000 }, async () => {
+    const db = await testDatabaseUrl(dialect, dir, 'due.sqlite3');
+    drop = db.drop;
+    const relay = await openDatabase(db.url);
+    opened.push(relay);
+    await migrate(relay, [outboxMigration]);
+    const store = new OutboxStore(relay);
+    const now = Date.now();
+    const row = (key: string, lease: { owner: string; until: number } | null = null) => ({
+      topic: 't', payload: '{}', idempotencyKey: key, orderingKey: null, leaseOwner: lease?.owner ?? null, leaseUntil: lease?.until ?? null, now,
+    });
+    expect(await store.anyDue(now)).toBe(false);
+    // Leased (delivered at once by the process that wrote it): not due until the lease runs out.
+    const [leased] = await atomic(relay, (t) => store.insert([row('leased', { owner: 'me', until: now + 60_000 })], t));
+    expect(await store.anyDue(now)).toBe(false);
+    expect(await store.anyDue(now + 60_001)).toBe(true);
+    // A retry waits for its next attempt; a failed row is never due.
+    await store.retry(leased, now + 1000, 'down');
+    expect(await store.anyDue(now)).toBe(false);
+    expect(await store.anyDue(now + 1000)).toBe(true);
+    await store.fail(leased, 'refused');
+    expect(await store.anyDue(now + 1000)).toBe(false);
+    await atomic(relay, (t) => store.insert([row('fresh')], t));
+    expect(await store.anyDue(now)).toBe(true);
+
+    if (dialect === 'sqlite') {
+      // Another process holds the write lock (as the service's other server does while it
+      // writes): the look answers at once, where a claim would wait for the lock.
+      const other = new sqlite3.Database(db.url.replace(/^sqlite:/, ''));
+      await new Promise<void>((resolve, reject) => other.exec('BEGIN IMMEDIATE', (err) => (err ? reject(err) : resolve())));
+      try {
+        const started = performance.now();
+        expect(await store.anyDue(now)).toBe(true);
+        expect(performance.now() - started).toBeLessThan(2000);
+        await expect(store.claim('me', now, 1000, 10)).rejects.toThrow(/SQLITE_BUSY|database is locked/);
+      } finally {
+        await new Promise<void>((resolve) => other.exec('ROLLBACK', () => other.close(() => resolve())));
+      }
+    }
   });
 });

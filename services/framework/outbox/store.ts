@@ -117,6 +117,19 @@ export class OutboxStore {
     return ids;
   }
 
+  /**
+   * Whether any row may be due, by a read: no write lock, no transaction. Relays poll, and
+   * most polls find nothing; a claim for nothing would still take the database's write
+   * lock (on SQLite, from the service's other processes too, whose writes then wait).
+   */
+  async anyDue(now: number): Promise<boolean> {
+    const rows = await this.select(
+      `SELECT 1 AS due FROM ${this.table} WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) LIMIT 1`,
+      [now, now],
+    );
+    return rows.length > 0;
+  }
+
   /** Leases up to `limit` due rows, oldest first, skipping rows queued behind an older one of the same entity. */
   async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
     const rows = await this.write(
