@@ -9,6 +9,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import nodeHttp from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -215,14 +216,33 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   return system;
 }
 
-/** fetch + JSON for tests: returns status and parsed body (or text). */
+/**
+ * One HTTP request + JSON for tests: returns status, parsed body (or text) and headers.
+ * Each call opens its own connection (no keep-alive): tests block their event loop in
+ * spawnSync for seconds at a time, and a kept-alive socket that the server closed meanwhile
+ * (its keep-alive timeout) would fail the next request with "other side closed".
+ */
 export async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const response = await new Promise<{ status: number; text: string; headers: Headers }>((resolve, reject) => {
+    const request = nodeHttp.request(
+      url,
+      { method, agent: false, headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers, 'content-length': String(Buffer.byteLength(payload)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('error', reject);
+        res.once('end', () => {
+          const received = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) for (const one of [value ?? []].flat()) received.append(name, one);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: received });
+        });
+      },
+    );
+    request.once('error', reject);
+    request.end(payload);
   });
-  const text = await response.text();
+  const { text } = response;
   let json: any;
   try {
     json = text ? JSON.parse(text) : undefined;
