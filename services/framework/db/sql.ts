@@ -27,25 +27,48 @@ interface ConnectionManager {
   getConnection(options?: object): Promise<sqlite3.Database>;
 }
 
-const statements = new WeakMap<sqlite3.Database, Map<string, sqlite3.Statement>>();
-
-function prepared(connection: sqlite3.Database, text: string): sqlite3.Statement {
-  let cache = statements.get(connection);
-  if (!cache) statements.set(connection, (cache = new Map()));
-  let statement = cache.get(text);
-  if (!statement) {
-    statement = connection.prepare(text);
-    cache.set(text, statement);
-  }
-  return statement;
+interface CachedStatement {
+  statement: sqlite3.Statement;
+  /** Calls made on it before it was known to be prepared: failed here if preparing fails. */
+  waiting: Set<(err: Error) => void> | undefined;
 }
 
-/** Finalizes the statements cached for a connection (SQLite refuses to close a connection that has some). */
+const statements = new WeakMap<sqlite3.Database, Map<string, CachedStatement>>();
+/** Connections whose statements were finalized for closing: nothing new is prepared on them. */
+const closing = new WeakSet<sqlite3.Database>();
+
+function prepared(connection: sqlite3.Database, text: string): CachedStatement {
+  // A statement prepared after the others were finalized would keep SQLite from closing.
+  if (closing.has(connection)) throw new Error('SQLITE_MISUSE: the database connection is closing');
+  let cache = statements.get(connection);
+  if (!cache) statements.set(connection, (cache = new Map()));
+  let entry = cache.get(text);
+  if (!entry) {
+    const waiting = new Set<(err: Error) => void>();
+    const created: CachedStatement = { statement: undefined as unknown as sqlite3.Statement, waiting };
+    // Prepared with a callback: without one, a prepare that fails (the connection was being
+    // closed, e.g. at shutdown) is emitted as an 'error' event nobody listens to, an
+    // uncaught exception. node-sqlite3 never answers the calls queued on such a statement,
+    // so they are failed here.
+    created.statement = connection.prepare(text, (err: Error | null) => {
+      created.waiting = undefined;
+      if (!err) return;
+      cache.delete(text);
+      for (const fail of waiting) fail(err);
+    });
+    cache.set(text, created);
+    entry = created;
+  }
+  return entry;
+}
+
+/** Finalizes the statements cached for a connection that is being closed (SQLite refuses to close a connection that has some). */
 export function finalizeStatements(connection: sqlite3.Database): Promise<void> {
+  closing.add(connection);
   const cache = statements.get(connection);
   statements.delete(connection);
   if (!cache) return Promise.resolve();
-  return Promise.all([...cache.values()].map((statement) => new Promise<void>((resolve) => statement.finalize(() => resolve())))).then(() => undefined);
+  return Promise.all([...cache.values()].map(({ statement }) => new Promise<void>((resolve) => statement.finalize(() => resolve())))).then(() => undefined);
 }
 
 /**
@@ -69,7 +92,13 @@ function sqliteRunner(sequelize: Sequelize): SqlRunner {
         : await (fallback ??= manager.getConnection({}));
       const values = params.map((v) => (typeof v === 'boolean' ? Number(v) : v));
       return new Promise<T[]>((resolve, reject) => {
-        prepared(connection, text).all(values, (err: Error | null, rows: T[]) => (err ? reject(translateSqliteError(err)) : resolve(rows)));
+        const entry = prepared(connection, text);
+        entry.waiting?.add(reject);
+        entry.statement.all(values, (err: Error | null, rows: T[]) => {
+          entry.waiting?.delete(reject);
+          if (err) reject(translateSqliteError(err));
+          else resolve(rows);
+        });
       });
     },
   };
