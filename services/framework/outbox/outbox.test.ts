@@ -603,6 +603,30 @@ describe.each(DIALECTS)('on %s', (each) => {
       expect(orphanAt).toBeGreaterThan(now + leaseMs);
     });
 
+    it('stop() during a look for due entries waits for it, and nothing is claimed or delivered after stop', async () => {
+      // An entry due for any relay: written by a relay that is not running (so not delivered at once).
+      const writer = newOutbox();
+      const id = await enqueue(writer, { id: 'b1', title: 'after stop' }, 'book:b1');
+      const relay = newOutbox({ pollMs: 60_000 });
+      // The look is the real read, answered a little late, so that stop() arrives while it is under way.
+      let looking!: () => void;
+      const lookStarted = new Promise<void>((resolve) => {
+        looking = resolve;
+      });
+      const read = relay.store.anyDue.bind(relay.store);
+      relay.store.anyDue = async (now) => {
+        looking();
+        await sleep(200);
+        return read(now);
+      };
+      await relay.start();
+      await lookStarted;
+      await relay.stop(5000);
+      await sleep(100);
+      expect(await relay.entries()).toMatchObject([{ id, leaseOwner: null, state: 'pending', attempts: 0 }]);
+      expect(calls).toEqual([]);
+    });
+
     it("stop() gives back this relay's leases, so another relay takes over at once", async () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => {

@@ -139,7 +139,8 @@ export class Outbox {
   private pruneTimer: NodeJS.Timeout | undefined;
   private running = false;
   private starting = false;
-  private pumping = false;
+  /** The look for due entries under way, if any. */
+  private pumping: Promise<void> | undefined;
   private again = false;
   private lastWarning = 0;
   private readonly requestIds = new Map<number, string>();
@@ -294,7 +295,11 @@ export class Outbox {
     clearInterval(this.pruneTimer);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.inflight.values()]),
+      // A look under way may still hand out deliveries: wait for it first, then for them.
+      (async () => {
+        await this.pumping?.catch(() => undefined);
+        await Promise.allSettled([...this.inflight.values()]);
+      })(),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, graceMs);
       }),
@@ -319,9 +324,8 @@ export class Outbox {
       this.again = true;
       return;
     }
-    this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
     });
   }
 
@@ -334,6 +338,8 @@ export class Outbox {
       try {
         // Most looks find nothing due: those take no write lock.
         if (!(await this.store.anyDue(Date.now()))) continue;
+        // Stopped meanwhile: claim nothing more.
+        if (!this.running) return;
         rows = await this.store.claim(this.owner, Date.now(), this.leaseMs, room);
       } catch (err) {
         this.warn('outbox: could not claim entries (will retry)', err);
