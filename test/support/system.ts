@@ -18,6 +18,8 @@ import { freePort, waitForPort } from './ports.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/bin/mgrpc.js');
+/** How long a stopped process may take to exit before it is killed. */
+const STOP_GRACE_MS = 15_000;
 
 /** The four kinds of process; with one replica each, also their names. */
 export type ProcessKind = 'dashboard' | 'dashboard_grpc' | 'product' | 'product_grpc';
@@ -43,7 +45,7 @@ export interface RunningSystem {
   env: NodeJS.ProcessEnv;
   /** Output of each process so far (for assertions and debugging). */
   logs: Record<ProcessName, string[]>;
-  /** Stops one process (SIGTERM, then SIGKILL after 5 s) and resolves with its exit code. */
+  /** Stops one process (SIGTERM, then SIGKILL after STOP_GRACE_MS) and resolves with its exit code. */
   stop(name: ProcessName): Promise<number | null>;
   /** Kills one process with SIGKILL (no drain, no cleanup) and waits until it is gone. */
   kill(name: ProcessName): Promise<void>;
@@ -154,7 +156,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (paused.delete(name)) child.kill('SIGCONT');
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      // A server's own bounds for a graceful stop are longer (MGRPC_DRAIN_MS 10 s, then its
+      // drain hooks): on a machine loaded by the parallel suite, 5 s was seen cut short.
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       child.once('exit', (code) => {
         clearTimeout(timer);
         resolve(code);
