@@ -40,9 +40,11 @@ export function serveCommand(side: 'rest' | 'grpc', name: string, description: s
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      const running = await serve(module, side, { address, migrate: opts.migrate });
+      // Signals are taken before serving starts: the port accepts connections before start-up
+      // has finished (the relay, the metrics port), and a SIGTERM in that window must still
+      // drain and exit 0, not kill the process by default.
       const log = createLogger(`${module.name}.${side}`);
-      await new Promise<void>((resolve) => {
+      const stopRequested = new Promise<void>((resolve) => {
         let draining = false;
         const onSignal = (signal: NodeJS.Signals) => {
           if (draining) {
@@ -56,6 +58,8 @@ export function serveCommand(side: 'rest' | 'grpc', name: string, description: s
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
       });
+      const running = await serve(module, side, { address, migrate: opts.migrate });
+      await stopRequested;
       await running.close();
       // Everything is closed; should a stray handle keep the event loop alive, exit anyway.
       setTimeout(() => process.exit(0), 1000).unref();

@@ -121,4 +121,24 @@ describe('mgrpc runserver on SIGTERM', () => {
     await expect(slow.response).rejects.toThrow();
     expect(server.output()).toMatch(/SIGTERM again: exiting without finishing the drain/);
   });
+
+  it.each(['runserver', 'grpcrunserver'])('%s: a SIGTERM as soon as the port accepts, before start-up has finished, still drains and exits 0', async (command) => {
+    // The port is bound before the rest of start-up (the relay, the metrics port); the
+    // signal must not find the process without its handler (default action: killed).
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, command, `127.0.0.1:${port}`, '--service', 'product'], {
+      cwd: ROOT,
+      env: { ...process.env, MGRPC_DATA_DIR: dataDir, DASHBOARD_GRPC_SERVER: `127.0.0.1:${(hungPeer.address() as net.AddressInfo).port}`, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    for (let i = 0; i < 2000 && !(await connects(port)); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    child.kill('SIGTERM');
+    expect(await exited, output).toEqual({ code: 0, signal: null });
+    expect(output).toMatch(/SIGTERM: draining/);
+  });
 });
