@@ -53,7 +53,7 @@ async function listed(url: string) {
 }
 
 describe('product sync through the outbox', () => {
-  it('20 changes made while the product service is down all arrive once, in order, when it is back', async () => {
+  it('20 changes made while the product service is down all arrive once, in order, when it is back', { timeout: 120_000 }, async () => {
     sys = await startSystem();
     const s = sys;
     expect(await s.stop('product_grpc')).toBe(0);
