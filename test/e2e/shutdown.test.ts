@@ -38,9 +38,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function startProductRest() {
+/** Starts the product service's REST (runserver) or gRPC side and resolves once `ready` (by default: its port accepts). */
+async function startProduct(command: 'runserver' | 'grpcrunserver' = 'runserver', ready: (port: number) => Promise<void> = waitForPort) {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'runserver', `127.0.0.1:${port}`, '--service', 'product'], {
+  const child = spawn(process.execPath, [CLI, command, `127.0.0.1:${port}`, '--service', 'product'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -57,7 +58,7 @@ async function startProductRest() {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  await waitForPort(port);
+  await ready(port);
   return { child, port, exited, output: () => output };
 }
 
@@ -93,7 +94,7 @@ async function slowRequest(port: number) {
 
 describe('mgrpc runserver on SIGTERM', () => {
   it('refuses new connections, answers the in-flight request, and exits 0', async () => {
-    const server = await startProductRest();
+    const server = await startProduct();
     const slow = await slowRequest(server.port);
     server.child.kill('SIGTERM');
     await until(() => server.output().includes('draining'), 'the drain to start');
@@ -111,7 +112,7 @@ describe('mgrpc runserver on SIGTERM', () => {
   });
 
   it('a second SIGTERM during the drain exits at once with 143', async () => {
-    const server = await startProductRest();
+    const server = await startProduct();
     const slow = await slowRequest(server.port);
     server.child.kill('SIGTERM');
     await until(() => server.output().includes('draining'), 'the drain to start');
@@ -122,23 +123,15 @@ describe('mgrpc runserver on SIGTERM', () => {
     expect(server.output()).toMatch(/SIGTERM again: exiting without finishing the drain/);
   });
 
-  it.each(['runserver', 'grpcrunserver'])('%s: a SIGTERM as soon as the port accepts, before start-up has finished, still drains and exits 0', async (command) => {
+  it.each(['runserver', 'grpcrunserver'] as const)('%s: a SIGTERM as soon as the port accepts, before start-up has finished, still drains and exits 0', async (command) => {
     // The port is bound before the rest of start-up (the relay, the metrics port); the
     // signal must not find the process without its handler (default action: killed).
-    const port = await freePort();
-    const child = spawn(process.execPath, [CLI, command, `127.0.0.1:${port}`, '--service', 'product'], {
-      cwd: ROOT,
-      env: { ...process.env, MGRPC_DATA_DIR: dataDir, DASHBOARD_GRPC_SERVER: `127.0.0.1:${(hungPeer.address() as net.AddressInfo).port}`, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // Polled every 2 ms (waitForPort's 50 ms can miss the window on a fast start).
+    const server = await startProduct(command, async (port) => {
+      for (let i = 0; i < 5000 && !(await connects(port)); i++) await new Promise((resolve) => setTimeout(resolve, 2));
     });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    for (let i = 0; i < 2000 && !(await connects(port)); i++) await new Promise((resolve) => setTimeout(resolve, 2));
-    child.kill('SIGTERM');
-    expect(await exited, output).toEqual({ code: 0, signal: null });
-    expect(output).toMatch(/SIGTERM: draining/);
+    server.child.kill('SIGTERM');
+    expect(await server.exited, server.output()).toEqual({ code: 0, signal: null });
+    expect(server.output()).toMatch(/SIGTERM: draining/);
   });
 });

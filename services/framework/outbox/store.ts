@@ -57,6 +57,9 @@ export interface StoredEntry {
 
 type Raw = Record<string, unknown>;
 
+/** A row a relay may take now (bind: now, now), for rows aliased `o`: pending, its attempt due, not leased. */
+const DUE = "o.state = 'pending' AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)";
+
 function toRow(raw: Raw): OutboxRow {
   return {
     id: Number(raw.id),
@@ -124,7 +127,7 @@ export class OutboxStore {
    */
   async anyDue(now: number): Promise<boolean> {
     const rows = await this.select(
-      `SELECT 1 AS due FROM ${this.table} WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) LIMIT 1`,
+      `SELECT 1 AS due FROM ${this.table} o WHERE ${DUE} LIMIT 1`,
       [now, now],
     );
     return rows.length > 0;
@@ -136,7 +139,7 @@ export class OutboxStore {
       `UPDATE ${this.table} SET lease_owner = ?, lease_until = ?
        WHERE id IN (
          SELECT o.id FROM ${this.table} o
-         WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
+         WHERE ${DUE}
            AND (o.ordering_key IS NULL OR NOT EXISTS (
              SELECT 1 FROM ${this.table} p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending' AND p.id < o.id))
          ORDER BY o.id LIMIT ?${this.skipLocked})
