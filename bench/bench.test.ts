@@ -64,6 +64,10 @@ describe('mgrpc bench --quick', () => {
       expect(phase.latencyMs.p99).toBeGreaterThanOrEqual(phase.latencyMs.p50);
       expect(phase.acknowledged).toBeGreaterThanOrEqual(phase.ok);
       expect(Object.keys(phase.rssMb).sort()).toEqual(['bare_grpc', 'bare_rest', 'dashboard', 'dashboard_grpc', 'product', 'product_grpc']);
+      // Framework and bare are measured in interleaved slices, 500 ms each in all; the raw samples stay out of the file.
+      expect(phase.measuredMs).toBeGreaterThan(300);
+      expect(phase.measuredMs).toBeLessThan(1500);
+      expect(phase).not.toHaveProperty('samples');
     }
     for (const phase of result.phases.filter((p) => p.path === 'rest-create')) expect(phase.syncLagMs).toBeGreaterThanOrEqual(0);
 

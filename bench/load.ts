@@ -49,6 +49,8 @@ export interface LoadResult {
   /** Failed requests over the whole run, warm-up included. */
   totalErrors: number;
   measuredMs: number;
+  /** Every measured request's latency, ms: for merging slices (slices.ts); not kept in the results. */
+  samples?: number[];
 }
 
 export type LoadMessage = { type: 'progress'; elapsedMs: number; totalMs: number } | { type: 'result'; result: LoadResult } | { type: 'error'; message: string };
@@ -148,6 +150,7 @@ export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, t
     pending,
     totalErrors,
     measuredMs: Math.round(measuredMs),
+    samples: latencies.map((ms) => Math.round(ms * 1000) / 1000),
   };
 }
 

@@ -24,6 +24,7 @@ import { BENCH_DIST, CLI } from './paths.js';
 import { openBareDbAt } from './bare/open.js';
 import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
+import { abbaOrder, mergeSlices } from './slices.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
 import { freePort } from '../cli/supervisor/port-check.js';
 import { cpuMsOf, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
@@ -196,6 +197,20 @@ function cpuPerRequest(phase: Phase, cpuMs: Record<string, number>, requests: nu
   return Math.round((names.reduce((sum, name) => sum + cpuMs[name], 0) / requests) * 1000) / 1000;
 }
 
+/** Slices per measurement of a framework phase and its bare twin (see slices.ts). */
+const SLICES = 4;
+
+/** Each framework phase with its bare twin (measured interleaved), or alone when it has none. */
+function pairUp(phases: Phase[]): Phase[][] {
+  const groups: Phase[][] = [];
+  for (const phase of phases) {
+    const twin = groups.find((group) => group[0].path === phase.path && group[0].concurrency === phase.concurrency);
+    if (twin) twin.push(phase);
+    else groups.push([phase]);
+  }
+  return groups;
+}
+
 function planPhases(concurrency: number[], paths: readonly LoadKind[] = LOAD_KINDS): Phase[] {
   const phases: Phase[] = [];
   for (const kind of ['grpc-like', 'rest-like'] as const) {
@@ -313,85 +328,102 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     };
 
     const phases = planPhases(options.concurrency, options.paths);
-    const phaseMs = options.warmupMs + options.durationMs;
-    const totalMs = phases.length * phaseMs;
-    const results: PhaseResult[] = [];
     const timeoutMs = options.timeoutMs ?? 10_000;
-    for (const [index, phase] of phases.entries()) {
-      const label = phaseLabel(phase);
-      const report = (elapsedMs: number) => progress.update((index * phaseMs + elapsedMs) / totalMs, label, totalMs - index * phaseMs - elapsedMs);
-      report(0);
-      const productId = phase.path === 'rest-create' ? undefined : await newProduct(phase.impl);
-      const target =
-        phase.path === 'grpc-like'
-          ? phase.impl === 'framework'
-            ? `127.0.0.1:${ports.dashboardGrpc}`
-            : `127.0.0.1:${bareGrpc.port}`
-          : phase.path === 'rest-like'
+    // A framework phase and its bare twin are measured in interleaved slices (slices.ts).
+    const groups = pairUp(phases);
+    const slicesOf = (group: Phase[]) => (group.length === 2 ? SLICES : 1);
+    // Each of the pair is measured for durationMs in all, in SLICES / 2 slices.
+    const sliceMs = (group: Phase[]) => (options.durationMs * group.length) / slicesOf(group);
+    const totalMs = groups.reduce((sum, group) => sum + slicesOf(group) * (options.warmupMs + sliceMs(group)), 0);
+    let doneMs = 0;
+    const results: PhaseResult[] = [];
+    for (const group of groups) {
+      const setups = [];
+      for (const phase of group) {
+        const productId = phase.path === 'rest-create' ? undefined : await newProduct(phase.impl);
+        const target =
+          phase.path === 'grpc-like'
             ? phase.impl === 'framework'
-              ? `${productUrl}/api/products/${productId}/like`
-              : `http://127.0.0.1:${bareRest.port}/like/${productId}`
-            : `${dashboardUrl}/api/products`;
-      const productsBefore = phase.path === 'rest-create' ? await count(dashboardDb, 'SELECT count(*) AS n FROM products') : 0;
-
-      const rssMb: Record<string, number> = {};
-      const sample = () => {
-        for (const server of servers) rssMb[server.name] = Math.max(rssMb[server.name] ?? 0, memoryOf(server.child.pid!)?.rssMb ?? 0);
-      };
-      const sampler = setInterval(sample, 200);
-      const cpuBefore = new Map(servers.map((server) => [server.name, cpuMsOf(server.child.pid!)]));
-      let load: LoadResult;
-      try {
-        load = await runLoadProcess(
-          { kind: phase.path, target, productId, concurrency: phase.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs, timeoutMs },
-          report,
-        );
-      } finally {
-        clearInterval(sampler);
-        sample();
+              ? `127.0.0.1:${ports.dashboardGrpc}`
+              : `127.0.0.1:${bareGrpc.port}`
+            : phase.path === 'rest-like'
+              ? phase.impl === 'framework'
+                ? `${productUrl}/api/products/${productId}/like`
+                : `http://127.0.0.1:${bareRest.port}/like/${productId}`
+              : `${dashboardUrl}/api/products`;
+        const productsBefore = phase.path === 'rest-create' ? await count(dashboardDb, 'SELECT count(*) AS n FROM products') : 0;
+        setups.push({ phase, productId, target, productsBefore, loads: [] as LoadResult[], rssMb: {} as Record<string, number>, cpuMs: {} as Record<string, number> });
       }
-      const loadEnded = performance.now();
-      const cpuMs: Record<string, number> = {};
-      for (const server of servers) {
-        const before = cpuBefore.get(server.name);
-        const after = cpuMsOf(server.child.pid!);
-        if (before !== undefined && after !== undefined) cpuMs[server.name] = after - before;
-      }
-      const cpuMsPerRequest = cpuPerRequest(phase, cpuMs, load.acknowledged + load.totalErrors);
-
-      let check: Check;
-      let syncLagMs: number | undefined;
-      if (phase.path === 'rest-create') {
-        const expected = productsBefore + load.acknowledged;
-        const onDashboard = await count(dashboardDb, 'SELECT count(*) AS n FROM products');
-        check = (await outboxSettled(dashboardDb, 'the dashboard')) ?? { ok: true, message: '' };
-        if (check.ok) {
-          await until('the product service to have every product', 30_000, async () => ((await count(productDb, 'SELECT count(*) AS n FROM products')) >= onDashboard ? true : undefined));
-          syncLagMs = Math.round(performance.now() - loadEnded);
-          const onProduct = await count(productDb, 'SELECT count(*) AS n FROM products');
-          check =
-            onDashboard === expected && onProduct === expected
-              ? { ok: true, message: `${load.acknowledged} products created, all on the product service ${syncLagMs} ms after the last` }
-              : { ok: false, message: `${load.acknowledged} creates acknowledged, but the dashboard holds ${onDashboard - productsBefore} and the product service ${onProduct - productsBefore} new products` };
+      let loadEnded = performance.now();
+      for (const which of abbaOrder(slicesOf(group))) {
+        const setup = setups[which];
+        const label = phaseLabel(setup.phase);
+        const offset = doneMs;
+        const report = (elapsedMs: number) => progress.update((offset + elapsedMs) / totalMs, label, totalMs - offset - elapsedMs);
+        report(0);
+        const sample = () => {
+          for (const server of servers) setup.rssMb[server.name] = Math.max(setup.rssMb[server.name] ?? 0, memoryOf(server.child.pid!)?.rssMb ?? 0);
+        };
+        const sampler = setInterval(sample, 200);
+        const cpuBefore = new Map(servers.map((server) => [server.name, cpuMsOf(server.child.pid!)]));
+        try {
+          setup.loads.push(
+            await runLoadProcess(
+              { kind: setup.phase.path, target: setup.target, productId: setup.productId, concurrency: setup.phase.concurrency, warmupMs: options.warmupMs, durationMs: sliceMs(group), timeoutMs },
+              report,
+            ),
+          );
+        } finally {
+          clearInterval(sampler);
+          sample();
         }
-      } else if (phase.impl === 'bare') {
-        const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
-        const rows = phase.path === 'rest-like' ? await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
-        check = likesCheck(counted, load.acknowledged, rows);
-      } else {
-        // 202s were recorded and are delivered later: they must be counted too, exactly once.
-        const expected = load.acknowledged + load.pending;
-        const settled = phase.path === 'rest-like' ? await outboxSettled(productDb, 'the product service') : undefined;
-        const product = await httpJson('GET', `${dashboardUrl}/api/products/${productId}`);
-        const rows = phase.path === 'rest-like' ? await count(productDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
-        check = settled ?? likesCheck(Number(product.body?.likes), expected, rows);
+        loadEnded = performance.now();
+        for (const server of servers) {
+          const before = cpuBefore.get(server.name);
+          const after = cpuMsOf(server.child.pid!);
+          if (before !== undefined && after !== undefined) setup.cpuMs[server.name] = (setup.cpuMs[server.name] ?? 0) + after - before;
+        }
+        doneMs += options.warmupMs + sliceMs(group);
       }
-      const result: PhaseResult = { ...phase, ...load, rssMb, cpuMs, cpuMsPerRequest, check, ...(syncLagMs === undefined ? {} : { syncLagMs }) };
-      results.push(result);
-      const errors = load.errorCount > 0 ? `, ${load.errorCount} errors (${Object.entries(load.errors).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
-      progress.line(
-        `${label}: ${load.throughput} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms${errors}${check.ok ? '' : ` — CHECK FAILED: ${check.message}`}`,
-      );
+
+      for (const { phase, productId, productsBefore, loads, rssMb, cpuMs } of setups) {
+        const { samples: _samples, ...load } = mergeSlices(loads);
+        const label = phaseLabel(phase);
+        const cpuMsPerRequest = cpuPerRequest(phase, cpuMs, load.acknowledged + load.totalErrors);
+        let check: Check;
+        let syncLagMs: number | undefined;
+        if (phase.path === 'rest-create') {
+          const expected = productsBefore + load.acknowledged;
+          const onDashboard = await count(dashboardDb, 'SELECT count(*) AS n FROM products');
+          check = (await outboxSettled(dashboardDb, 'the dashboard')) ?? { ok: true, message: '' };
+          if (check.ok) {
+            await until('the product service to have every product', 30_000, async () => ((await count(productDb, 'SELECT count(*) AS n FROM products')) >= onDashboard ? true : undefined));
+            syncLagMs = Math.round(performance.now() - loadEnded);
+            const onProduct = await count(productDb, 'SELECT count(*) AS n FROM products');
+            check =
+              onDashboard === expected && onProduct === expected
+                ? { ok: true, message: `${load.acknowledged} products created, all on the product service ${syncLagMs} ms after the last` }
+                : { ok: false, message: `${load.acknowledged} creates acknowledged, but the dashboard holds ${onDashboard - productsBefore} and the product service ${onProduct - productsBefore} new products` };
+          }
+        } else if (phase.impl === 'bare') {
+          const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
+          const rows = phase.path === 'rest-like' ? await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
+          check = likesCheck(counted, load.acknowledged, rows);
+        } else {
+          // 202s were recorded and are delivered later: they must be counted too, exactly once.
+          const expected = load.acknowledged + load.pending;
+          const settled = phase.path === 'rest-like' ? await outboxSettled(productDb, 'the product service') : undefined;
+          const product = await httpJson('GET', `${dashboardUrl}/api/products/${productId}`);
+          const rows = phase.path === 'rest-like' ? await count(productDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
+          check = settled ?? likesCheck(Number(product.body?.likes), expected, rows);
+        }
+        const result: PhaseResult = { ...phase, ...load, rssMb, cpuMs, cpuMsPerRequest, check, ...(syncLagMs === undefined ? {} : { syncLagMs }) };
+        results.push(result);
+        const errors = load.errorCount > 0 ? `, ${load.errorCount} errors (${Object.entries(load.errors).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
+        progress.line(
+          `${label}: ${load.throughput} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms${errors}${check.ok ? '' : ` — CHECK FAILED: ${check.message}`}`,
+        );
+      }
     }
 
     for (const server of servers) await server.stop();

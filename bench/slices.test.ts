@@ -1,0 +1,56 @@
+/**
+ * Interleaved slices: the ABBA order, and one result from several slices (totals summed,
+ * throughput over the total measured time, percentiles over every sample, not averaged).
+ */
+import { describe, expect, it } from 'vitest';
+
+import type { LoadResult } from './load.js';
+import { abbaOrder, mergeSlices } from './slices.js';
+import { summarize } from './stats.js';
+
+function slice(latency: number, n: number, measuredMs: number, errors: Record<string, number> = {}): LoadResult {
+  const failed = Object.values(errors).reduce((a, b) => a + b, 0);
+  const samples = Array.from({ length: n }, () => latency);
+  return {
+    requests: n,
+    ok: n - failed,
+    throughput: Math.round(((n - failed) / measuredMs) * 10_000) / 10,
+    latencyMs: summarize(samples),
+    errors,
+    errorCount: failed,
+    acknowledged: n - failed + 5,
+    pending: 1,
+    totalErrors: failed,
+    measuredMs,
+    samples,
+  };
+}
+
+describe('abbaOrder', () => {
+  it('gives each of the pair the same slots, first and last to the first', () => {
+    expect(abbaOrder(1)).toEqual([0]);
+    expect(abbaOrder(4)).toEqual([0, 1, 1, 0]);
+    expect(abbaOrder(8)).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
+  });
+});
+
+describe('mergeSlices', () => {
+  it('sums the counts, takes throughput over the total measured time and percentiles over all samples', () => {
+    // A fast slice and a slow one (the machine slowed down in between).
+    const merged = mergeSlices([slice(1, 99, 1000), slice(3, 51, 1000, { http_500: 1 })]);
+    expect(merged.requests).toBe(150);
+    expect(merged.ok).toBe(149);
+    expect(merged.throughput).toBe(74.5);
+    expect(merged.errors).toEqual({ http_500: 1 });
+    expect(merged.errorCount).toBe(1);
+    expect(merged.acknowledged).toBe(99 + 5 + 50 + 5);
+    expect(merged.pending).toBe(2);
+    expect(merged.measuredMs).toBe(2000);
+    // 99 of 150 samples are 1 ms: the median is 1 ms and p90 3 ms, not an average of the slices' own.
+    expect(merged.latencyMs).toMatchObject({ p50: 1, p90: 3, p99: 3, max: 3, mean: 1.68 });
+  });
+
+  it('refuses nothing to merge', () => {
+    expect(() => mergeSlices([])).toThrow(/no slices/);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * Interleaved measurement. A machine shared with other work (a CI runner, a laptop, a
+ * cloud VM with noisy neighbours) changes speed from one minute to the next, by a quarter
+ * or more here. Measured one after the other, the framework and its bare baseline then
+ * each get a different machine, and their ratio moves more than any change under test.
+ * So each pair is measured in slices, in ABBA order (framework, bare, bare, framework):
+ * both get the same share of every minute, and a steady drift cancels out.
+ */
+import type { LoadResult } from './load.js';
+import { summarize } from './stats.js';
+
+/** Which of a pair (0 = first, 1 = second) each of `slices` slices measures: ABBA, repeated. */
+export function abbaOrder(slices: number): (0 | 1)[] {
+  return Array.from({ length: slices }, (_, i) => ([0, 1, 1, 0] as const)[i % 4]);
+}
+
+/** One result from the slices of one measurement: totals summed, throughput over the total measured time, latencies from every sample. */
+export function mergeSlices(slices: readonly LoadResult[]): LoadResult {
+  if (slices.length === 0) throw new Error('mergeSlices: no slices');
+  const sum = (pick: (r: LoadResult) => number) => slices.reduce((total, r) => total + pick(r), 0);
+  const errors: Record<string, number> = {};
+  for (const slice of slices) for (const [kind, n] of Object.entries(slice.errors)) errors[kind] = (errors[kind] ?? 0) + n;
+  const ok = sum((r) => r.ok);
+  const measuredMs = sum((r) => r.measuredMs);
+  const samples = slices.flatMap((r) => r.samples ?? []);
+  return {
+    requests: sum((r) => r.requests),
+    ok,
+    throughput: Math.round((ok / Math.max(1, measuredMs)) * 1000 * 10) / 10,
+    latencyMs: summarize(samples),
+    errors,
+    errorCount: sum((r) => r.errorCount),
+    acknowledged: sum((r) => r.acknowledged),
+    pending: sum((r) => r.pending),
+    totalErrors: sum((r) => r.totalErrors),
+    measuredMs,
+  };
+}
