@@ -40,7 +40,7 @@ export function formatReport(result: BenchResult): string {
     '',
     `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, node ${result.machine.node}; ` +
       `${result.database?.dialect === 'postgres' ? `PostgreSQL at ${result.database.server}` : 'SQLite'}; ` +
-      `${result.settings.durationMs / 1000} s per run after ${result.settings.warmupMs / 1000} s warm-up; ${(result.totalMs / 1000).toFixed(0)} s in all`,
+      `${result.settings.durationMs / 1000} s measured per run (framework and bare in interleaved slices, each after ${result.settings.warmupMs / 1000} s warm-up); ${(result.totalMs / 1000).toFixed(0)} s in all`,
   ];
   if (!result.ok) {
     lines.push('', 'FAILED:', ...[...result.correctness.failures, ...result.errors].map((f) => `  ${f}`));

@@ -327,6 +327,50 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       return { ok: false, message: `${counted} likes counted, ${expected} acknowledged: ${detail}${rows === undefined ? '' : `; ${rows} like rows on the product service`}` };
     };
 
+    /** Where a phase's load goes. */
+    const targetOf = (phase: Phase, productId: string | undefined): string =>
+      phase.path === 'grpc-like'
+        ? phase.impl === 'framework'
+          ? `127.0.0.1:${ports.dashboardGrpc}`
+          : `127.0.0.1:${bareGrpc.port}`
+        : phase.path === 'rest-like'
+          ? phase.impl === 'framework'
+            ? `${productUrl}/api/products/${productId}/like`
+            : `http://127.0.0.1:${bareRest.port}/like/${productId}`
+          : `${dashboardUrl}/api/products`;
+
+    /** What the servers hold after a phase against what its load was told: likes counted once each, products all synced. */
+    const checkPhase = async (phase: Phase, load: LoadResult, productId: string | undefined, productsBefore: number, loadEnded: number): Promise<{ check: Check; syncLagMs?: number }> => {
+      let check: Check;
+      let syncLagMs: number | undefined;
+      if (phase.path === 'rest-create') {
+        const expected = productsBefore + load.acknowledged;
+        const onDashboard = await count(dashboardDb, 'SELECT count(*) AS n FROM products');
+        check = (await outboxSettled(dashboardDb, 'the dashboard')) ?? { ok: true, message: '' };
+        if (check.ok) {
+          await until('the product service to have every product', 30_000, async () => ((await count(productDb, 'SELECT count(*) AS n FROM products')) >= onDashboard ? true : undefined));
+          syncLagMs = Math.round(performance.now() - loadEnded);
+          const onProduct = await count(productDb, 'SELECT count(*) AS n FROM products');
+          check =
+            onDashboard === expected && onProduct === expected
+              ? { ok: true, message: `${load.acknowledged} products created, all on the product service ${syncLagMs} ms after the last` }
+              : { ok: false, message: `${load.acknowledged} creates acknowledged, but the dashboard holds ${onDashboard - productsBefore} and the product service ${onProduct - productsBefore} new products` };
+        }
+      } else if (phase.impl === 'bare') {
+        const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
+        const rows = phase.path === 'rest-like' ? await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
+        check = likesCheck(counted, load.acknowledged, rows);
+      } else {
+        // 202s were recorded and are delivered later: they must be counted too, exactly once.
+        const expected = load.acknowledged + load.pending;
+        const settled = phase.path === 'rest-like' ? await outboxSettled(productDb, 'the product service') : undefined;
+        const product = await httpJson('GET', `${dashboardUrl}/api/products/${productId}`);
+        const rows = phase.path === 'rest-like' ? await count(productDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
+        check = settled ?? likesCheck(Number(product.body?.likes), expected, rows);
+      }
+      return { check, syncLagMs };
+    };
+
     const phases = planPhases(options.concurrency, options.paths);
     const timeoutMs = options.timeoutMs ?? 10_000;
     // A framework phase and its bare twin are measured in interleaved slices (slices.ts).
@@ -341,18 +385,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const setups = [];
       for (const phase of group) {
         const productId = phase.path === 'rest-create' ? undefined : await newProduct(phase.impl);
-        const target =
-          phase.path === 'grpc-like'
-            ? phase.impl === 'framework'
-              ? `127.0.0.1:${ports.dashboardGrpc}`
-              : `127.0.0.1:${bareGrpc.port}`
-            : phase.path === 'rest-like'
-              ? phase.impl === 'framework'
-                ? `${productUrl}/api/products/${productId}/like`
-                : `http://127.0.0.1:${bareRest.port}/like/${productId}`
-              : `${dashboardUrl}/api/products`;
         const productsBefore = phase.path === 'rest-create' ? await count(dashboardDb, 'SELECT count(*) AS n FROM products') : 0;
-        setups.push({ phase, productId, target, productsBefore, loads: [] as LoadResult[], rssMb: {} as Record<string, number>, cpuMs: {} as Record<string, number> });
+        setups.push({ phase, productId, target: targetOf(phase, productId), productsBefore, loads: [] as LoadResult[], rssMb: {} as Record<string, number>, cpuMs: {} as Record<string, number> });
       }
       let loadEnded = performance.now();
       for (const which of abbaOrder(slicesOf(group))) {
@@ -390,33 +424,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const { samples: _samples, ...load } = mergeSlices(loads);
         const label = phaseLabel(phase);
         const cpuMsPerRequest = cpuPerRequest(phase, cpuMs, load.acknowledged + load.totalErrors);
-        let check: Check;
-        let syncLagMs: number | undefined;
-        if (phase.path === 'rest-create') {
-          const expected = productsBefore + load.acknowledged;
-          const onDashboard = await count(dashboardDb, 'SELECT count(*) AS n FROM products');
-          check = (await outboxSettled(dashboardDb, 'the dashboard')) ?? { ok: true, message: '' };
-          if (check.ok) {
-            await until('the product service to have every product', 30_000, async () => ((await count(productDb, 'SELECT count(*) AS n FROM products')) >= onDashboard ? true : undefined));
-            syncLagMs = Math.round(performance.now() - loadEnded);
-            const onProduct = await count(productDb, 'SELECT count(*) AS n FROM products');
-            check =
-              onDashboard === expected && onProduct === expected
-                ? { ok: true, message: `${load.acknowledged} products created, all on the product service ${syncLagMs} ms after the last` }
-                : { ok: false, message: `${load.acknowledged} creates acknowledged, but the dashboard holds ${onDashboard - productsBefore} and the product service ${onProduct - productsBefore} new products` };
-          }
-        } else if (phase.impl === 'bare') {
-          const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
-          const rows = phase.path === 'rest-like' ? await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
-          check = likesCheck(counted, load.acknowledged, rows);
-        } else {
-          // 202s were recorded and are delivered later: they must be counted too, exactly once.
-          const expected = load.acknowledged + load.pending;
-          const settled = phase.path === 'rest-like' ? await outboxSettled(productDb, 'the product service') : undefined;
-          const product = await httpJson('GET', `${dashboardUrl}/api/products/${productId}`);
-          const rows = phase.path === 'rest-like' ? await count(productDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
-          check = settled ?? likesCheck(Number(product.body?.likes), expected, rows);
-        }
+        const { check, syncLagMs } = await checkPhase(phase, load, productId, productsBefore, loadEnded);
         const result: PhaseResult = { ...phase, ...load, rssMb, cpuMs, cpuMsPerRequest, check, ...(syncLagMs === undefined ? {} : { syncLagMs }) };
         results.push(result);
         const errors = load.errorCount > 0 ? `, ${load.errorCount} errors (${Object.entries(load.errors).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
