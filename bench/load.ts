@@ -16,7 +16,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { LOADER_OPTIONS } from '../services/framework/grpc/loader-options.js';
 import type { LoadKind } from './kinds.js';
 import { PROTO_DIR } from './paths.js';
-import { summarize, type LatencySummary } from './stats.js';
+import { perSecond, summarize, type LatencySummary } from './stats.js';
 
 export type { LoadKind };
 
@@ -142,7 +142,7 @@ export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, t
   return {
     requests,
     ok,
-    throughput: Math.round((ok / measuredMs) * 1000 * 10) / 10,
+    throughput: perSecond(ok, measuredMs),
     latencyMs: summarize(latencies),
     errors,
     errorCount: requests - ok,

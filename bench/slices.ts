@@ -7,7 +7,7 @@
  * both get the same share of every minute, and a steady drift cancels out.
  */
 import type { LoadResult } from './load.js';
-import { summarize } from './stats.js';
+import { perSecond, summarize } from './stats.js';
 
 /** Which of a pair (0 = first, 1 = second) each of `slices` slices measures: ABBA, repeated. */
 export function abbaOrder(slices: number): (0 | 1)[] {
@@ -26,7 +26,7 @@ export function mergeSlices(slices: readonly LoadResult[]): LoadResult {
   return {
     requests: sum((r) => r.requests),
     ok,
-    throughput: Math.round((ok / Math.max(1, measuredMs)) * 1000 * 10) / 10,
+    throughput: perSecond(ok, measuredMs),
     latencyMs: summarize(samples),
     errors,
     errorCount: sum((r) => r.errorCount),

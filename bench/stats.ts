@@ -16,6 +16,11 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
   return sorted[rank];
 }
 
+/** `count` events over `ms` milliseconds, per second, to one decimal. */
+export function perSecond(count: number, ms: number): number {
+  return Math.round((count / Math.max(1, ms)) * 1000 * 10) / 10;
+}
+
 export function summarize(samples: ArrayLike<number>): LatencySummary {
   const sorted = Float64Array.from(samples).sort();
   let sum = 0;
