@@ -16,15 +16,15 @@ export { ModelResource, type ListQuery, type ResourceConfig } from './model/reso
 export { camelCase, snakeCase } from './model/casing.js';
 export { defineService, type CallContext, type GrpcService, type HandlersOf, type UnaryHandler } from './grpc/define-service.js';
 export { ACTIONS, modelActions, type ActionName } from './grpc/actions.js';
-export { createClient, type CallOptions, type ClientOptions, type PromiseClient } from './grpc/clients.js';
+export { createClient, isUnimplemented, type CallOptions, type ClientOptions, type PromiseClient } from './grpc/clients.js';
 export { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
 export { answerClientErrors, createRestApp } from './rest/app.js';
 export { modelViewSet, VIEW_ACTIONS, type ViewAction } from './rest/model-viewset.js';
 export { errorHandler, methodNotAllowed, notFoundHandler } from './rest/error-handler.js';
 export { DEFAULT_BASE_PORT, databaseUrlFor, defineServiceModule, type ServiceModule, type SetupArgs } from './service-module.js';
-export { Outbox, outboxOptionsFromEnv, type Deliver, type DeliveryContext, type EnqueueOptions, type OutboxEntry, type OutboxOptions } from './outbox/outbox.js';
+export { Outbox, outboxOptionsFromEnv, type BatchItem, type Deliver, type DeliverMany, type DeliveryContext, type EnqueueOptions, type OutboxEntry, type OutboxOptions } from './outbox/outbox.js';
 export { applyOnce, pruneInbox, type ApplyOnceOptions } from './outbox/receiver.js';
-export { applyOnceBatched, type ApplyMany, type ApplyOnceBatchedOptions } from './outbox/batched-receiver.js';
+export { applyOnceBatched, type ApplyMany, type ApplyOnceBatchedOptions, type BatchedHandler, type KeyedCall } from './outbox/batched-receiver.js';
 export { outboxMigration } from './outbox/migration.js';
 export type { DeliveryOutcome } from './outbox/outcomes.js';
 export type { StoredEntry, TopicStats } from './outbox/store.js';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { defineServiceModule, ModelResource } from '../framework/index.js';
 import { createClients } from './clients.js';
 import { loadConfig } from './config.js';
-import { DASHBOARD_LIKE, deliverLike } from './like-delivery.js';
+import { DASHBOARD_LIKE, deliverLikes } from './like-delivery.js';
 import type { ProductContext } from './context.js';
 import { likeRecorder } from './like-recorder.js';
 import { productReceiverService } from './grpc/product-receiver-service.js';
@@ -31,7 +31,7 @@ export default defineServiceModule<ProductContext>({
       ordering: [['createdAt', 'ASC'], ['id', 'ASC']],
     });
     const clients = createClients(config);
-    outbox.handle(DASHBOARD_LIKE, deliverLike(clients));
+    outbox.handleBatch(DASHBOARD_LIKE, deliverLikes(clients, logger));
     return { config, sequelize, logger, models, clients, outbox, products, likes: likeRecorder(sequelize, outbox) };
   },
   grpcServices: (ctx) => [productReceiverService(ctx)],

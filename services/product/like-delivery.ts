@@ -1,12 +1,16 @@
 /**
  * How a like reaches the dashboard: an outbox entry (topic `dashboard.like`) written with
- * the ProductUser row, delivered as LikeProduct with the outbox metadata. Its idempotency
- * key names the (product, user) pair, so however often it is delivered the dashboard
- * counts it once.
+ * the ProductUser row. Its idempotency key names the (product, user) pair, so however
+ * often it is delivered the dashboard counts it once.
+ *
+ * Likes due together go in one LikeProducts call, each with its key in the message. A
+ * dashboard without that method (the tutorial's, an older mgrpc) answers UNIMPLEMENTED:
+ * it is then sent one LikeProduct per like, the key in the outbox metadata, and asked
+ * again for the batch method every few minutes (it may have been upgraded).
  */
 import type { Transaction } from 'sequelize';
 
-import type { DeliveryContext, Outbox } from '../framework/index.js';
+import { AppError, isUnimplemented, type BatchItem, type Logger, type Outbox } from '../framework/index.js';
 import type { ProductClients } from './clients.js';
 
 export const DASHBOARD_LIKE = 'dashboard.like';
@@ -29,10 +33,36 @@ export function enqueueLikes(outbox: Outbox, transaction: Transaction, likes: re
   );
 }
 
-/** Resolves with the dashboard's like count after this like. */
-export function deliverLike(clients: ProductClients) {
-  return async ({ productId }: LikeChange, { metadata }: DeliveryContext): Promise<number> => {
-    const { product } = await clients.products.LikeProduct({ id: productId }, { metadata });
-    return Number(product?.likes ?? 0);
+/** How long a dashboard without LikeProducts is sent single calls before it is asked again. */
+const REPROBE_MS = 5 * 60_000;
+
+/** Delivers likes; each resolves with the dashboard's like count after it, or the dashboard's refusal. */
+export function deliverLikes(clients: ProductClients, logger: Logger) {
+  let singleUntil = 0;
+
+  const one = async ({ payload, metadata }: BatchItem<LikeChange>): Promise<number | AppError> => {
+    try {
+      const { product } = await clients.products.LikeProduct({ id: payload.productId }, { metadata });
+      return Number(product?.likes ?? 0);
+    } catch (err) {
+      return AppError.from(err);
+    }
+  };
+
+  return async (items: readonly BatchItem<LikeChange>[]): Promise<(number | AppError)[]> => {
+    if (Date.now() >= singleUntil) {
+      try {
+        const { outcomes } = await clients.products.LikeProducts({
+          likes: items.map(({ payload, entry }) => ({ id: payload.productId, idempotencyKey: entry.idempotencyKey })),
+        });
+        if (outcomes.length !== items.length) throw new AppError('INTERNAL', `dashboard gRPC answered ${outcomes.length} of ${items.length} likes`);
+        return outcomes.map(({ product, error }) => (error ? clients.products.errorFor(error.code, error.message) : Number(product?.likes ?? 0)));
+      } catch (err) {
+        if (!isUnimplemented(err)) throw err;
+        singleUntil = Date.now() + REPROBE_MS;
+        logger.info('dashboard gRPC has no LikeProducts: sending one LikeProduct per like', { target: clients.products.target });
+      }
+    }
+    return Promise.all(items.map(one));
   };
 }

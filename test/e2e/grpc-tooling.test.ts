@@ -51,8 +51,17 @@ describe('server reflection', () => {
     ]);
     const [file] = decodeFiles(service);
     expect(file.package).toBe('product');
-    expect(file.service.map((s) => [s.name, s.method.map((m) => m.name)])).toEqual([['ProductService', ['LikeProduct']]]);
-    expect(file.messageType.map((m) => m.name).sort()).toEqual(['LikeProductRequest', 'LikeProductResponse', 'Product']);
+    expect(file.service.map((s) => [s.name, s.method.map((m) => m.name)])).toEqual([['ProductService', ['LikeProduct', 'LikeProducts']]]);
+    expect(file.messageType.map((m) => m.name).sort()).toEqual([
+      'KeyedLike',
+      'LikeError',
+      'LikeOutcome',
+      'LikeProductRequest',
+      'LikeProductResponse',
+      'LikeProductsRequest',
+      'LikeProductsResponse',
+      'Product',
+    ]);
     const product = file.messageType.find((m) => m.name === 'Product')!;
     expect(product.field.map((f) => [f.name, f.number])).toEqual([['id', 1], ['title', 2], ['image', 3], ['likes', 4]]);
     expect(decodeFiles(message)[0].name).toBe(file.name);

@@ -180,6 +180,55 @@ describe('plain LikeProduct calls (no idempotency key)', () => {
   });
 });
 
+describe('LikeProducts (the relay\'s batch call)', () => {
+  it('answers each like of a message on its own, counts each key once, and refuses an oversized message', { timeout: 60_000 }, async () => {
+    sys = await startSystem();
+    const s = sys;
+    const id = (await http('POST', `${s.dashboardUrl}/api/products`, { title: 'Batched' })).body.id as string;
+    const missing = randomUUID();
+    const likes = createClient(proto.product.ProductService.service, s.dashboardGrpc, { name: 'dashboard gRPC' });
+    try {
+      const message = {
+        likes: [
+          { id, idempotencyKey: 'like:a' },
+          { id, idempotencyKey: 'like:b' },
+          { id: missing, idempotencyKey: 'like:c' },
+          { id: 'not-a-uuid', idempotencyKey: 'like:d' },
+          { id, idempotencyKey: 'like:a' },
+          { id, idempotencyKey: 'k'.repeat(201) },
+        ],
+      };
+      const summary = (outcomes: { product: { likes: unknown } | null; error: { code: number; message: string } | null }[]) =>
+        outcomes.map(({ product, error }) => (error ? `${grpc.status[error.code]}: ${error.message}` : Number(product?.likes)));
+      const first = summary((await likes.LikeProducts(message)).outcomes);
+      expect(first).toEqual([
+        1,
+        2,
+        `NOT_FOUND: product ${missing} not found`,
+        "INVALID_ARGUMENT: id: 'not-a-uuid' is not a valid UUID",
+        1,
+        'INVALID_ARGUMENT: idempotency key of item 6 is longer than 200 characters',
+      ]);
+      // The whole message again (a lost reply): the recorded answers, nothing counted twice;
+      // and one of its keys as a single call with the key in metadata.
+      expect(summary((await likes.LikeProducts(message)).outcomes)).toEqual(first);
+      const single = new grpc.Metadata();
+      single.set(IDEMPOTENCY_KEY, 'like:b');
+      expect(Number((await likes.LikeProduct({ id }, { metadata: single })).product?.likes)).toBe(2);
+      expect((await http('GET', `${s.dashboardUrl}/api/products/${id}`)).body.likes).toBe(2);
+
+      await expect(likes.LikeProducts({ likes: Array.from({ length: 1001 }, (_, i) => ({ id, idempotencyKey: `like:${i}` })) })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: 'likes: at most 1000 per call, got 1001',
+      });
+      expect((await likes.LikeProducts({ likes: [] })).outcomes).toEqual([]);
+      expect((await http('GET', `${s.dashboardUrl}/api/products/${id}`)).body.likes).toBe(2);
+    } finally {
+      likes.close();
+    }
+  });
+});
+
 describe('likes while the dashboard writes', () => {
   it('likes of a product and edits of the same product, concurrently, all succeed without waiting on each other', { timeout: 60_000 }, async () => {
     sys = await startSystem();

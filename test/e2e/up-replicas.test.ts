@@ -127,9 +127,9 @@ describe('mgrpc up --replicas', () => {
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     const likes = async () => (await http('GET', `${dashboard2}/api/products/${id}`)).body.likes as number;
     expect(await eventually(likes, (n) => n >= 40, 15_000)).toBe(40);
-    // Both dashboard gRPC replicas served likes: the product processes' clients round-robin.
-    const served = await Promise.all([base + 1009, base + 1019].map((port) => handled(port, 'LikeProduct')));
-    expect(served.every((n) => n > 0), `LikeProduct per dashboard gRPC replica: ${served.join(', ')}`).toBe(true);
+    // Both dashboard gRPC replicas served likes (relayed as LikeProducts): the product processes' clients round-robin.
+    const served = await Promise.all([base + 1009, base + 1019].map((port) => handled(port, 'LikeProducts')));
+    expect(served.every((n) => n > 0), `LikeProducts per dashboard gRPC replica: ${served.join(', ')}`).toBe(true);
 
     child.kill('SIGINT');
     expect(await exited).toEqual({ code: 0, signal: null });

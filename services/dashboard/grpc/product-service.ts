@@ -9,6 +9,8 @@
  * - A like relayed by the product service's outbox carries an idempotency key: the batch
  *   runs in a transaction with the inbox records, so a redelivery is counted once.
  * - A plain call (the tutorial's clients, grpcurl) is applied as it comes, in a batch too.
+ * - LikeProducts carries many relayed likes in one call, each with its own idempotency key
+ *   in the message; they join the same batch and each is answered (or refused) on its own.
  */
 import type { Transaction } from 'sequelize';
 
@@ -17,6 +19,9 @@ import { proto } from '../../stubs/index.js';
 import type { LikeProductResponse } from '../../stubs/product/LikeProductResponse.js';
 import type { DashboardContext } from '../context.js';
 import { productSerializer } from '../serializers.js';
+
+/** The most likes one LikeProducts call may carry (the relay sends at most 64). */
+const MAX_LIKES_PER_CALL = 1000;
 
 export function productService({ products }: DashboardContext) {
   const Product = products.model;
@@ -64,7 +69,18 @@ export function productService({ products }: DashboardContext) {
     });
   };
 
+  const like = applyOnceBatched({ sequelize }, likeAll);
+
   return defineService(proto.product.ProductService.service, {
-    LikeProduct: applyOnceBatched({ sequelize }, likeAll),
+    LikeProduct: like,
+    LikeProducts: async ({ likes }) => {
+      if (likes.length > MAX_LIKES_PER_CALL) throw AppError.invalid('likes', `at most ${MAX_LIKES_PER_CALL} per call, got ${likes.length}`);
+      const answers = await like.many(likes.map((one) => ({ request: { id: one.id }, key: one.idempotencyKey })));
+      return {
+        outcomes: answers.map((answer) =>
+          answer instanceof AppError ? { error: { code: answer.grpcStatus, message: answer.message } } : { product: answer.product },
+        ),
+      };
+    },
   });
 }

@@ -28,6 +28,24 @@ describe('coalesce', () => {
     await expect(run('again')).resolves.toBe('AGAIN');
   });
 
+  it('keeps the items of many() in one batch, each getting its own result in order', async () => {
+    const batches: number[][] = [];
+    const double = coalesce(async (items: number[]) => {
+      batches.push(items);
+      await new Promise((r) => setTimeout(r, 5));
+      return items.map((i) => i * 2);
+    });
+    const lone = double(1);
+    // Arrives while the lone call runs: queued behind it, with the later single call.
+    const [several, late] = [double.many([2, 3, 4]), double(5)];
+    expect(await lone).toBe(2);
+    expect(await several).toEqual([4, 6, 8]);
+    expect(await late).toBe(10);
+    expect(await double.many([6, 7])).toEqual([12, 14]);
+    expect(await double.many([])).toEqual([]);
+    expect(batches).toEqual([[1], [2, 3, 4, 5], [6, 7]]);
+  });
+
   it('splits at maxBatch', async () => {
     const sizes: number[] = [];
     const run = coalesce(

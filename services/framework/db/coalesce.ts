@@ -4,9 +4,13 @@
  * costs no latency when idle; under load, N concurrent calls become one round of work.
  * This is how concurrent likes of a product become one `likes = likes + N` statement.
  *
+ * `.many(items)` queues several calls at once, so they share a batch (a caller that already
+ * holds a batch, such as a batch RPC, keeps it whole instead of having its first item run alone).
+ *
  * @example
  *   const likeOne = coalesce((ids: string[]) => likeAll(ids));   // likeAll returns one result per id, in order
  *   const product = await likeOne(id);
+ *   const products = await likeOne.many([id1, id2]);
  */
 export interface CoalesceOptions {
   maxBatch?: number;
@@ -18,7 +22,13 @@ interface Pending<I, O> {
   reject(err: unknown): void;
 }
 
-export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: CoalesceOptions = {}): (item: I) => Promise<O> {
+export interface Coalesced<I, O> {
+  (item: I): Promise<O>;
+  /** Queues the items together (in one batch, up to maxBatch); one result per item, in order. */
+  many(items: readonly I[]): Promise<O[]>;
+}
+
+export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: CoalesceOptions = {}): Coalesced<I, O> {
   const maxBatch = options.maxBatch ?? 256;
   const waiting: Pending<I, O>[] = [];
   let running = false;
@@ -38,9 +48,16 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
     running = false;
   };
 
-  return (item: I) =>
-    new Promise<O>((resolve, reject) => {
-      waiting.push({ item, resolve, reject });
-      if (!running) void drain();
-    });
+  const queue = (item: I) => new Promise<O>((resolve, reject) => waiting.push({ item, resolve, reject }));
+  const one = (item: I) => {
+    const result = queue(item);
+    if (!running) void drain();
+    return result;
+  };
+  const many = (items: readonly I[]) => {
+    const results = Promise.all(items.map(queue));
+    if (!running && items.length > 0) void drain();
+    return results;
+  };
+  return Object.assign(one, { many });
 }

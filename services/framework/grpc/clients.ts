@@ -36,22 +36,33 @@ export type PromiseClient<D> = {
 } & {
   /** The address this client calls. */
   readonly target: string;
+  /**
+   * The AppError a call failing with this gRPC status would have raised: for statuses a
+   * peer reports inside a message (a batch RPC's per-item refusals).
+   */
+  errorFor(status: grpc.status, details: string): AppError;
   close(): void;
 };
 
-function toAppError(err: grpc.ServiceError, upstream: string, target: string): AppError {
-  const code = codeForGrpcStatus(err.code);
-  if (code === 'UNAVAILABLE') return new AppError('UNAVAILABLE', `${upstream} at ${target} is unavailable`, { cause: err });
-  if (code === 'DEADLINE_EXCEEDED') return new AppError('DEADLINE_EXCEEDED', `${upstream} at ${target} did not answer in time`, { cause: err });
+/** The peer has no such method (an older or a foreign server): a caller with a fallback uses it. */
+export function isUnimplemented(err: unknown): boolean {
+  const cause = err instanceof AppError ? err.cause : err;
+  return (cause as Partial<grpc.ServiceError> | undefined)?.code === grpc.status.UNIMPLEMENTED;
+}
+
+function toAppError(status: grpc.status, details: string, upstream: string, target: string, cause: unknown): AppError {
+  const code = codeForGrpcStatus(status);
+  if (code === 'UNAVAILABLE') return new AppError('UNAVAILABLE', `${upstream} at ${target} is unavailable`, { cause });
+  if (code === 'DEADLINE_EXCEEDED') return new AppError('DEADLINE_EXCEEDED', `${upstream} at ${target} did not answer in time`, { cause });
   // Our own credentials were refused: a deployment mistake, not the REST caller's, so INTERNAL.
   if (code === 'UNAUTHENTICATED') {
-    return new AppError('INTERNAL', `${upstream} at ${target} refused this service's credentials (MGRPC_SERVICE_TOKEN must be the same in every service)`, { cause: err });
+    return new AppError('INTERNAL', `${upstream} at ${target} refused this service's credentials (MGRPC_SERVICE_TOKEN must be the same in every service)`, { cause });
   }
   // Validation and lookup failures upstream are the caller's to fix: pass them through.
   if (code === 'INVALID_ARGUMENT' || code === 'NOT_FOUND' || code === 'ALREADY_EXISTS' || code === 'FAILED_PRECONDITION') {
-    return new AppError(code, err.details, { cause: err });
+    return new AppError(code, details, { cause });
   }
-  return new AppError('INTERNAL', `${upstream} failed: ${err.details}`, { cause: err });
+  return new AppError('INTERNAL', `${upstream} failed: ${details}`, { cause });
 }
 
 /**
@@ -159,9 +170,10 @@ export function createClient<D extends grpc.ServiceDefinition>(definition: D, ta
           request,
           withRequestId(options.serviceToken ? withServiceToken(callOptions.metadata, options.serviceToken) : (callOptions.metadata ?? new grpc.Metadata())),
           { deadline },
-          (err, response) => (err ? reject(toAppError(err, options.name, target)) : resolve(response)),
+          (err, response) => (err ? reject(toAppError(err.code, err.details, options.name, target, err)) : resolve(response)),
         );
       });
   }
-  return Object.assign(methods, { target, close: release }) as PromiseClient<D>;
+  const errorFor = (status: grpc.status, details: string) => toAppError(status, details, options.name, target, undefined);
+  return Object.assign(methods, { target, errorFor, close: release }) as PromiseClient<D>;
 }

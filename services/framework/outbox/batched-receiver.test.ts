@@ -135,6 +135,38 @@ describe.each(DIALECTS)('applyOnceBatched on %s', (dialect) => {
     expect(await inboxKeys()).toEqual([]);
   });
 
+  it('many(): applies the calls of one message in one batch, keys from the message, each answered on its own', async () => {
+    const add = counterHandler();
+    const answers = await add.many([
+      { request: { counter: 'likes' }, key: 'm1' },
+      { request: { counter: 'missing' }, key: 'm2' },
+      { request: { counter: 'likes' }, key: 'm1' },
+      { request: { counter: 'other' }, key: 'x'.repeat(201) },
+      { request: { counter: 'other' }, key: '' },
+      { request: { counter: 'likes' }, key: 'm3' },
+    ]);
+    // One batch for the calls with usable keys; the over-long key refused before it.
+    expect(batches).toEqual([4]);
+    expect(answers[0]).toEqual({ value: 1 });
+    expect((answers[1] as AppError).code).toBe('NOT_FOUND');
+    expect(answers[2]).toEqual({ value: 1 });
+    expect(answers[3]).toBeInstanceOf(AppError);
+    expect((answers[3] as AppError).code).toBe('INVALID_ARGUMENT');
+    expect((answers[3] as AppError).message).toBe('idempotency key of item 4 is longer than 200 characters');
+    // An empty key is no key: applied as it comes, nothing recorded.
+    expect(answers[4]).toEqual({ value: 101 });
+    expect(answers[5]).toEqual({ value: 2 });
+    expect(await valueOf('likes')).toBe(2);
+    expect(await valueOf('other')).toBe(101);
+    expect(await inboxKeys()).toEqual(['m1', 'm3']);
+
+    // Redelivered in a later message, or as a single call with the key in metadata: the recorded answers.
+    expect(await add.many([{ request: { counter: 'likes' }, key: 'm3' }, { request: { counter: 'likes' }, key: 'm4' }])).toEqual([{ value: 2 }, { value: 3 }]);
+    expect(await add({ counter: 'likes' }, call('m1'))).toEqual({ value: 1 });
+    expect(await valueOf('likes')).toBe(3);
+    expect(await add.many([])).toEqual([]);
+  });
+
   it('fails the whole batch when applyMany throws, and applies nothing of it', async () => {
     const failing = applyOnceBatched({ sequelize }, async (requests: Add[], transaction: Transaction | undefined) => {
       await sqlRunner(sequelize).all("UPDATE counters SET value = value + 1 WHERE name = 'likes' RETURNING value", [], transaction);

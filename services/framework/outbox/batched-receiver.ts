@@ -20,8 +20,13 @@
  * Changes that must apply in order (an `orderingKey`) use `applyOnce`: a batch does not
  * track per-entity sequences.
  *
+ * The handler's `many(calls)` takes requests that arrived together in one message (a batch
+ * RPC, each item naming its own idempotency key) into the same batch, answering each.
+ *
  * @example
- *   LikeProduct: applyOnceBatched({ sequelize }, (requests, transaction) => likeAll(requests.map((r) => r.id), transaction)),
+ *   const like = applyOnceBatched({ sequelize }, (requests, transaction) => likeAll(requests.map((r) => r.id), transaction));
+ *   LikeProduct: like,
+ *   LikeProducts: async ({ likes }) => ({ outcomes: await like.many(likes.map((l) => ({ request: l, key: l.idempotencyKey }))) }),
  */
 import type { Sequelize, Transaction } from 'sequelize';
 
@@ -31,7 +36,7 @@ import { chunks, sqlRunner, sqlTuples } from '../db/sql.js';
 import { AppError } from '../errors.js';
 import type { UnaryHandler } from '../grpc/define-service.js';
 import { INBOX_TABLE } from './migration.js';
-import { changeLockName, idempotencyKeyOf } from './receiver.js';
+import { changeLockName, checkedIdempotencyKey, idempotencyKeyOf } from './receiver.js';
 
 export interface ApplyOnceBatchedOptions {
   sequelize: Sequelize;
@@ -49,12 +54,20 @@ export type ApplyMany<Req, Res> = (requests: Req[], transaction: Transaction | u
 /** A key of the batch was applied before: roll back and take the batch the careful way. */
 class AlreadyRecorded extends Error {}
 
-interface Call<Req> {
+/** One request of a batch RPC and the idempotency key it names (none: applied as it comes). */
+export interface KeyedCall<Req> {
   request: Req;
   key: string | undefined;
 }
 
-export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, applyMany: ApplyMany<Req, Res>): UnaryHandler<Req, Res> {
+export interface BatchedHandler<Req, Res> extends UnaryHandler<Req, Res> {
+  /** Applies requests that came together, in one batch; an answer or a refusal for each, in order. */
+  many(calls: readonly KeyedCall<Req>[]): Promise<(Res | AppError)[]>;
+}
+
+type Call<Req> = KeyedCall<Req>;
+
+export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, applyMany: ApplyMany<Req, Res>): BatchedHandler<Req, Res> {
   const { sequelize } = options;
   const inbox = sequelize.getQueryInterface().quoteIdentifier(INBOX_TABLE);
   const sql = sqlRunner(sequelize);
@@ -152,9 +165,24 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
     { maxBatch: options.maxBatch ?? 64 },
   );
 
-  return async (request, call) => {
+  const one: UnaryHandler<Req, Res> = async (request, call) => {
     const answer = await run({ request, key: idempotencyKeyOf(call) });
     if (answer instanceof AppError) throw answer;
     return answer;
   };
+  const many = async (calls: readonly KeyedCall<Req>[]): Promise<(Res | AppError)[]> => {
+    // A key the inbox cannot hold refuses its own call only.
+    const checked = calls.map((call, i): Call<Req> | AppError => {
+      try {
+        return { request: call.request, key: checkedIdempotencyKey(call.key, `idempotency key of item ${i + 1}`) };
+      } catch (err) {
+        return AppError.from(err);
+      }
+    });
+    const valid = checked.filter((call): call is Call<Req> => !(call instanceof AppError));
+    const answers = await run.many(valid);
+    let next = 0;
+    return checked.map((call) => (call instanceof AppError ? call : answers[next++]));
+  };
+  return Object.assign(one, { many });
 }

@@ -21,7 +21,7 @@ import { retryDelay } from './backoff.js';
 import { REQUEST_ID_HEADER } from '../observability/request-context.js';
 import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
 import { outboxMigration } from './migration.js';
-import { Outbox, outboxOptionsFromEnv, type Deliver, type OutboxOptions } from './outbox.js';
+import { Outbox, outboxOptionsFromEnv, type BatchItem, type Deliver, type OutboxOptions } from './outbox.js';
 import { sleep, waitUntil } from '../testing/wait.js';
 import { DIALECTS, TestDatabases } from '../testing/databases.js';
 
@@ -319,6 +319,114 @@ describe.each(DIALECTS)('on %s', (each) => {
       await outbox.start();
       await waitUntil('the queued entry to be delivered', () => applied.length === 1);
       expect(titlesOf(applied)).toEqual(['queued']);
+    });
+  });
+
+  describe('handleBatch', () => {
+    const BATCH_TOPIC = 'book.update.batch';
+    /** The items of every call the batch handler got. */
+    let handed: BatchItem<Change>[][];
+    /** Throws instead of delivering, while set (the whole call fails). */
+    let callFails: AppError | undefined;
+
+    /** A batch handler over the real receiver: one Update per item, with the item's metadata; a refused item is answered with its error. */
+    function batchOutbox(options: Partial<OutboxOptions> = {}): Outbox {
+      const outbox = new Outbox(sequelize, { logger, ...FAST, ...options });
+      outbox.handleBatch(BATCH_TOPIC, async (items: readonly BatchItem<Change>[]) => {
+        handed.push([...items]);
+        if (callFails) throw callFails;
+        return Promise.all(items.map(async ({ payload, metadata }) => (await client.Update(payload, { metadata }).catch((err: AppError) => err)) as Change | AppError)).then(
+          (answers) => answers.map((answer) => (answer instanceof Error ? answer : answer.title)),
+        );
+      });
+      outboxes.push(outbox);
+      return outbox;
+    }
+
+    const enqueueAll = (outbox: Outbox, titles: string[]) =>
+      atomic(sequelize, (t) => outbox.enqueueMany(t, titles.map((title) => ({ topic: BATCH_TOPIC, payload: { id: title, title }, idempotencyKey: `key-${title}` }))));
+
+    beforeEach(() => {
+      handed = [];
+      callFails = undefined;
+    });
+
+    it('hands entries committed together to one call, each with its key, and settles each on its own answer', async () => {
+      behave = (change) => {
+        if (change.title === 'refused') throw AppError.notFound('no such book');
+      };
+      const outbox = batchOutbox();
+      await outbox.start();
+      const ids = await enqueueAll(outbox, ['one', 'refused', 'two']);
+      const outcomes = await Promise.all(ids.map((id) => outbox.waitFor(id, 2000)));
+      expect(handed).toHaveLength(1);
+      expect(handed[0].map((item) => [item.entry.id, item.entry.idempotencyKey, item.payload.title])).toEqual([
+        [ids[0], 'key-one', 'one'],
+        [ids[1], 'key-refused', 'refused'],
+        [ids[2], 'key-two', 'two'],
+      ]);
+      expect(outcomes[0]).toEqual({ status: 'delivered', result: 'ack:one' });
+      expect(outcomes[1]).toMatchObject({ status: 'failed', error: { code: 'NOT_FOUND', message: 'no such book' } });
+      expect(outcomes[2]).toEqual({ status: 'delivered', result: 'ack:two' });
+      // The metadata a single call needs was there for the handler's per-item calls.
+      expect(applied.map(({ title, key, sequence }) => [title, key, sequence])).toEqual([
+        ['one', 'key-one', ids[0]],
+        ['two', 'key-two', ids[2]],
+      ]);
+      await waitUntil('the delivered rows to be deleted', async () => (await outbox.entries()).length === 1, 2000);
+      expect(await outbox.entries()).toMatchObject([{ id: ids[1], state: 'failed', lastError: 'NOT_FOUND: no such book' }]);
+    });
+
+    it('retries only the item answered with a transient error', async () => {
+      let refusals = 0;
+      behave = (change) => {
+        // Not UNAVAILABLE: the client's own retry policy would retry that within the call.
+        if (change.title === 'flaky' && refusals++ === 0) throw new AppError('RESOURCE_EXHAUSTED', 'busy for a moment');
+      };
+      const outbox = batchOutbox();
+      await outbox.start();
+      const ids = await enqueueAll(outbox, ['steady', 'flaky']);
+      expect(await outbox.waitFor(ids[0], 2000)).toEqual({ status: 'delivered', result: 'ack:steady' });
+      expect(await outbox.waitFor(ids[1], 2000)).toMatchObject({ status: 'pending', error: { code: 'INTERNAL' } });
+      await waitUntil('the flaky item to be delivered on retry', () => applied.some((seen) => seen.title === 'flaky'), 3000);
+      expect(handed.map((items) => items.map((item) => item.payload.title))).toEqual([['steady', 'flaky'], ['flaky']]);
+      expect(titlesOf(applied)).toEqual(['steady', 'flaky']);
+    });
+
+    it('retries every item of a call that failed as a whole, or answered for the wrong number of items', async () => {
+      callFails = new AppError('UNAVAILABLE', 'receiver down');
+      const outbox = batchOutbox();
+      await outbox.start();
+      const ids = await enqueueAll(outbox, ['a', 'b', 'c']);
+      const outcomes = await Promise.all(ids.map((id) => outbox.waitFor(id, 2000)));
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['pending', 'pending', 'pending']);
+      await waitUntil('the failures to be recorded', async () => (await outbox.entries()).every((entry) => entry.attempts === 1), 2000);
+      expect((await outbox.entries()).map((entry) => entry.lastError)).toEqual(Array(3).fill('UNAVAILABLE: receiver down'));
+      callFails = undefined;
+      // Claimed again together by the relay: one call for all three.
+      await waitUntil('all three to be delivered', () => applied.length === 3, 3000);
+      expect(handed.map((items) => items.length)).toEqual([3, 3]);
+      await waitUntil('the outbox to empty', async () => (await outbox.entries()).length === 0, 2000);
+
+      const miscounting = new Outbox(sequelize, { logger, ...FAST });
+      outboxes.push(miscounting);
+      miscounting.handleBatch('book.miscount', async () => ['only one answer']);
+      await miscounting.start();
+      const [x, y] = await atomic(sequelize, (t) => miscounting.enqueueMany(t, [{ topic: 'book.miscount', payload: {} }, { topic: 'book.miscount', payload: {} }]));
+      expect(await miscounting.waitFor(x, 1000)).toMatchObject({ status: 'pending' });
+      expect(await miscounting.waitFor(y, 1000)).toMatchObject({ status: 'pending' });
+      await waitUntil('the miscount to be recorded', async () => (await miscounting.entries()).some((entry) => entry.attempts >= 1), 2000);
+      expect((await miscounting.entries())[0].lastError).toBe('INTERNAL: internal error');
+    });
+
+    it('refuses an ordering key for a batch topic, and a topic handled both ways', async () => {
+      const outbox = batchOutbox();
+      await expect(atomic(sequelize, (t) => outbox.enqueue(t, { topic: BATCH_TOPIC, payload: {}, orderingKey: 'book:b1' }))).rejects.toThrow(
+        `outbox topic '${BATCH_TOPIC}' is delivered in batches and takes no orderingKey`,
+      );
+      expect(() => outbox.handle(BATCH_TOPIC, viaGrpc)).toThrow(`outbox topic '${BATCH_TOPIC}' already has a handler`);
+      expect(() => outbox.handleBatch(BATCH_TOPIC, async () => [])).toThrow(`outbox topic '${BATCH_TOPIC}' already has a handler`);
+      expect(await outbox.entries()).toEqual([]);
     });
   });
 

@@ -53,10 +53,17 @@ export function changeLockName(idempotencyKey: string): string {
   return `key/${idempotencyKey}`;
 }
 
+const MAX_KEY_LENGTH = 200;
+
 /** The call's idempotency key (checked), or undefined for a call without one. */
 export function idempotencyKeyOf(call: CallContext): string | undefined {
-  const key = first(call, IDEMPOTENCY_KEY);
-  if (key !== undefined && key.length > 200) throw new AppError('INVALID_ARGUMENT', `${IDEMPOTENCY_KEY} metadata is longer than 200 characters`);
+  return checkedIdempotencyKey(first(call, IDEMPOTENCY_KEY), `${IDEMPOTENCY_KEY} metadata`);
+}
+
+/** An idempotency key from metadata or from a message (`where` names it in the error); empty means none. */
+export function checkedIdempotencyKey(key: string | undefined, where: string): string | undefined {
+  if (key === undefined || key === '') return undefined;
+  if (key.length > MAX_KEY_LENGTH) throw new AppError('INVALID_ARGUMENT', `${where} is longer than ${MAX_KEY_LENGTH} characters`);
   return key;
 }
 
