@@ -89,7 +89,7 @@ export interface OutboxOptions {
   /** How often the relay looks for due entries it was not told about (default 500 ms). */
   pollMs?: number;
   backoff?: RetryBackoff;
-  /** Deliveries in flight at once per process (default 64). */
+  /** Entries being delivered at once per process, a batch call counting each of its entries (default 64). */
   concurrency?: number;
   /** How long this service remembers applied idempotency keys as a receiver (default 7 days). */
   inboxRetentionMs?: number;
