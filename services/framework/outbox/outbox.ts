@@ -436,7 +436,8 @@ export class Outbox {
       const requestId = this.requestIds.get(rows[0].id);
       const shared = rows.every((row) => this.requestIds.get(row.id) === requestId) ? requestId : undefined;
       answers = await runWithRequestId(shared, () => handler(items));
-      if (answers.length !== rows.length) throw new Error(`outbox: the batch handler of '${topic}' answered ${answers.length} of ${rows.length} entries`);
+      // A bug in the handler, not the receiver's answer: retried, and named in each entry's last error.
+      if (answers.length !== rows.length) throw new AppError('INTERNAL', `the batch handler of '${topic}' answered ${answers.length} of ${rows.length} entries`);
     } catch (err) {
       answers = rows.map(() => (err instanceof Error ? err : new Error(String(err))));
     }
