@@ -65,7 +65,6 @@ export interface BatchedHandler<Req, Res> extends UnaryHandler<Req, Res> {
   many(calls: readonly KeyedCall<Req>[]): Promise<(Res | AppError)[]>;
 }
 
-type Call<Req> = KeyedCall<Req>;
 
 export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, applyMany: ApplyMany<Req, Res>): BatchedHandler<Req, Res> {
   const { sequelize } = options;
@@ -93,7 +92,7 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
    * rolls the batch back to be taken again carefully: keys locked (PostgreSQL) and looked up
    * first, recorded ones answered from the inbox.
    */
-  const applyKeyed = async (calls: Call<Req>[], transaction: Transaction, optimistic: boolean): Promise<(Res | AppError)[]> => {
+  const applyKeyed = async (calls: KeyedCall<Req>[], transaction: Transaction, optimistic: boolean): Promise<(Res | AppError)[]> => {
     const recorded = new Map<string, Res>();
     if (!optimistic) {
       const keys = [...new Set(calls.flatMap((call) => (call.key === undefined ? [] : [call.key])))].sort();
@@ -153,7 +152,7 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
   };
 
   const run = coalesce(
-    async (calls: Call<Req>[]): Promise<(Res | AppError)[]> => {
+    async (calls: KeyedCall<Req>[]): Promise<(Res | AppError)[]> => {
       if (calls.every((call) => call.key === undefined)) return answered(await applyMany(calls.map((call) => call.request), undefined), calls.length);
       try {
         return await atomic(sequelize, (transaction) => applyKeyed(calls, transaction, true));
@@ -172,14 +171,14 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
   };
   const many = async (calls: readonly KeyedCall<Req>[]): Promise<(Res | AppError)[]> => {
     // A key the inbox cannot hold refuses its own call only.
-    const checked = calls.map((call, i): Call<Req> | AppError => {
+    const checked = calls.map((call, i): KeyedCall<Req> | AppError => {
       try {
         return { request: call.request, key: checkedIdempotencyKey(call.key, `idempotency key of item ${i + 1}`) };
       } catch (err) {
         return AppError.from(err);
       }
     });
-    const valid = checked.filter((call): call is Call<Req> => !(call instanceof AppError));
+    const valid = checked.filter((call): call is KeyedCall<Req> => !(call instanceof AppError));
     const answers = await run.many(valid);
     let next = 0;
     return checked.map((call) => (call instanceof AppError ? call : answers[next++]));
