@@ -56,7 +56,14 @@ export function deliverLikes(clients: ProductClients, logger: Logger) {
           likes: items.map(({ payload, entry }) => ({ id: payload.productId, idempotencyKey: entry.idempotencyKey })),
         });
         if (outcomes.length !== items.length) throw new AppError('INTERNAL', `dashboard gRPC answered ${outcomes.length} of ${items.length} likes`);
-        return outcomes.map(({ product, error }) => (error ? clients.products.errorFor(error.code, error.message) : Number(product?.likes ?? 0)));
+        return outcomes.map(({ product, error }) =>
+          error
+            ? clients.products.errorFor(error.code, error.message)
+            : product
+              ? Number(product.likes)
+              : // Neither: not an answer to count on; the like is retried.
+                new AppError('INTERNAL', 'dashboard gRPC answered a like with neither a product nor an error'),
+        );
       } catch (err) {
         if (!isUnimplemented(err)) throw err;
         singleUntil = Date.now() + REPROBE_MS;

@@ -196,6 +196,7 @@ describe('LikeProducts (the relay\'s batch call)', () => {
           { id: 'not-a-uuid', idempotencyKey: 'like:d' },
           { id, idempotencyKey: 'like:a' },
           { id, idempotencyKey: 'k'.repeat(201) },
+          { id, idempotencyKey: 'like:\u0000' },
         ],
       };
       const summary = (outcomes: { product: { likes: unknown } | null; error: { code: number; message: string } | null }[]) =>
@@ -208,6 +209,7 @@ describe('LikeProducts (the relay\'s batch call)', () => {
         "INVALID_ARGUMENT: id: 'not-a-uuid' is not a valid UUID",
         1,
         'INVALID_ARGUMENT: idempotency key of item 6 is longer than 200 characters',
+        'INVALID_ARGUMENT: idempotency key of item 7 may hold only printable ASCII characters',
       ]);
       // The whole message again (a lost reply): the recorded answers, nothing counted twice;
       // and one of its keys as a single call with the key in metadata.

@@ -4,8 +4,9 @@
  * costs no latency when idle; under load, N concurrent calls become one round of work.
  * This is how concurrent likes of a product become one `likes = likes + N` statement.
  *
- * `.many(items)` queues several calls at once, so they share a batch (a caller that already
- * holds a batch, such as a batch RPC, keeps it whole instead of having its first item run alone).
+ * `.many(items)` queues several calls at once, so they go in the same batch (split only at
+ * maxBatch, with whatever was already waiting): a caller that already holds a batch, such as
+ * a batch RPC, does not have its first item run alone.
  *
  * @example
  *   const likeOne = coalesce((ids: string[]) => likeAll(ids));   // likeAll returns one result per id, in order
@@ -24,7 +25,7 @@ interface Pending<I, O> {
 
 export interface Coalesced<I, O> {
   (item: I): Promise<O>;
-  /** Queues the items together (in one batch, up to maxBatch); one result per item, in order. */
+  /** Queues the items together (batched with what is waiting, split at maxBatch); one result per item, in order. */
   many(items: readonly I[]): Promise<O[]>;
 }
 

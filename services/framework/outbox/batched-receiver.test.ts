@@ -144,6 +144,7 @@ describe.each(DIALECTS)('applyOnceBatched on %s', (dialect) => {
       { request: { counter: 'other' }, key: 'x'.repeat(201) },
       { request: { counter: 'other' }, key: '' },
       { request: { counter: 'likes' }, key: 'm3' },
+      { request: { counter: 'likes' }, key: 'nul\u0000key' },
     ]);
     // One batch for the calls with usable keys; the over-long key refused before it.
     expect(batches).toEqual([4]);
@@ -156,6 +157,8 @@ describe.each(DIALECTS)('applyOnceBatched on %s', (dialect) => {
     // An empty key is no key: applied as it comes, nothing recorded.
     expect(answers[4]).toEqual({ value: 101 });
     expect(answers[5]).toEqual({ value: 2 });
+    // A key metadata could not carry (PostgreSQL refuses a NUL in text): refused alone, before the batch.
+    expect((answers[6] as AppError).message).toBe('idempotency key of item 7 may hold only printable ASCII characters');
     expect(await valueOf('likes')).toBe(2);
     expect(await valueOf('other')).toBe(101);
     expect(await inboxKeys()).toEqual(['m1', 'm3']);

@@ -26,7 +26,10 @@
  * @example
  *   const like = applyOnceBatched({ sequelize }, (requests, transaction) => likeAll(requests.map((r) => r.id), transaction));
  *   LikeProduct: like,
- *   LikeProducts: async ({ likes }) => ({ outcomes: await like.many(likes.map((l) => ({ request: l, key: l.idempotencyKey }))) }),
+ *   LikeProducts: async ({ likes }) => {
+ *     const answers = await like.many(likes.map((l) => ({ request: l, key: l.idempotencyKey })));
+ *     return { outcomes: answers.map((a) => (a instanceof AppError ? { error: { code: a.grpcStatus, message: a.message } } : a)) };
+ *   },
  */
 import type { Sequelize, Transaction } from 'sequelize';
 
@@ -64,7 +67,6 @@ export interface BatchedHandler<Req, Res> extends UnaryHandler<Req, Res> {
   /** Applies requests that came together, in one batch; an answer or a refusal for each, in order. */
   many(calls: readonly KeyedCall<Req>[]): Promise<(Res | AppError)[]>;
 }
-
 
 export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, applyMany: ApplyMany<Req, Res>): BatchedHandler<Req, Res> {
   const { sequelize } = options;

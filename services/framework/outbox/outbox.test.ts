@@ -402,10 +402,18 @@ describe.each(DIALECTS)('on %s', (each) => {
       expect(outcomes.map((outcome) => outcome.status)).toEqual(['pending', 'pending', 'pending']);
       await waitUntil('the failures to be recorded', async () => (await outbox.entries()).every((entry) => entry.attempts === 1), 2000);
       expect((await outbox.entries()).map((entry) => entry.lastError)).toEqual(Array(3).fill('UNAVAILABLE: receiver down'));
+      // A refusal of the call as a whole, even with a permanent status, fails no entry: all are retried.
+      callFails = AppError.notFound('no such endpoint here');
+      await waitUntil('a refused call to be recorded', async () => (await outbox.entries()).some((entry) => entry.lastError?.includes('NOT_FOUND')), 3000);
+      expect((await outbox.entries()).filter((entry) => entry.lastError?.includes('NOT_FOUND'))[0]).toMatchObject({
+        state: 'pending',
+        lastError: 'INTERNAL: the batch call was refused as a whole (NOT_FOUND: no such endpoint here)',
+      });
       callFails = undefined;
-      // Claimed again together by the relay: one call for all three.
-      await waitUntil('all three to be delivered', () => applied.length === 3, 3000);
-      expect(handed.map((items) => items.length)).toEqual([3, 3]);
+      // Retried by the relay (together or not, as the jittered retries fall): each delivered once.
+      await waitUntil('all three to be delivered', () => applied.length === 3, 5000);
+      expect(titlesOf(applied).sort()).toEqual(['a', 'b', 'c']);
+      expect(handed.length).toBeGreaterThanOrEqual(2);
       await waitUntil('the outbox to empty', async () => (await outbox.entries()).length === 0, 2000);
 
       const miscounting = new Outbox(sequelize, { logger, ...FAST });
@@ -417,6 +425,18 @@ describe.each(DIALECTS)('on %s', (each) => {
       expect(await miscounting.waitFor(y, 1000)).toMatchObject({ status: 'pending' });
       await waitUntil('the miscount to be recorded', async () => (await miscounting.entries()).some((entry) => entry.attempts >= 1), 2000);
       expect((await miscounting.entries())[0].lastError).toBe("INTERNAL: the batch handler of 'book.miscount' answered 1 of 2 entries");
+    });
+
+    it('retries an entry whose payload cannot be read alone, and delivers the rest of its batch', async () => {
+      const outbox = batchOutbox();
+      const ids = await enqueueAll(outbox, ['good', 'corrupt', 'fine']);
+      await sequelize.query('UPDATE mgrpc_outbox SET payload = ? WHERE id = ?', { replacements: ['{not json', ids[1]] });
+      await outbox.start();
+      await waitUntil('the readable entries to be delivered', () => applied.length === 2, 3000);
+      expect(titlesOf(applied).sort()).toEqual(['fine', 'good']);
+      expect(handed.map((items) => items.map((item) => item.payload.title))).toEqual([['good', 'fine']]);
+      await waitUntil('the unreadable entry to be recorded', async () => (await outbox.entries()).some((entry) => entry.id === ids[1] && entry.attempts >= 1), 2000);
+      expect((await outbox.entries()).find((entry) => entry.id === ids[1])).toMatchObject({ state: 'pending', lastError: `INTERNAL: outbox entry ${ids[1]} has an unreadable payload` });
     });
 
     it('refuses an ordering key for a batch topic, and a topic handled both ways', async () => {

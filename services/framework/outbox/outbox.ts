@@ -67,7 +67,8 @@ export interface BatchItem<P = unknown> extends DeliveryContext {
 /**
  * Delivers several entries of a topic in one call. Answers each, in order: its result
  * (acknowledged) or an Error (that entry alone is refused or retried, by the same rules as
- * a single delivery's error). Throwing fails every entry of the call (they are retried).
+ * a single delivery's error). Throwing retries every entry of the call, whatever the error:
+ * a refusal of the whole call says nothing about each entry.
  */
 export type DeliverMany<P = any, R = unknown> = (items: readonly BatchItem<P>[]) => Promise<(R | Error)[]>;
 
@@ -429,19 +430,33 @@ export class Outbox {
 
   private async attemptBatch(topic: string, rows: readonly OutboxRow[]): Promise<void> {
     const handler = this.batchHandlers.get(topic)!;
+    // A row that cannot be read (a corrupt payload) is retried alone; it does not hold back the rest.
+    const items: BatchItem[] = [];
+    const sent: OutboxRow[] = [];
+    const unread: Promise<void>[] = [];
+    for (const row of rows) {
+      try {
+        items.push(this.itemOf(row));
+        sent.push(row);
+      } catch (err) {
+        unread.push(this.refused(row, new AppError('INTERNAL', `outbox entry ${row.id} has an unreadable payload`, { cause: err })));
+      }
+    }
     let answers: unknown[];
     try {
-      const items = rows.map((row) => this.itemOf(row));
       // Logged under the entries' request when they share one (a lone like), else under none.
-      const requestId = this.requestIds.get(rows[0].id);
-      const shared = rows.every((row) => this.requestIds.get(row.id) === requestId) ? requestId : undefined;
-      answers = await runWithRequestId(shared, () => handler(items));
+      const requestId = this.requestIds.get(sent[0]?.id);
+      const shared = sent.every((row) => this.requestIds.get(row.id) === requestId) ? requestId : undefined;
+      answers = sent.length === 0 ? [] : await runWithRequestId(shared, () => handler(items));
       // A bug in the handler, not the receiver's answer: retried, and named in each entry's last error.
-      if (answers.length !== rows.length) throw new AppError('INTERNAL', `the batch handler of '${topic}' answered ${answers.length} of ${rows.length} entries`);
+      if (answers.length !== sent.length) throw new AppError('INTERNAL', `the batch handler of '${topic}' answered ${answers.length} of ${sent.length} entries`);
     } catch (err) {
-      answers = rows.map(() => (err instanceof Error ? err : new Error(String(err))));
+      const error = AppError.from(err);
+      // Even a permanent status, for the call as a whole, is no entry's refusal: all are retried.
+      const retried = PERMANENT.has(error.code) ? new AppError('INTERNAL', `the batch call was refused as a whole (${error.code}: ${error.message})`, { cause: err }) : error;
+      answers = sent.map(() => retried);
     }
-    await Promise.all(rows.map((row, i) => (answers[i] instanceof Error ? this.refused(row, answers[i]) : this.acknowledged(row, answers[i]))));
+    await Promise.all([...unread, ...sent.map((row, i) => (answers[i] instanceof Error ? this.refused(row, answers[i]) : this.acknowledged(row, answers[i])))]);
   }
 
   /** What a handler gets for a row: its payload, and the metadata a call carrying it alone needs (built when asked for). */

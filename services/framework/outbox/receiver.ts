@@ -54,6 +54,9 @@ export function changeLockName(idempotencyKey: string): string {
 }
 
 const MAX_KEY_LENGTH = 200;
+// What gRPC metadata can carry (printable ASCII): a key from a message must fit in metadata
+// too (a single call's), and PostgreSQL refuses a NUL in text, which would fail the batch.
+const KEY_CHARACTERS = /^[\x20-\x7e]*$/;
 
 /** The call's idempotency key (checked), or undefined for a call without one. */
 export function idempotencyKeyOf(call: CallContext): string | undefined {
@@ -64,6 +67,7 @@ export function idempotencyKeyOf(call: CallContext): string | undefined {
 export function checkedIdempotencyKey(key: string | undefined, where: string): string | undefined {
   if (key === undefined || key === '') return undefined;
   if (key.length > MAX_KEY_LENGTH) throw new AppError('INVALID_ARGUMENT', `${where} is longer than ${MAX_KEY_LENGTH} characters`);
+  if (!KEY_CHARACTERS.test(key)) throw new AppError('INVALID_ARGUMENT', `${where} may hold only printable ASCII characters`);
   return key;
 }
 
