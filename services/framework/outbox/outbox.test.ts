@@ -439,6 +439,34 @@ describe.each(DIALECTS)('on %s', (each) => {
       expect((await outbox.entries()).find((entry) => entry.id === ids[1])).toMatchObject({ state: 'pending', lastError: `INTERNAL: outbox entry ${ids[1]} has an unreadable payload` });
     });
 
+    it('counts a batch entry by entry against the concurrency, and stop() waits for a batch in flight', async () => {
+      const gate: (() => void)[] = [];
+      const slow = new Outbox(sequelize, { logger, ...FAST, concurrency: 2 });
+      outboxes.push(slow);
+      slow.handleBatch(BATCH_TOPIC, async (items: readonly BatchItem<Change>[]) => {
+        handed.push([...items]);
+        await new Promise<void>((resolve) => gate.push(resolve));
+        return items.map((item) => `ok:${item.payload.title}`);
+      });
+      const ids = await enqueueAll(slow, ['a', 'b', 'c']);
+      await slow.start();
+      // Room for two entries: the relay claims two, in one call, and leaves the third.
+      await waitUntil('a batch to be handed over', () => handed.length === 1, 2000);
+      await sleep(3 * FAST.pollMs);
+      expect(handed.map((items) => items.map((item) => item.payload.title))).toEqual([['a', 'b']]);
+      const stopped = slow.stop(5000);
+      let done = false;
+      void stopped.then(() => (done = true));
+      await sleep(50);
+      expect(done).toBe(false);
+      gate.shift()!();
+      await stopped;
+      // The batch in flight was settled and recorded before stop() returned; the third waits for the next start.
+      expect(await slow.waitFor(ids[0], 10)).toEqual({ status: 'delivered', result: 'ok:a' });
+      expect(await slow.waitFor(ids[1], 10)).toEqual({ status: 'delivered', result: 'ok:b' });
+      expect((await slow.entries()).map((entry) => entry.id)).toEqual([ids[2]]);
+    });
+
     it('refuses an ordering key for a batch topic, and a topic handled both ways', async () => {
       const outbox = batchOutbox();
       await expect(atomic(sequelize, (t) => outbox.enqueue(t, { topic: BATCH_TOPIC, payload: {}, orderingKey: 'book:b1' }))).rejects.toThrow(
