@@ -397,7 +397,12 @@ describe('B: our services calling tutorial-style servers', () => {
     likeAnswer = { likes: 2 };
     expect(await eventually(async () => likesAnswered, (n) => n > answeredBefore, 10_000)).toBe(answeredBefore + 1);
     const calls = take();
-    expect(calls.length).toBeGreaterThanOrEqual(2);
-    expect(calls.every((c) => c.method === 'LikeProduct' && decode(c.request).string(1) === id)).toBe(true);
+    const likeCalls = calls.filter((c) => c.method === 'LikeProduct');
+    expect(likeCalls.length).toBeGreaterThanOrEqual(2);
+    expect(likeCalls.every((c) => decode(c.request).string(1) === id)).toBe(true);
+    // A retry may be taken by the product service's other process (its gRPC server runs a relay
+    // too), which asks for LikeProducts once before it falls back as well.
+    expect(calls.filter((c) => c.method === 'LikeProducts').length).toBeLessThanOrEqual(1);
+    expect(calls.every((c) => c.method === 'LikeProduct' || c.method === 'LikeProducts')).toBe(true);
   });
 });
