@@ -12,7 +12,7 @@ import path from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { freePort, waitForPort } from '../support/ports.js';
+import { freePort, listensOn, waitForPort } from '../support/ports.js';
 import { CLI, ROOT, runCli } from '../support/system.js';
 
 let dataDir: string;
@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 /** Starts the product service's REST (runserver) or gRPC side and resolves once `ready` (by default: its port accepts). */
-async function startProduct(command: 'runserver' | 'grpcrunserver' = 'runserver', ready: (port: number) => Promise<void> = waitForPort) {
+async function startProduct(command: 'runserver' | 'grpcrunserver' = 'runserver', ready: (port: number, pid: number) => Promise<void> = (port) => waitForPort(port)) {
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, command, `127.0.0.1:${port}`, '--service', 'product'], {
     cwd: ROOT,
@@ -58,7 +58,7 @@ async function startProduct(command: 'runserver' | 'grpcrunserver' = 'runserver'
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  await ready(port);
+  await ready(port, child.pid!);
   return { child, port, exited, output: () => output };
 }
 
@@ -126,9 +126,10 @@ describe('mgrpc runserver on SIGTERM', () => {
   it.each(['runserver', 'grpcrunserver'] as const)('%s: a SIGTERM as soon as the port accepts, before start-up has finished, still drains and exits 0', async (command) => {
     // The port is bound before the rest of start-up (the relay, the metrics port); the
     // signal must not find the process without its handler (default action: killed).
-    // Polled every 2 ms (waitForPort's 50 ms can miss the window on a fast start).
-    const server = await startProduct(command, async (port) => {
-      for (let i = 0; i < 5000 && !(await connects(port)); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    // Polled every 2 ms (waitForPort's 50 ms can miss the window on a fast start), and only
+    // this server's own listener counts (another test's process may hold the same port).
+    const server = await startProduct(command, async (port, pid) => {
+      for (let i = 0; i < 5000 && !(listensOn(pid, port) && (await connects(port))); i++) await new Promise((resolve) => setTimeout(resolve, 2));
     });
     server.child.kill('SIGTERM');
     expect(await server.exited, server.output()).toEqual({ code: 0, signal: null });
