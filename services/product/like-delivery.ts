@@ -11,6 +11,7 @@
 import type { Transaction } from 'sequelize';
 
 import { AppError, isUnimplemented, type BatchItem, type Logger, type Outbox } from '../framework/index.js';
+import type { LikeOutcome__Output } from '../stubs/product/LikeOutcome.js';
 import type { ProductClients } from './clients.js';
 
 export const DASHBOARD_LIKE = 'dashboard.like';
@@ -49,21 +50,21 @@ export function deliverLikes(clients: ProductClients, logger: Logger) {
     }
   };
 
+  const answerOf = ({ product, error }: LikeOutcome__Output): number | AppError => {
+    if (error) return clients.products.errorFor(error.code, error.message);
+    if (product) return Number(product.likes);
+    // Neither: not an answer to count on; the like is retried.
+    return new AppError('INTERNAL', 'dashboard gRPC answered a like with neither a product nor an error');
+  };
+
   return async (items: readonly BatchItem<LikeChange>[]): Promise<(number | AppError)[]> => {
     if (Date.now() >= singleUntil) {
       try {
         const { outcomes } = await clients.products.LikeProducts({
           likes: items.map(({ payload, entry }) => ({ id: payload.productId, idempotencyKey: entry.idempotencyKey })),
         });
-        if (outcomes.length !== items.length) throw new AppError('INTERNAL', `dashboard gRPC answered ${outcomes.length} of ${items.length} likes`);
-        return outcomes.map(({ product, error }) =>
-          error
-            ? clients.products.errorFor(error.code, error.message)
-            : product
-              ? Number(product.likes)
-              : // Neither: not an answer to count on; the like is retried.
-                new AppError('INTERNAL', 'dashboard gRPC answered a like with neither a product nor an error'),
-        );
+        // One outcome per like, in order (the outbox retries them all if the count is off).
+        return outcomes.map(answerOf);
       } catch (err) {
         if (!isUnimplemented(err)) throw err;
         singleUntil = Date.now() + REPROBE_MS;
