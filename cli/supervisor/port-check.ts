@@ -60,7 +60,9 @@ export function connectHost(host: string): string {
 // (32768-60999), so the kernel never hands one of them to an outgoing connection between the
 // moment it is found free and the moment our server binds it (a port from bind(0) can be).
 // Each process walks a random block of its own, so concurrent test workers rarely meet.
-const FIRST_PORT = 20_000;
+export const FIRST_PORT = 20_000;
+/** The first port Linux gives to outgoing connections (ip_local_port_range's default start). */
+export const EPHEMERAL_START = 32_768;
 const BLOCKS = 250;
 const BLOCK_SIZE = 50;
 let block = randomBlock();
@@ -70,7 +72,8 @@ function randomBlock(): number {
   return FIRST_PORT + Math.floor(Math.random() * BLOCKS) * BLOCK_SIZE;
 }
 
-function bindable(port: number): Promise<boolean> {
+/** Whether a loopback listener could bind `port` right now. */
+export function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();

@@ -7,37 +7,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { eventually, pool } from '../support/eventually.js';
+import { freeBasePort } from '../support/ports.js';
 import { CLI, http, ROOT } from '../support/system.js';
 
 const children: ChildProcess[] = [];
 const pids: number[] = [];
 const dirs: string[] = [];
 
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** Offsets of 2 replicas' ports, and of their gRPC processes' metrics ports (+1000). */
 const OFFSETS = [6, 7, 8, 9, 16, 17, 18, 19, 1006, 1009, 1016, 1019];
 
-async function freeBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
-    if ((await Promise.all(OFFSETS.map((offset) => isFree(base + offset)))).every(Boolean)) return base;
-  }
-  throw new Error('no free base port found');
-}
+const freeBase = () => freeBasePort(OFFSETS);
 
 function alive(pid: number): boolean {
   try {

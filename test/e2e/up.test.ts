@@ -12,6 +12,7 @@ import path from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { freeBasePort } from '../support/ports.js';
 import { CLI, http, ROOT } from '../support/system.js';
 
 interface Up {
@@ -24,23 +25,8 @@ interface Up {
 const running: Up[] = [];
 const dirs: string[] = [];
 
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A base port B in 20000-50000 with B+6..B+9 free a moment ago. */
-async function freeBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
-    const free = await Promise.all([6, 7, 8, 9].map((offset) => isFree(base + offset)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free base port found');
-}
+/** A base port B with B+6..B+9 free a moment ago. */
+const freeBase = () => freeBasePort([6, 7, 8, 9]);
 
 function startUp(base: number, env: NodeJS.ProcessEnv = {}): Up {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mgrpc-up-'));

@@ -1,7 +1,23 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 
+import { bindable, EPHEMERAL_START, FIRST_PORT } from '../../cli/supervisor/port-check.js';
+
 export { freePort } from '../../cli/supervisor/port-check.js';
+
+/**
+ * A base port B with B+offset bindable for every offset, for `mgrpc up --base-port`: all of
+ * them below the range the OS gives to outgoing connections, as freePort's are, so no client
+ * socket takes one between this check and the servers' bind.
+ */
+export async function freeBasePort(offsets: readonly number[]): Promise<number> {
+  const span = EPHEMERAL_START - FIRST_PORT - Math.max(...offsets);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = FIRST_PORT + Math.floor(Math.random() * span);
+    if ((await Promise.all(offsets.map((offset) => bindable(base + offset)))).every(Boolean)) return base;
+  }
+  throw new Error('no free base port found');
+}
 
 /** Resolves once something accepts TCP connections on host:port, or rejects after timeoutMs. */
 export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 15_000): Promise<void> {
