@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-import { redactUrl } from '../services/framework/db/connect.js';
+import { redactUrl } from '../services/framework/db/url.js';
 
 export const DEFAULT_POSTGRES_SERVER = 'postgres://postgres@127.0.0.1:5432/';
 

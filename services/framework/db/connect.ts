@@ -25,6 +25,7 @@ import { envInt } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 
 import { reuseTransactionConnections } from './connection-reuse.js';
+import { dialectOf, redactUrl } from './url.js';
 import { finalizeStatements } from './sql.js';
 import { queueTransactions } from './write-queue.js';
 
@@ -66,22 +67,7 @@ async function tunedPg(): Promise<object> {
   return Object.create(pg, { types: { value: pgTypes } });
 }
 
-export type Dialect = 'sqlite' | 'postgres';
-
-export function sqliteUrl(file: string): string {
-  return `sqlite:${file}`;
-}
-
-export function dialectOf(url: string): Dialect {
-  if (url.startsWith('sqlite:')) return 'sqlite';
-  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
-  throw new Error(`unsupported DATABASE_URL '${redactUrl(url)}': use sqlite:PATH or postgres://USER@HOST:PORT/DB`);
-}
-
-/** The URL without its password, for logs and messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
+export { dialectOf, redactUrl, sqliteUrl, type Dialect } from './url.js';
 
 function sqliteStorage(url: string): string {
   const rest = url.slice('sqlite:'.length);
