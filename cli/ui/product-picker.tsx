@@ -6,6 +6,8 @@ import { Box, Text, useInput } from 'ink';
 import TextInput from 'ink-text-input';
 import { useRef, useState } from 'react';
 
+import { useLineInput } from './use-line-input.js';
+
 export interface PickerItem {
   id: string;
   title: string;
@@ -37,10 +39,9 @@ export function windowStart(count: number, cursor: number, rows: number): number
 
 export function ProductPicker({ label, items, visibleRows = 10, validate, onSubmit, onCancel }: ProductPickerProps) {
   const [cursor, setCursor] = useState(0);
-  const [typed, setTyped] = useState('');
   const [problem, setProblem] = useState<string>();
-  // See TextPrompt: Enter may arrive before the re-render with the last keys pressed.
-  const latest = useRef('');
+  const line = useLineInput('', () => submit(), () => setProblem(undefined));
+  // As the typed text (useLineInput): Enter may arrive before the re-render with the last arrow key.
   const latestCursor = useRef(0);
 
   useInput((input, key) => {
@@ -53,7 +54,7 @@ export function ProductPicker({ label, items, visibleRows = 10, validate, onSubm
   });
 
   const submit = () => {
-    const id = latest.current.trim();
+    const id = line.latest.current.trim();
     if (id === '') {
       const chosen = items[latestCursor.current];
       if (chosen) onSubmit(chosen.id);
@@ -68,7 +69,7 @@ export function ProductPicker({ label, items, visibleRows = 10, validate, onSubm
   const start = windowStart(items.length, cursor, visibleRows);
   const shown = items.slice(start, start + visibleRows);
   const width = Math.min(TITLE_WIDTH, Math.max(5, ...items.map((p) => p.title.length)));
-  const choosing = typed.trim() === '';
+  const choosing = line.value.trim() === '';
 
   return (
     <Box flexDirection="column">
@@ -93,15 +94,8 @@ export function ProductPicker({ label, items, visibleRows = 10, validate, onSubm
       <Box>
         <Text>{items.length > 0 ? '  or type an id: ' : '  id: '}</Text>
         <TextInput
-          value={typed}
-          onChange={(next) => {
-            // A pasted "text + newline" arrives as one chunk: take it as typed, then Enter.
-            const [line, ...rest] = next.split(/[\r\n]/);
-            latest.current = line;
-            setTyped(line);
-            setProblem(undefined);
-            if (rest.length > 0) submit();
-          }}
+          value={line.value}
+          onChange={line.onChange}
           onSubmit={submit}
         />
       </Box>

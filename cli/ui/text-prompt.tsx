@@ -4,7 +4,9 @@
  */
 import { Box, Text, useInput } from 'ink';
 import TextInput from 'ink-text-input';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
+
+import { useLineInput } from './use-line-input.js';
 
 export interface TextPromptProps {
   /** The question, e.g. "Title of the new product". */
@@ -19,16 +21,13 @@ export interface TextPromptProps {
 }
 
 export function TextPrompt({ label, placeholder, initial = '', validate, onSubmit, onCancel }: TextPromptProps) {
-  const [value, setValue] = useState(initial);
   const [problem, setProblem] = useState<string>();
-  // Enter can arrive before React has re-rendered with the last typed text (fast typing,
-  // pastes), so submit reads the latest text from here rather than from the input's props.
-  const latest = useRef(initial);
+  const line = useLineInput(initial, () => submit(), () => setProblem(undefined));
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) onCancel();
   });
   const submit = () => {
-    const answer = latest.current;
+    const answer = line.latest.current;
     const found = validate?.(answer);
     if (found) setProblem(found);
     else onSubmit(answer.trim());
@@ -39,16 +38,9 @@ export function TextPrompt({ label, placeholder, initial = '', validate, onSubmi
         <Text color="cyan">? </Text>
         <Text bold>{label}: </Text>
         <TextInput
-          value={value}
+          value={line.value}
           placeholder={placeholder}
-          onChange={(next) => {
-            // A pasted "text + newline" arrives as one chunk: take it as typed, then Enter.
-            const [line, ...rest] = next.split(/[\r\n]/);
-            latest.current = line;
-            setValue(line);
-            setProblem(undefined);
-            if (rest.length > 0) submit();
-          }}
+          onChange={line.onChange}
           onSubmit={submit}
         />
       </Box>

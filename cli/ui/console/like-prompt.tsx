@@ -5,7 +5,9 @@
  */
 import { Box, Text, useInput } from 'ink';
 import TextInput from 'ink-text-input';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
+
+import { useLineInput } from '../use-line-input.js';
 
 export interface LikePromptProps {
   title: string;
@@ -17,15 +19,13 @@ export interface LikePromptProps {
 }
 
 export function LikePrompt({ title, validate, onSubmit, onCancel }: LikePromptProps) {
-  const [typed, setTyped] = useState('');
   const [problem, setProblem] = useState<string>();
-  // As in TextPrompt: Enter may arrive before the re-render with the last keys.
-  const latest = useRef('');
+  const line = useLineInput('', () => submit(), () => setProblem(undefined));
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) onCancel();
   });
   const submit = () => {
-    const id = latest.current.trim();
+    const id = line.latest.current.trim();
     if (id === '') return onSubmit(undefined);
     const found = validate(id);
     if (found) setProblem(found);
@@ -37,15 +37,8 @@ export function LikePrompt({ title, validate, onSubmit, onCancel }: LikePromptPr
         <Text color="cyan">? </Text>
         <Text bold>Like &apos;{title.length > 20 ? `${title.slice(0, 19)}…` : title}&apos; as: </Text>
         <TextInput
-          value={typed}
-          onChange={(next) => {
-            if (latest.current === '' && (next === 'r' || next === 'R')) return onSubmit(undefined);
-            const [line, ...rest] = next.split(/[\r\n]/);
-            latest.current = line;
-            setTyped(line);
-            setProblem(undefined);
-            if (rest.length > 0) submit();
-          }}
+          value={line.value}
+          onChange={(next) => (line.latest.current === '' && (next === 'r' || next === 'R') ? onSubmit(undefined) : line.onChange(next))}
           onSubmit={submit}
         />
       </Box>
