@@ -86,7 +86,7 @@ describe('request ids and JSON logs', () => {
 
     const grpc = await findLogLine('dashboard_grpc', (l) => l.msg === 'call' && l.request_id === requestId);
     // Relayed in the batch call; a batch of this request's likes alone carries its id.
-    expect(grpc).toMatchObject({ level: 'info', service: 'dashboard', method: '/product.ProductService/LikeProducts', code: 'OK' });
+    expect(grpc).toMatchObject({ level: 'info', service: 'dashboard', method: '/product.ProductService/LikeProducts', code: 'OK', items: { OK: 1 } });
   });
 
   it('an unusable x-request-id is replaced by a fresh one, and a request without one gets one', async () => {
@@ -123,8 +123,20 @@ describe('Prometheus metrics', () => {
     const { userId, productId } = await createUserAndProduct();
     expect((await http('POST', `${system.productUrl}/api/products/${productId}/like`, { user_id: userId })).status).toBe(200);
     const client = createClient(proto.product.ProductService.service, system.dashboardGrpc, { name: 'dashboard gRPC' });
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const key = `metrics-${Date.now()}`;
+    let itemsBefore = { OK: 0, NOT_FOUND: 0 };
     try {
-      await expect(client.LikeProduct({ id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(client.LikeProduct({ id: missing })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const relayedItems = (code: string, text: string) =>
+        sample(text, 'grpc_server_items_total', { grpc_service: 'product.ProductService', grpc_method: 'LikeProducts', grpc_code: code }) ?? 0;
+      const before = await scrape(`http://127.0.0.1:${metricsPorts.dashboard}/metrics`);
+      itemsBefore = { OK: relayedItems('OK', before), NOT_FOUND: relayedItems('NOT_FOUND', before) };
+      // One call, two likes, one refused: the call is OK, each item is counted under its own status.
+      const batch = await client.LikeProducts({ likes: [{ id: productId, idempotencyKey: `${key}:a` }, { id: missing, idempotencyKey: `${key}:b` }] });
+      expect(batch.outcomes.map((o) => (o.error ? o.error.code : 'product'))).toEqual(['product', 5]);
+      const after = await scrape(`http://127.0.0.1:${metricsPorts.dashboard}/metrics`);
+      expect({ OK: relayedItems('OK', after) - itemsBefore.OK, NOT_FOUND: relayedItems('NOT_FOUND', after) - itemsBefore.NOT_FOUND }).toEqual({ OK: 1, NOT_FOUND: 1 });
     } finally {
       client.close();
     }
@@ -136,6 +148,8 @@ describe('Prometheus metrics', () => {
     expect(sample(text, 'grpc_server_handled_total', { ...like, grpc_code: 'NOT_FOUND' })).toBe(1);
     expect(sample(text, 'grpc_server_handling_seconds_count', { ...relayed, grpc_code: 'OK' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'grpc_server_handling_seconds_count', { ...like, grpc_code: 'NOT_FOUND' })).toBe(1);
+    // The relayed REST like was an item too.
+    expect(itemsBefore.OK).toBeGreaterThanOrEqual(1);
 
     const product = await scrape(`http://127.0.0.1:${metricsPorts.product}/metrics`);
     expect(sample(product, 'grpc_server_handled_total', { grpc_method: 'CreateProductFromReceiver', grpc_code: 'OK' })).toBeGreaterThanOrEqual(1);

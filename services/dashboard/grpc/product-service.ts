@@ -73,13 +73,18 @@ export function productService({ products }: DashboardContext) {
 
   return defineService(proto.product.ProductService.service, {
     LikeProduct: like,
-    LikeProducts: async ({ likes }) => {
+    LikeProducts: async ({ likes }, call) => {
       if (likes.length > MAX_LIKES_PER_CALL) throw AppError.invalid('likes', `at most ${MAX_LIKES_PER_CALL} per call, got ${likes.length}`);
       const answers = await like.many(likes.map((one) => ({ request: { id: one.id }, key: one.idempotencyKey })));
       return {
-        outcomes: answers.map((answer) =>
-          answer instanceof AppError ? { error: { code: answer.grpcStatus, message: answer.message } } : { product: answer.product },
-        ),
+        outcomes: answers.map((answer) => {
+          if (!(answer instanceof AppError)) {
+            call.countItem();
+            return { product: answer.product };
+          }
+          call.countItem(answer);
+          return { error: { code: answer.grpcStatus, message: answer.message } };
+        }),
       };
     },
   });

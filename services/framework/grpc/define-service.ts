@@ -11,6 +11,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 
+import type { AppError } from '../errors.js';
+
 /** What a handler knows about the call besides its request. */
 export interface CallContext {
   /** Fully qualified method path, e.g. /product.ProductService/LikeProduct. */
@@ -19,6 +21,12 @@ export interface CallContext {
   peer: string;
   /** Aborted when the client cancels or its deadline passes. */
   signal: AbortSignal;
+  /**
+   * For a call that carries many items answered one by one (LikeProducts): counts one item's
+   * outcome, `undefined` for OK. The call's status says only that the message was taken; the
+   * items' own statuses go to the call's log line (`items`) and to `grpc_server_items_total`.
+   */
+  countItem(error?: AppError): void;
 }
 
 export type UnaryHandler<Req, Res> = (request: Req, call: CallContext) => Promise<Res>;

@@ -92,11 +92,14 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
   return (call, callback) => {
     const started = performance.now();
     const requestId = requestIdFrom(call.metadata.get(REQUEST_ID_HEADER)[0]);
+    // Item outcomes of a batch call (CallContext.countItem), by status name; made on first use.
+    let items: Record<string, number> | undefined;
     const done = (status: grpc.status, fields: Record<string, unknown> = {}) => {
       const seconds = (performance.now() - started) / 1000;
       const code = grpc.status[status] ?? String(status);
       metrics?.observeGrpc(path, code, seconds);
-      logger.info('call', { method: path, code, duration_ms: Math.round(seconds * 10_000) / 10, request_id: requestId, ...fields });
+      if (items) for (const [itemCode, n] of Object.entries(items)) metrics?.observeGrpcItems(path, itemCode, n);
+      logger.info('call', { method: path, code, duration_ms: Math.round(seconds * 10_000) / 10, request_id: requestId, ...(items && { items }), ...fields });
     };
     if (call.request instanceof UndecodableRequest) {
       done(grpc.status.INVALID_ARGUMENT, { error: call.request.reason.slice(0, 200) });
@@ -119,6 +122,11 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
           else call.once('cancelled', () => created.abort());
         }
         return controller.signal;
+      },
+      countItem(error) {
+        const itemCode = error ? (grpc.status[error.grpcStatus] ?? String(error.grpcStatus)) : 'OK';
+        items ??= {};
+        items[itemCode] = (items[itemCode] ?? 0) + 1;
       },
     };
     runWithRequestId(requestId, () => handler(call.request, context)).then(

@@ -4,6 +4,7 @@
  *   http_requests_total{method,route,status}, http_request_duration_seconds{method,route,status}
  *   grpc_server_handled_total{grpc_service,grpc_method,grpc_code},
  *   grpc_server_handling_seconds{grpc_service,grpc_method,grpc_code}
+ *   grpc_server_items_total{grpc_service,grpc_method,grpc_code} (items of batch calls, by their own status)
  *   mgrpc_outbox_pending{topic}, mgrpc_outbox_failed{topic} (read from the outbox table at scrape),
  *   mgrpc_outbox_deliveries_total{topic,outcome} (delivered | retry | failed)
  * plus prom-client's process metrics (CPU, memory, event loop lag, …), prefixed `process_`/`nodejs_`.
@@ -31,6 +32,8 @@ export interface Metrics {
   observeHttp(method: string, route: string, status: number, seconds: number): void;
   /** `path` is the gRPC method path, `/package.Service/Method`. */
   observeGrpc(path: string, code: string, seconds: number): void;
+  /** `n` items of one batch call answered with `code` (CallContext.countItem). */
+  observeGrpcItems(path: string, code: string, n: number): void;
   observeDelivery(topic: string, result: DeliveryResult): void;
   /** Reports the outbox's queue depth at every scrape. */
   watchOutbox(outbox: Outbox, logger: Logger): void;
@@ -64,6 +67,12 @@ export function createMetrics(labels: { service: string; side: string }): Metric
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
+  const grpcItems = new Counter({
+    name: 'grpc_server_items_total',
+    help: 'Items of batch calls (LikeProducts\' likes) answered by this server, by each item\'s own status code.',
+    labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
+    registers: [registry],
+  });
   const deliveries = new Counter({ name: 'mgrpc_outbox_deliveries_total', help: 'Outbox delivery attempts made by this process, by topic and outcome.', labelNames: ['topic', 'outcome'], registers: [registry] });
 
   return {
@@ -78,6 +87,9 @@ export function createMetrics(labels: { service: string; side: string }): Metric
       const labels = { ...grpcLabels(path), grpc_code: code };
       grpcTotal.inc(labels);
       grpcSeconds.observe(labels, seconds);
+    },
+    observeGrpcItems(path, code, n) {
+      grpcItems.inc({ ...grpcLabels(path), grpc_code: code }, n);
     },
     observeDelivery(topic, result) {
       deliveries.inc({ topic, outcome: result });
