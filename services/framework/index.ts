@@ -19,6 +19,7 @@ export { ACTIONS, modelActions, type ActionName } from './grpc/actions.js';
 export { createClient, isUnimplemented, type CallOptions, type ClientOptions, type PromiseClient } from './grpc/clients.js';
 export { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
 export { answerClientErrors, createRestApp } from './rest/app.js';
+export { loadExpress, Router } from './rest/express.js';
 export { modelViewSet, VIEW_ACTIONS, type ViewAction } from './rest/model-viewset.js';
 export { errorHandler, methodNotAllowed, notFoundHandler } from './rest/error-handler.js';
 export { DEFAULT_BASE_PORT, databaseUrlFor, defineServiceModule, type ServiceModule, type SetupArgs } from './service-module.js';

@@ -3,10 +3,9 @@
  *   GET/POST /products, GET/PUT/PATCH/DELETE /products/:id   (a model view set)
  *   GET /user (a random user's id), POST /user (no body or {}; creates one: 201 {"id": …})
  */
-import { Router } from 'express';
 import { z } from 'zod';
 
-import { AppError, describeRoute, methodNotAllowed, modelViewSet, type RouteDescription } from '../../framework/index.js';
+import { AppError, describeRoute, methodNotAllowed, modelViewSet, Router, type RouteDescription } from '../../framework/index.js';
 import type { DashboardContext } from '../context.js';
 
 // A user has no writable fields: anything sent is a mistake the client should hear about.

@@ -19,7 +19,6 @@ import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../observability/request-context.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
 import type { CallContext, GrpcService, UnaryHandler } from './define-service.js';
-import { addReflectionService } from './reflection.js';
 
 /** grpc-js's own default, made explicit: the largest request message a server accepts. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -167,7 +166,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.addService(definition as grpc.ServiceDefinition, implementation);
   }
   const health = addHealthService(server, options.services.map((service) => service.definition));
-  if (options.reflection ?? true) addReflectionService(server, [...options.services.map((service) => service.definition), HEALTH_SERVICE]);
+  if (options.reflection ?? true) {
+    // Loaded here, not with the framework: @grpc/reflection and protobufjs's descriptor
+    // extension are for gRPC servers only, and a REST server's start-up need not pay for them.
+    const { addReflectionService } = await import('./reflection.js');
+    addReflectionService(server, [...options.services.map((service) => service.definition), HEALTH_SERVICE]);
+  }
   const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, options.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));

@@ -9,9 +9,10 @@
  */
 import { createRequire } from 'node:module';
 
-import express, { Router } from 'express';
+import type { Router } from 'express';
 
 import { methodNotAllowed } from '../rest/error-handler.js';
+import { loadExpress } from '../rest/express.js';
 import type { OpenApiDocument } from './document.js';
 
 // absolute-path.js is swagger-ui-dist's getAbsoluteFSPath on its own: the package's index
@@ -66,7 +67,8 @@ export function isApiDocsPath(path: string): boolean {
 
 /** The document is built on first use (all routes are registered by then) and kept. */
 export function apiDocsRouter(document: () => OpenApiDocument): Router {
-  const router = Router();
+  const express = loadExpress();
+  const router = express.Router();
   let cached: OpenApiDocument | undefined;
   const current = () => (cached ??= document());
   router

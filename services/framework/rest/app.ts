@@ -7,7 +7,7 @@
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-import express, { type RequestHandler, type Router } from 'express';
+import type { Express, RequestHandler, Router } from 'express';
 
 import { AppError } from '../errors.js';
 import { createReadiness, readinessHandler, type Readiness } from '../health/readiness.js';
@@ -17,6 +17,7 @@ import { buildOpenApiDocument } from '../openapi/document.js';
 import { apiDocsRouter, isApiDocsPath } from '../openapi/docs-router.js';
 import { apiKeyGuard, type ApiKeyOptions } from '../security/api-key.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { loadExpress } from './express.js';
 import { keepRequestId, requestLog } from './request-log.js';
 import { routeMatcher } from './route-list.js';
 
@@ -50,7 +51,8 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   next(new AppError('UNSUPPORTED_MEDIA_TYPE', got ? `body: Content-Type must be application/json, got '${got}'` : 'body: Content-Type must be application/json', { field: 'body' }));
 };
 
-export function createRestApp(options: RestAppOptions): express.Express {
+export function createRestApp(options: RestAppOptions): Express {
+  const express = loadExpress();
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);

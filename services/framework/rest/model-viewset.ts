@@ -6,7 +6,7 @@
  *   router.use('/products', modelViewSet(products));                 // all actions
  *   router.use('/products', modelViewSet(products, ['list']));       // read-only list
  */
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import type { Model } from 'sequelize';
 
 import { AppError } from '../errors.js';
@@ -14,6 +14,7 @@ import type { ModelResource } from '../model/resource.js';
 import { modelOperations } from '../openapi/model-operations.js';
 import { describeRoute } from '../openapi/operations.js';
 import { methodNotAllowed } from './error-handler.js';
+import { Router } from './express.js';
 
 export const VIEW_ACTIONS = ['list', 'create', 'retrieve', 'update', 'partialUpdate', 'destroy'] as const;
 export type ViewAction = (typeof VIEW_ACTIONS)[number];

@@ -19,7 +19,6 @@ import { fileURLToPath } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
 
 import { LOADER_OPTIONS } from '../grpc/loader-options.js';
@@ -31,6 +30,7 @@ import {
   modelActions,
   modelViewSet,
   openDatabase,
+  Router,
   startGrpcServer,
   type GrpcService,
   type Logger,

@@ -1,0 +1,46 @@
+/**
+ * Each server process loads what its side needs: importing the framework and the services
+ * (as every server does) loads neither express nor @grpc/reflection; a REST app loads express,
+ * a gRPC server loads reflection. Both cost a noticeable share of a cold start.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+const dist = path.resolve(import.meta.dirname, '../../dist');
+
+/** Runs `body` in a fresh node process after importing the framework and both services; returns the packages loaded before and after it. */
+function loadedAround(body: string): { before: string[]; after: string[] } {
+  const script = `
+    import { createRequire } from 'node:module';
+    const loaded = () => [...new Set(Object.keys(createRequire(import.meta.url).cache).map((f) => /node_modules[/]((?:@[^/]+[/])?[^/]+)[/]/.exec(f)?.[1]).filter(Boolean))];
+    const framework = await import(${JSON.stringify(path.join(dist, 'services/framework/index.js'))});
+    await import(${JSON.stringify(path.join(dist, 'services/dashboard/index.js'))});
+    await import(${JSON.stringify(path.join(dist, 'services/product/index.js'))});
+    const before = loaded();
+    ${body}
+    console.log(JSON.stringify({ before, after: loaded() }));
+    process.exit(0);`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } }));
+}
+
+describe('what each side loads', () => {
+  it('importing the framework and the services loads neither express nor @grpc/reflection', () => {
+    const { before } = loadedAround('');
+    expect(before).toContain('@grpc/grpc-js');
+    expect(before).toContain('sequelize');
+    expect(before).not.toContain('express');
+    expect(before).not.toContain('@grpc/reflection');
+  });
+
+  it('a REST app loads express; a gRPC server with reflection loads @grpc/reflection', () => {
+    const rest = loadedAround(`framework.createRestApp({ api: framework.Router(), logger: framework.createLogger('t') });`);
+    expect(rest.after).toContain('express');
+    const grpc = loadedAround(`
+      const running = await framework.startGrpcServer({ services: [], host: '127.0.0.1', port: 0, logger: framework.createLogger('t') });
+      await running.close(0);`);
+    expect(grpc.after).toContain('@grpc/reflection');
+    expect(grpc.after).not.toContain('express');
+  });
+});
