@@ -36,7 +36,7 @@ export { grpcClientSecurity, grpcServerSecurity, type GrpcClientSecurity, type G
 export { API_KEY_ENV, API_KEY_READS_ENV, apiKeyFromEnv, apiKeyGuard, writeRoute, type ApiKeyOptions } from './security/api-key.js';
 export { securitySummary } from './security/summary.js';
 export { DEFAULT_DRAIN_MS, migrateService, serviceMigrations, serve, type RunningService, type ServeOptions, type Side } from './runtime.js';
-export { addHealthService, HEALTH_PATH_PREFIX, HEALTH_SERVICE, serviceNameOf, type HealthReporter } from './health/grpc-health.js';
+export { addHealthService, HEALTH_PATH_PREFIX, healthService, serviceNameOf, type HealthReporter } from './health/grpc-health.js';
 export { createPeerHealth, type Peer, type PeerHealth } from './health/peer-health.js';
 export { createReadiness, readinessHandler, type Readiness, type ReadinessReport } from './health/readiness.js';
 export { DrainHooks, type DrainHook, type DrainHookOptions } from './lifecycle/drain-hooks.js';

@@ -1,7 +1,8 @@
 /**
  * Each server process loads what its side needs: importing the framework and the services
- * (as every server does) loads neither express nor @grpc/reflection; a REST app loads express,
- * a gRPC server loads reflection. Both cost a noticeable share of a cold start.
+ * (as every server does) loads neither express, @grpc/reflection nor grpc-health-check; a REST
+ * app loads express, a gRPC server reflection and the health service. Each costs a noticeable
+ * share of a cold start.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -26,21 +27,29 @@ function loadedAround(body: string): { before: string[]; after: string[] } {
 }
 
 describe('what each side loads', () => {
-  it('importing the framework and the services loads neither express nor @grpc/reflection', () => {
+  it('importing the framework and the services loads neither express, @grpc/reflection nor grpc-health-check', () => {
     const { before } = loadedAround('');
     expect(before).toContain('@grpc/grpc-js');
     expect(before).toContain('sequelize');
     expect(before).not.toContain('express');
     expect(before).not.toContain('@grpc/reflection');
+    expect(before).not.toContain('grpc-health-check');
   });
 
-  it('a REST app loads express; a gRPC server with reflection loads @grpc/reflection', () => {
-    const rest = loadedAround(`framework.createRestApp({ api: framework.Router(), logger: framework.createLogger('t') });`);
+  it('a REST app loads express (and the health library only to ask a peer); a gRPC server loads reflection and health', async () => {
+    const app = `
+      const readiness = framework.createReadiness({ peers: [{ name: 'dashboard gRPC', target: '127.0.0.1:1' }], timeoutMs: 300 });
+      framework.createRestApp({ api: framework.Router(), logger: framework.createLogger('t'), readiness });`;
+    const rest = loadedAround(app);
     expect(rest.after).toContain('express');
+    expect(rest.after).not.toContain('grpc-health-check');
+    const asked = loadedAround(`${app}\n      if ((await readiness.report()).status !== 'not ready') throw new Error('a peer that is down was reported ready');`);
+    expect(asked.after).toContain('grpc-health-check');
     const grpc = loadedAround(`
       const running = await framework.startGrpcServer({ services: [], host: '127.0.0.1', port: 0, logger: framework.createLogger('t') });
       await running.close(0);`);
     expect(grpc.after).toContain('@grpc/reflection');
+    expect(grpc.after).toContain('grpc-health-check');
     expect(grpc.after).not.toContain('express');
   });
 });

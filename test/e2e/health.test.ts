@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createClient, HEALTH_SERVICE } from '../../services/framework/index.js';
+import { createClient, healthService } from '../../services/framework/index.js';
 import { http, startSystem, type RunningSystem } from '../support/system.js';
 
 let system: RunningSystem;
@@ -22,7 +22,7 @@ afterAll(async () => {
 type HealthClient = { Check(request: { service: string }): Promise<{ status: string }>; close(): void };
 
 async function healthOf(target: string, service: string): Promise<string> {
-  const client = createClient(HEALTH_SERVICE, target, { name: 'health', deadlineMs: 3000 }) as unknown as HealthClient;
+  const client = createClient(healthService(), target, { name: 'health', deadlineMs: 3000 }) as unknown as HealthClient;
   try {
     return (await client.Check({ service })).status;
   } finally {

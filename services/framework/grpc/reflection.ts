@@ -13,7 +13,7 @@
  * actually serves are listed; reflection calls need no service token (see service-token.ts).
  *
  * @example
- *   addReflectionService(server, [productDefinition, HEALTH_SERVICE]);   // before bind
+ *   addReflectionService(server, [productDefinition, healthService()]);   // before bind
  */
 import type * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';

@@ -13,7 +13,7 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { AppError } from '../errors.js';
-import { addHealthService, HEALTH_SERVICE, type HealthReporter } from '../health/grpc-health.js';
+import { addHealthService, healthService, type HealthReporter } from '../health/grpc-health.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../observability/request-context.js';
@@ -170,7 +170,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     // Loaded here, not with the framework: @grpc/reflection and protobufjs's descriptor
     // extension are for gRPC servers only, and a REST server's start-up need not pay for them.
     const { addReflectionService } = await import('./reflection.js');
-    addReflectionService(server, [...options.services.map((service) => service.definition), HEALTH_SERVICE]);
+    addReflectionService(server, [...options.services.map((service) => service.definition), healthService()]);
   }
   const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {

@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createClient, defineService, HEALTH_SERVICE, startGrpcServer, type RunningGrpcServer } from '../index.js';
+import { createClient, defineService, healthService, startGrpcServer, type RunningGrpcServer } from '../index.js';
 import { loadBookService, recordingLogger } from '../testing/library.js';
 
 const definition = loadBookService().service;
@@ -44,7 +44,7 @@ afterEach(async () => {
 });
 
 function healthClient(target: string) {
-  return createClient(HEALTH_SERVICE, target, { name: 'health', deadlineMs: 2000 }) as unknown as {
+  return createClient(healthService(), target, { name: 'health', deadlineMs: 2000 }) as unknown as {
     Check(request: { service: string }): Promise<{ status: string }>;
     close(): void;
   };
@@ -75,9 +75,9 @@ describe('grpc.health.v1 on startGrpcServer', () => {
     const raw = new grpc.Client(target, grpc.credentials.createInsecure());
     clients.push(raw);
     const watch = raw.makeServerStreamRequest(
-      HEALTH_SERVICE.Watch.path,
-      HEALTH_SERVICE.Watch.requestSerialize,
-      HEALTH_SERVICE.Watch.responseDeserialize,
+      healthService().Watch.path,
+      healthService().Watch.requestSerialize,
+      healthService().Watch.responseDeserialize,
       { service: 'library.BookService' },
     );
     watch.on('error', () => undefined); // cancelled when the server closes
@@ -103,9 +103,9 @@ describe('grpc.health.v1 on startGrpcServer', () => {
       clients.push(fresh);
       const refused = await new Promise<grpc.ServiceError | null>((resolve) =>
         fresh.makeUnaryRequest(
-          HEALTH_SERVICE.Check.path,
-          HEALTH_SERVICE.Check.requestSerialize,
-          HEALTH_SERVICE.Check.responseDeserialize,
+          healthService().Check.path,
+          healthService().Check.requestSerialize,
+          healthService().Check.responseDeserialize,
           { service: '' },
           { deadline: Date.now() + 2000 },
           (err) => resolve(err),

@@ -10,14 +10,31 @@
  *   health.serving();      // after bind
  *   health.shutdown();     // when draining: NOT_SERVING, and open Watch streams end
  */
+import { createRequire } from 'node:module';
+
 import type * as grpc from '@grpc/grpc-js';
-import { HealthImplementation, service as healthDefinition, type ServingStatus } from 'grpc-health-check';
+import type { ServingStatus } from 'grpc-health-check';
 
 /** Method paths of the health service start with this; interceptors that demand auth skip them. */
 export const HEALTH_PATH_PREFIX = '/grpc.health.v1.Health/';
 
-/** The grpc.health.v1.Health service definition, for clients (`createClient(HEALTH_SERVICE, …)`). */
-export const HEALTH_SERVICE = healthDefinition as grpc.ServiceDefinition;
+type HealthCheckLibrary = typeof import('grpc-health-check');
+
+const require = createRequire(import.meta.url);
+let library: HealthCheckLibrary | undefined;
+
+/**
+ * grpc-health-check, loaded on first use: it parses its .proto when imported (30-45 ms of a
+ * start-up here), and a REST server needs it only when /readyz first asks a peer.
+ */
+function healthCheckLibrary(): HealthCheckLibrary {
+  return (library ??= require('grpc-health-check') as HealthCheckLibrary);
+}
+
+/** The grpc.health.v1.Health service definition, for clients (`createClient(healthService(), …)`). */
+export function healthService(): grpc.ServiceDefinition {
+  return healthCheckLibrary().service as grpc.ServiceDefinition;
+}
 
 export interface HealthReporter {
   /** The names that report a status: "" and every served service. */
@@ -41,6 +58,7 @@ export function addHealthService(server: grpc.Server, definitions: grpc.ServiceD
   const set = (status: ServingStatus) => {
     for (const name of names) implementation.setStatus(name, status);
   };
+  const { HealthImplementation } = healthCheckLibrary();
   const implementation = new HealthImplementation(Object.fromEntries(names.map((name) => [name, 'NOT_SERVING' as const])));
   const watches = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   // The library keeps its Watch calls to itself; wrap its handler to be able to end them.
@@ -56,7 +74,7 @@ export function addHealthService(server: grpc.Server, definitions: grpc.ServiceD
         },
       });
     },
-  } as unknown as Parameters<HealthImplementation['addToServer']>[0]);
+  } as unknown as Parameters<InstanceType<HealthCheckLibrary['HealthImplementation']>['addToServer']>[0]);
   let shutDown = false;
   return {
     names,

@@ -5,7 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 
-import { HEALTH_SERVICE } from './grpc-health.js';
+import { healthService } from './grpc-health.js';
 
 /** A gRPC server this service depends on, as named in messages ("product gRPC"). */
 export interface Peer {
@@ -26,11 +26,16 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 1000,
 };
 
+/** grpc.health.v1.Health/Check: `{service}` in, `{status}` out. */
+type CheckMethod = grpc.MethodDefinition<{ service: string }, { status?: string }>;
+
 export function createPeerHealth(credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()): PeerHealth {
   const clients = new Map<string, grpc.Client>();
-  const checkMethod = HEALTH_SERVICE.Check;
+  // Looked up at the first check, not here: the health library loads on first use (grpc-health.ts).
+  let checkMethod: CheckMethod | undefined;
   return {
     check(peer, timeoutMs) {
+      const method = (checkMethod ??= healthService().Check as CheckMethod);
       let client = clients.get(peer.target);
       if (!client) {
         client = new grpc.Client(peer.target, credentials, CHANNEL_OPTIONS);
@@ -38,9 +43,9 @@ export function createPeerHealth(credentials: grpc.ChannelCredentials = grpc.cre
       }
       return new Promise((resolve) => {
         client.makeUnaryRequest(
-          checkMethod.path,
-          checkMethod.requestSerialize,
-          checkMethod.responseDeserialize,
+          method.path,
+          method.requestSerialize,
+          method.responseDeserialize,
           { service: '' },
           new grpc.Metadata(),
           { deadline: Date.now() + timeoutMs },
