@@ -18,8 +18,8 @@ export default defineServiceModule<DashboardContext>({
   name: 'dashboard',
   ports: { rest: 8, grpc: 9 },
   migrations,
-  setup({ sequelize, logger, env, outbox }) {
-    const config = loadConfig(env);
+  setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
+    const config = loadConfig(env, grpcClientSecurity);
     const models = defineModels(sequelize);
     const clients = createClients(config);
     outbox.handle(PRODUCT_SYNC, deliverProductChange(clients.productReceiver));

@@ -114,7 +114,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   // clients are still open; what is left stays queued for the next relay.
   const outboxStopMs = envInt('MGRPC_OUTBOX_STOP_MS', 5000, env);
   onDrain('outbox relay', () => outbox.stop(outboxStopMs), { timeoutMs: outboxStopMs + 1000 });
-  const ctx = await module.setup({ sequelize, logger, env, outbox, onDrain });
+  const ctx = await module.setup({ sequelize, logger, env, grpcClientSecurity: clientSecurity, outbox, onDrain });
   /** For a start-up that failed after setup: nothing was served, nothing to drain. */
   const closeContext = async () => {
     await module.teardown?.(ctx);

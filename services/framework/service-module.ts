@@ -22,11 +22,17 @@ import type { Peer } from './health/peer-health.js';
 import type { DrainHook, DrainHookOptions } from './lifecycle/drain-hooks.js';
 import type { Logger } from './logger.js';
 import type { Outbox } from './outbox/outbox.js';
+import type { GrpcClientSecurity } from './security/grpc-security.js';
 
 export interface SetupArgs {
   sequelize: Sequelize;
   logger: Logger;
   env: NodeJS.ProcessEnv;
+  /**
+   * TLS credentials and service token for calls to peers (MGRPC_TLS_*, MGRPC_SERVICE_TOKEN), read
+   * once at start-up by the runtime, which checks peers with them too: certificates are read once.
+   */
+  grpcClientSecurity: GrpcClientSecurity;
   /** Records cross-service changes in the caller's transaction and relays them (outbox/outbox.ts). */
   outbox: Outbox;
   /**

@@ -1,5 +1,5 @@
 /** The product service's settings, read from the environment once at start-up. */
-import { envInt, grpcClientSecurity, type GrpcClientSecurity } from '../framework/index.js';
+import { envInt, type GrpcClientSecurity } from '../framework/index.js';
 
 export interface ProductConfig {
   /** The dashboard's gRPC server (the tutorial's DASHBOARD_GRPC_SERVER). */
@@ -12,11 +12,12 @@ export interface ProductConfig {
   grpcSecurity: GrpcClientSecurity;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv): ProductConfig {
+/** `grpcSecurity` is the runtime's (SetupArgs.grpcClientSecurity): certificates are read once per process. */
+export function loadConfig(env: NodeJS.ProcessEnv, grpcSecurity: GrpcClientSecurity): ProductConfig {
   return {
     dashboardGrpcServer: env.DASHBOARD_GRPC_SERVER || '127.0.0.1:10009',
     grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env),
     syncWaitMs: envInt('MGRPC_SYNC_WAIT_MS', 2000, env),
-    grpcSecurity: grpcClientSecurity(env),
+    grpcSecurity,
   };
 }

@@ -20,8 +20,8 @@ export default defineServiceModule<ProductContext>({
   name: 'product',
   ports: { rest: 7, grpc: 6 },
   migrations,
-  setup({ sequelize, logger, env, outbox }) {
-    const config = loadConfig(env);
+  setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
+    const config = loadConfig(env, grpcClientSecurity);
     const models = defineModels(sequelize);
     const products = new ModelResource({
       name: 'product',
