@@ -34,6 +34,7 @@ describe('what each side loads', () => {
     expect(before).not.toContain('express');
     expect(before).not.toContain('@grpc/reflection');
     expect(before).not.toContain('grpc-health-check');
+    expect(before).not.toContain('swagger-ui-dist');
   });
 
   it('a REST app loads express (and the health library only to ask a peer); a gRPC server loads reflection and health', async () => {
@@ -42,6 +43,7 @@ describe('what each side loads', () => {
       framework.createRestApp({ api: framework.Router(), logger: framework.createLogger('t'), readiness });`;
     const rest = loadedAround(app);
     expect(rest.after).toContain('express');
+    expect(rest.after).toContain('swagger-ui-dist');
     expect(rest.after).not.toContain('grpc-health-check');
     const asked = loadedAround(`${app}\n      if ((await readiness.report()).status !== 'not ready') throw new Error('a peer that is down was reported ready');`);
     expect(asked.after).toContain('grpc-health-check');
@@ -51,5 +53,6 @@ describe('what each side loads', () => {
     expect(grpc.after).toContain('@grpc/reflection');
     expect(grpc.after).toContain('grpc-health-check');
     expect(grpc.after).not.toContain('express');
+    expect(grpc.after).not.toContain('swagger-ui-dist');
   });
 });

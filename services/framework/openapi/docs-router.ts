@@ -16,8 +16,9 @@ import { loadExpress } from '../rest/express.js';
 import type { OpenApiDocument } from './document.js';
 
 // absolute-path.js is swagger-ui-dist's getAbsoluteFSPath on its own: the package's index
-// would load the 1.5 MB browser bundle into the server for nothing.
-const swaggerUiPath = (createRequire(import.meta.url)('swagger-ui-dist/absolute-path.js') as () => string)();
+// would load the 1.5 MB browser bundle into the server for nothing. Looked up when a REST app
+// mounts the docs, not when the framework is imported (a gRPC server never serves them).
+const swaggerUiPath = (): string => (createRequire(import.meta.url)('swagger-ui-dist/absolute-path.js') as () => string)();
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'";
 
@@ -87,7 +88,7 @@ export function apiDocsRouter(document: () => OpenApiDocument): Router {
   router.get('/docs/mgrpc-initializer.js', (_req, res) => {
     res.type('js').send(INITIALIZER);
   });
-  const assets = express.static(swaggerUiPath, { index: false, fallthrough: true, maxAge: '1h' });
+  const assets = express.static(swaggerUiPath(), { index: false, fallthrough: true, maxAge: '1h' });
   router.use('/docs', (req, res, next) => (ASSET.test(req.path) ? assets(req, res, next) : next()));
   return router;
 }
