@@ -65,9 +65,9 @@ describe('mgrpc bench --quick', () => {
       expect(phase.acknowledged).toBeGreaterThanOrEqual(phase.ok);
       expect(Object.keys(phase.rssMb).sort()).toEqual(['bare_grpc', 'bare_rest', 'dashboard', 'dashboard_grpc', 'product', 'product_grpc']);
       // Framework and bare are measured in interleaved slices, 500 ms each in all; the raw samples stay out of the file.
-      // A slice's measured time ends with its last request that started in the window, so a stall of the
-      // machine can shorten it (seen: 257 ms in all); how slices add up is slices.test.ts's to check.
-      expect(phase.measuredMs).toBeGreaterThan(0);
+      // No lower bound: a slice's measured time ends with its last request that started in the window, so a
+      // stall of the machine can shorten it (seen: 257 ms in all); a window that measured nothing has no
+      // requests, and the throughput check above fails.
       expect(phase.measuredMs).toBeLessThan(1500);
       expect(phase).not.toHaveProperty('samples');
     }

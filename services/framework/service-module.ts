@@ -7,7 +7,7 @@
  * @example
  *   export default defineServiceModule({
  *     name: 'dashboard', ports: { rest: 8, grpc: 9 }, migrations,
- *     setup: ({ sequelize, env }) => ({ models: defineModels(sequelize), clients: createClients(env) }),
+ *     setup: ({ sequelize, env, grpcClientSecurity }) => ({ models: defineModels(sequelize), clients: createClients(loadConfig(env, grpcClientSecurity)) }),
  *     grpcServices: (ctx) => [productService(ctx), userService(ctx)],
  *     restRoutes: (ctx) => routes(ctx),
  *   });
@@ -15,7 +15,7 @@
 import type { Router } from 'express';
 import type { Sequelize } from 'sequelize';
 
-import { sqliteUrl } from './db/connect.js';
+import { sqliteUrl } from './db/url.js';
 import type { Migration } from './db/migrations.js';
 import type { GrpcService } from './grpc/define-service.js';
 import type { Peer } from './health/peer-health.js';

@@ -45,7 +45,7 @@ let batches: number[];
 function call(key?: string): CallContext {
   const metadata = new grpc.Metadata();
   if (key !== undefined) metadata.set(IDEMPOTENCY_KEY, key);
-  return { method: '/test.Counters/Add', metadata, peer: 'test', signal: new AbortController().signal };
+  return { method: '/test.Counters/Add', metadata, peer: 'test', signal: new AbortController().signal, countItem: () => undefined };
 }
 
 /** Adds one to the named counter per request; each caller gets the value its own add made. */

@@ -3,7 +3,6 @@
  *   GET /products                 the local copies (read-only: the dashboard owns products)
  *   POST /products/:id/like       like a product (GET accepted too, and treated as the write it is)
  */
-
 import { describeRoute, methodNotAllowed, modelViewSet, Router, writeRoute } from '../../framework/index.js';
 import type { ProductContext } from '../context.js';
 import { likeHandler, likeOperations } from './like.js';

@@ -2,7 +2,6 @@
  * The __name__ service's REST API (under /api):
  *   GET/POST /__models_path__, GET/PUT/PATCH/DELETE /__models_path__/:id   (a model view set)
  */
-
 import { modelViewSet, Router } from '__framework__';
 import type { __Pascal__Context } from '../context.js';
 
