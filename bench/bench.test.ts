@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT } from './paths.js';
 import type { BenchResult } from './run.js';
 import { cpuMsOf } from './servers.js';
-import { redactUrl } from '../services/framework/db/connect.js';
+import { redactUrl } from '../services/framework/db/url.js';
 import { TEST_POSTGRES_URL } from '../services/framework/testing/postgres.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-bench-test-'));

@@ -10,7 +10,8 @@
  */
 import http from 'node:http';
 
-import { databaseOptionsFromEnv, openDatabase, redactUrl } from './db/connect.js';
+import { databaseOptionsFromEnv, openDatabase } from './db/connect.js';
+import { redactUrl } from './db/url.js';
 import { migrate, pendingMigrations } from './db/migrations.js';
 import { envInt, formatAddress, type ListenAddress } from './config.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, startGrpcServer } from './grpc/server.js';

@@ -4,26 +4,27 @@
  * app loads express, a gRPC server reflection and the health service. Each costs a noticeable
  * share of a cold start.
  */
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
+
+import { runScript } from '../../test/support/loaded-packages.js';
 
 const dist = path.resolve(import.meta.dirname, '../../dist');
 
 /** Runs `body` in a fresh node process after importing the framework and both services; returns the packages loaded before and after it. */
 function loadedAround(body: string): { before: string[]; after: string[] } {
-  const script = `
-    import { createRequire } from 'node:module';
-    const loaded = () => [...new Set(Object.keys(createRequire(import.meta.url).cache).map((f) => /node_modules[/]((?:@[^/]+[/])?[^/]+)[/]/.exec(f)?.[1]).filter(Boolean))];
+  return runScript(
+    `
     const framework = await import(${JSON.stringify(path.join(dist, 'services/framework/index.js'))});
     await import(${JSON.stringify(path.join(dist, 'services/dashboard/index.js'))});
     await import(${JSON.stringify(path.join(dist, 'services/product/index.js'))});
-    const before = loaded();
+    const before = loadedPackages();
     ${body}
-    console.log(JSON.stringify({ before, after: loaded() }));
-    process.exit(0);`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } }));
+    console.log(JSON.stringify({ before, after: loadedPackages() }));
+    process.exit(0);`,
+    { ...process.env, LOG_LEVEL: 'warn' },
+  );
 }
 
 describe('what each side loads', () => {

@@ -67,8 +67,6 @@ async function tunedPg(): Promise<object> {
   return Object.create(pg, { types: { value: pgTypes } });
 }
 
-export { dialectOf, redactUrl, sqliteUrl, type Dialect } from './url.js';
-
 function sqliteStorage(url: string): string {
   const rest = url.slice('sqlite:'.length);
   if (rest === ':memory:' || rest === '') return ':memory:';

@@ -1,7 +1,6 @@
 /**
  * Migrations and connections on real SQLite files in a temp dir.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialectOf, migrate, migrateService, openDatabase, pendingMigrations, redactUrl, sqliteUrl, type Migration } from '../index.js';
 import { bookMigrations } from '../testing/book.js';
 import { libraryModule } from '../testing/library.js';
+import { runScript } from '../../../test/support/loaded-packages.js';
 
 let dir: string;
 let sequelize: Sequelize | undefined;
@@ -84,20 +84,18 @@ describe('migrations', () => {
     // A fresh node process on the built CLI and framework, as a server starts: what it loaded shows in require's cache.
     const dist = path.resolve(import.meta.dirname, '../../../dist');
     const framework = path.join(dist, 'services/framework/index.js');
-    const script = `
-      import { createRequire } from 'node:module';
+    const out = runScript(`
       await import(${JSON.stringify(path.join(dist, 'cli/main.js'))});
       const { openDatabase, pendingMigrations, migrate, sqliteUrl } = await import(${JSON.stringify(framework)});
       const migrations = [{ name: '0001-t', up: ({ queryInterface, DataTypes }) => queryInterface.createTable('t', { id: { type: DataTypes.INTEGER, primaryKey: true } }) }];
-      const loaded = () => Object.keys(createRequire(import.meta.url).cache).map((f) => /node_modules[/](umzug|pg)[/]/.exec(f)?.[1]).filter(Boolean);
+      const loaded = () => loadedPackages().filter((name) => name === 'umzug' || name === 'pg');
       const db = await openDatabase(sqliteUrl(${JSON.stringify(path.join(dir, 'start.sqlite3'))}));
       const pending = await pendingMigrations(db, migrations);
-      const atStart = [...new Set(loaded())];
+      const atStart = loaded();
       await migrate(db, migrations);
-      console.log(JSON.stringify({ pending, atStart, afterMigrate: [...new Set(loaded())], left: await pendingMigrations(db, migrations) }));
-      await db.close();`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual({ pending: ['0001-t'], atStart: [], afterMigrate: ['umzug'], left: [] });
+      console.log(JSON.stringify({ pending, atStart, afterMigrate: loaded(), left: await pendingMigrations(db, migrations) }));
+      await db.close();`);
+    expect(out).toEqual({ pending: ['0001-t'], atStart: [], afterMigrate: ['umzug'], left: [] });
   });
 
   it('a failing migration stays pending and stops the ones after it', async () => {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { openDatabase, sqliteUrl } from './connect.js';
+import { openDatabase } from './connect.js';
+import { sqliteUrl } from './url.js';
 import { sqlRunner } from './sql.js';
 
 let dir: string;

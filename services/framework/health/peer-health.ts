@@ -31,11 +31,10 @@ type CheckMethod = grpc.MethodDefinition<{ service: string }, { status?: string 
 
 export function createPeerHealth(credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()): PeerHealth {
   const clients = new Map<string, grpc.Client>();
-  // Looked up at the first check, not here: the health library loads on first use (grpc-health.ts).
-  let checkMethod: CheckMethod | undefined;
   return {
     check(peer, timeoutMs) {
-      const method = (checkMethod ??= healthService().Check as CheckMethod);
+      // Looked up here, not when created: the health library loads on first use (grpc-health.ts).
+      const method = healthService().Check as CheckMethod;
       let client = clients.get(peer.target);
       if (!client) {
         client = new grpc.Client(peer.target, credentials, CHANNEL_OPTIONS);
