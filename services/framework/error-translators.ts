@@ -53,6 +53,11 @@ registerErrorTranslator((err) => {
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
     return new AppError('UNSUPPORTED_MEDIA_TYPE', 'body: unsupported encoding (send UTF-8 JSON, optionally gzip or deflate)', { field: 'body' });
   }
+  // A body that is not valid in its Content-Encoding (broken or truncated gzip, deflate, br):
+  // body-parser passes zlib's own error on with status 400 and no type.
+  if (e && type === undefined && (e as { status?: unknown }).status === 400 && typeof (e as { errno?: unknown }).errno === 'number') {
+    return new AppError('INVALID_ARGUMENT', 'body: could not be decompressed as its Content-Encoding says (send valid gzip, deflate or br, or no Content-Encoding)', { field: 'body' });
+  }
   if (type === 'request.size.invalid' || type === 'request.aborted') {
     return new AppError('INVALID_ARGUMENT', 'body: the request body did not match its Content-Length', { field: 'body' });
   }

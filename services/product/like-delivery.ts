@@ -43,7 +43,7 @@ export function deliverLikes(clients: ProductClients, logger: Logger) {
 
   const one = async ({ payload, metadata }: BatchItem<LikeChange>): Promise<number | AppError> => {
     try {
-      const { product } = await clients.products.LikeProduct({ id: payload.productId }, { metadata });
+      const { product } = await clients.products.LikeProduct({ id: payload.productId, userId: payload.userId }, { metadata });
       return Number(product?.likes ?? 0);
     } catch (err) {
       return AppError.from(err);
@@ -61,7 +61,7 @@ export function deliverLikes(clients: ProductClients, logger: Logger) {
     if (Date.now() >= singleUntil) {
       try {
         const { outcomes } = await clients.products.LikeProducts({
-          likes: items.map(({ payload, entry }) => ({ id: payload.productId, idempotencyKey: entry.idempotencyKey })),
+          likes: items.map(({ payload, entry }) => ({ id: payload.productId, idempotencyKey: entry.idempotencyKey, userId: payload.userId })),
         });
         // One outcome per like, in order (the outbox retries them all if the count is off).
         return outcomes.map(answerOf);

@@ -20,10 +20,12 @@ import type { LikeProductResponse } from '../../stubs/product/LikeProductRespons
 import type { DashboardContext } from '../context.js';
 import { productSerializer } from '../serializers.js';
 
-/** The most likes one LikeProducts call may carry (the relay sends at most 64). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The most likes one LikeProducts call may carry (the relay sends at most 64), counted before decoding. */
 const MAX_LIKES_PER_CALL = 1000;
 
-export function productService({ products }: DashboardContext) {
+export function productService({ products, models }: DashboardContext) {
   const Product = products.model;
   const sequelize = products.sequelize;
   const table = sequelize.getQueryInterface().quoteIdentifier(Product.getTableName() as string);
@@ -31,11 +33,24 @@ export function productService({ products }: DashboardContext) {
   const sql = sqlRunner(sequelize);
   const addLikes = `UPDATE ${table} SET likes = likes + ?, updated_at = ? WHERE id = ? RETURNING *`;
 
+  const users = `SELECT id FROM ${sequelize.getQueryInterface().quoteIdentifier(models.User.getTableName() as string)} WHERE id = ?`;
+
+  /** The named users this dashboard does not know (or whose ids are not UUIDs), with why. */
+  const unknownUsers = async (requests: { userId?: string }[], transaction: Transaction | undefined): Promise<Map<string, AppError>> => {
+    const unknown = new Map<string, AppError>();
+    for (const userId of new Set(requests.map((r) => r.userId).filter((id): id is string => !!id))) {
+      if (!UUID.test(userId)) unknown.set(userId, AppError.invalid('user_id', `'${userId.slice(0, 64)}' is not a valid UUID`));
+      else if ((await sql.all(users, [userId.toLowerCase()], transaction)).length === 0) unknown.set(userId, AppError.notFound(`user ${userId} not found`));
+    }
+    return unknown;
+  };
+
   /** Adds each request's like; every caller gets its own count, as if applied one by one. */
-  const likeAll = async (requests: { id: string }[], open: Transaction | undefined): Promise<(LikeProductResponse | AppError)[]> => {
+  const likeAll = async (requests: { id: string; userId?: string }[], open: Transaction | undefined): Promise<(LikeProductResponse | AppError)[]> => {
+    const refusedUsers = await unknownUsers(requests, open);
     const ids = requests.map((request) => {
       try {
-        return products.parseLookup(request.id);
+        return (request.userId && refusedUsers.get(request.userId)) || products.parseLookup(request.id);
       } catch (err) {
         return AppError.from(err);
       }
@@ -74,8 +89,7 @@ export function productService({ products }: DashboardContext) {
   return defineService(proto.product.ProductService.service, {
     LikeProduct: like,
     LikeProducts: async ({ likes }, call) => {
-      if (likes.length > MAX_LIKES_PER_CALL) throw AppError.invalid('likes', `at most ${MAX_LIKES_PER_CALL} per call, got ${likes.length}`);
-      const answers = await like.many(likes.map((one) => ({ request: { id: one.id }, key: one.idempotencyKey })));
+      const answers = await like.many(likes.map((one) => ({ request: { id: one.id, userId: one.userId }, key: one.idempotencyKey })));
       return {
         outcomes: answers.map((answer) => {
           if (!(answer instanceof AppError)) {
@@ -87,5 +101,5 @@ export function productService({ products }: DashboardContext) {
         }),
       };
     },
-  });
+  }, { repeatedCaps: { LikeProducts: { likes: MAX_LIKES_PER_CALL } } });
 }

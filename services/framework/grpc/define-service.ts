@@ -39,12 +39,25 @@ export type HandlerOf<M> = M extends MethodDefinition<any, infer Res, infer ReqO
 /** Handlers for every named method of a definition (grpc's index signature left out). */
 export type HandlersOf<D> = { [K in keyof D as string extends K ? never : K]: HandlerOf<D[K]> };
 
+/** Method names of a definition (grpc's index signature left out). */
+type MethodNames<D> = keyof HandlersOf<D> & string;
+
+export interface ServiceOptions<D> {
+  /**
+   * Per method, repeated request fields capped below the server's limit, checked on the wire
+   * before the message is decoded (see request-limits.ts): `{ LikeProducts: { likes: 1000 } }`
+   * refuses a 1,001st like with INVALID_ARGUMENT naming `likes`, whatever the message's size.
+   */
+  repeatedCaps?: Partial<Record<MethodNames<D>, Record<string, number>>>;
+}
+
 export interface GrpcService<D extends grpc.ServiceDefinition = grpc.ServiceDefinition> {
   definition: D;
   handlers: HandlersOf<D>;
+  repeatedCaps?: Partial<Record<string, Record<string, number>>>;
 }
 
-export function defineService<D extends grpc.ServiceDefinition>(definition: D, handlers: HandlersOf<D>): GrpcService<D> {
+export function defineService<D extends grpc.ServiceDefinition>(definition: D, handlers: HandlersOf<D>, options: ServiceOptions<D> = {}): GrpcService<D> {
   for (const [name, method] of Object.entries(definition) as [string, AnyMethod][]) {
     if (typeof (handlers as Record<string, unknown>)[name] !== 'function') {
       throw new Error(`defineService: no handler for ${method.path}; add '${name}' to the handlers object`);
@@ -58,5 +71,8 @@ export function defineService<D extends grpc.ServiceDefinition>(definition: D, h
       throw new Error(`defineService: '${name}' is not a method of this service (methods: ${Object.keys(definition).join(', ')})`);
     }
   }
-  return { definition, handlers };
+  for (const name of Object.keys(options.repeatedCaps ?? {})) {
+    if (!(name in definition)) throw new Error(`defineService: repeatedCaps names '${name}', which is not a method of this service`);
+  }
+  return { definition, handlers, repeatedCaps: options.repeatedCaps };
 }

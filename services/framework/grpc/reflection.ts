@@ -20,6 +20,7 @@ import type * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 
 import { serviceNameOf } from '../health/grpc-health.js';
+import type { WatchStreamLimiter } from './concurrency-limits.js';
 import { linkFileDescriptors } from './linked-descriptors.js';
 
 /** Method paths of the reflection services start with this (exempt from the service token). */
@@ -46,9 +47,33 @@ function descriptorPackage(definitions: grpc.ServiceDefinition[]): protoLoader.P
   return pkg as protoLoader.PackageDefinition;
 }
 
-/** Registers grpc.reflection.v1 and v1alpha on `server` (before it binds), listing `definitions`. */
-export function addReflectionService(server: grpc.Server, definitions: grpc.ServiceDefinition[]): void {
+/** Answers a reflection stream may have unsent before it stops reading the client's requests. */
+const MAX_UNSENT_BYTES = 256 * 1024;
+
+/**
+ * Registers grpc.reflection.v1 and v1alpha on `server` (before it binds), listing `definitions`.
+ * Each reflection stream is counted by `streams`, and reads the client's next request only
+ * while its answers are being taken: the library answers every request as it arrives, so a
+ * client that sent requests without reading the answers made the server buffer them all.
+ */
+export function addReflectionService(server: grpc.Server, definitions: grpc.ServiceDefinition[], streams: WatchStreamLimiter): void {
   const served = definitions.filter((definition) => Object.keys(definition).length > 0);
   const reflection = new ReflectionService(descriptorPackage(served), { services: served.map(serviceNameOf) });
-  reflection.addToServer(server);
+  reflection.addToServer({
+    addService(definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation) {
+      const bounded: grpc.UntypedServiceImplementation = {};
+      for (const [name, handler] of Object.entries(handlers)) {
+        bounded[name] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+          if (!streams.admit(call)) return;
+          (handler as grpc.handleBidiStreamingCall<unknown, unknown>)(call);
+          // After the library's own listener, which has just written this request's answer.
+          call.on('data', () => {
+            if (call.writableLength > MAX_UNSENT_BYTES) call.pause();
+          });
+          call.on('drain', () => call.resume());
+        };
+      }
+      server.addService(definition, bounded);
+    },
+  } as unknown as grpc.Server);
 }

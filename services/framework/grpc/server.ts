@@ -18,7 +18,9 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../observability/request-context.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
+import { callLimitInterceptor, DEFAULT_CONCURRENCY_LIMITS, watchStreamLimiter, type ConcurrencyLimits } from './concurrency-limits.js';
 import type { CallContext, GrpcService, UnaryHandler } from './define-service.js';
+import { checkRequest, DEFAULT_REQUEST_LIMITS, requestShape, type RequestLimits, type RequestShape } from './request-limits.js';
 
 /** grpc-js's own default, made explicit: the largest request message a server accepts. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -38,6 +40,10 @@ export interface GrpcServerOptions {
   metrics?: Metrics;
   /** Serve grpc.reflection (v1 and v1alpha) listing the served services and health (default true). */
   reflection?: boolean;
+  /** What one request may make the server allocate (see request-limits.ts); defaults per field. */
+  requestLimits?: Partial<RequestLimits>;
+  /** How many calls and streams the server holds at once (see concurrency-limits.ts). */
+  concurrency?: Partial<ConcurrencyLimits>;
 }
 
 /** What a request that failed to decode becomes, so the handler wrapper can refuse it. */
@@ -45,14 +51,9 @@ class UndecodableRequest {
   constructor(readonly reason: string) {}
 }
 
-function tolerantDeserialize(deserialize: grpc.deserialize<unknown>): grpc.deserialize<unknown> {
-  return (bytes) => {
-    try {
-      return deserialize(bytes);
-    } catch (err) {
-      return new UndecodableRequest(err instanceof Error ? err.message : String(err));
-    }
-  };
+/** A request refused on its wire bytes, before decoding (request-limits.ts). */
+class RefusedRequest {
+  constructor(readonly error: AppError) {}
 }
 
 // grpc-js percent-encodes details with encodeURI, which throws on a lone UTF-16 surrogate:
@@ -106,6 +107,12 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
       callback({ code: grpc.status.INVALID_ARGUMENT, details: safeDetails(`request is not a valid ${requestType} message: ${call.request.reason.slice(0, 200)}`) });
       return;
     }
+    if (call.request instanceof RefusedRequest) {
+      const { error } = call.request;
+      done(error.grpcStatus, { error: error.message });
+      callback({ code: error.grpcStatus, details: error.message });
+      return;
+    }
     // Most handlers never look at the signal: make it (and its listener) only when one does.
     let controller: AbortController | undefined;
     const context: CallContext = {
@@ -151,26 +158,41 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   // grpc-js prints its own diagnostics straight to stderr; route them through our logger
   // (bind failures, for one, are reported to the caller with a better message).
   grpc.setLogger({ error: (...args: unknown[]) => options.logger.debug(`grpc-js: ${args.join(' ')}`) });
+  const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...options.requestLimits };
+  const concurrency: ConcurrencyLimits = { ...DEFAULT_CONCURRENCY_LIMITS, ...options.concurrency };
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    interceptors: options.serviceToken ? [serviceTokenInterceptor(options.serviceToken)] : [],
+    'grpc.max_concurrent_streams': concurrency.maxStreamsPerConnection,
+    // The call limit first: a refused call costs nothing more, not even a token comparison.
+    interceptors: [callLimitInterceptor(concurrency.maxCalls), ...(options.serviceToken ? [serviceTokenInterceptor(options.serviceToken)] : [])],
   });
+  const guardedDeserialize = (deserialize: grpc.deserialize<unknown>, shape: RequestShape | undefined): grpc.deserialize<unknown> => (bytes) => {
+    try {
+      const refusal = shape && checkRequest(bytes, shape, limits);
+      if (refusal) return new RefusedRequest(refusal);
+      return deserialize(bytes);
+    } catch (err) {
+      return new UndecodableRequest(err instanceof Error ? err.message : String(err));
+    }
+  };
   for (const service of options.services) {
     const implementation: grpc.UntypedServiceImplementation = {};
     const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
     for (const [name, method] of Object.entries(service.definition)) {
       const handler = (service.handlers as Record<string, UnaryHandler<unknown, unknown>>)[name];
       implementation[name] = wrap(method.path, messageTypeOf(method), handler, options.logger, options.metrics);
-      definition[name] = { ...method, requestDeserialize: tolerantDeserialize(method.requestDeserialize) };
+      const shape = requestShape(method as Parameters<typeof requestShape>[0], service.repeatedCaps?.[name]);
+      definition[name] = { ...method, requestDeserialize: guardedDeserialize(method.requestDeserialize, shape) };
     }
     server.addService(definition as grpc.ServiceDefinition, implementation);
   }
-  const health = addHealthService(server, options.services.map((service) => service.definition));
+  const streams = watchStreamLimiter(concurrency);
+  const health = addHealthService(server, options.services.map((service) => service.definition), streams);
   if (options.reflection ?? true) {
-    // Loaded here, not with the framework: @grpc/reflection and protobufjs's descriptor
-    // extension are for gRPC servers only, and a REST server's start-up need not pay for them.
+    // Loaded here, not with the framework: @grpc/reflection is for gRPC servers only, and a
+    // REST server's start-up need not pay for it.
     const { addReflectionService } = await import('./reflection.js');
-    addReflectionService(server, [...options.services.map((service) => service.definition), healthService()]);
+    addReflectionService(server, [...options.services.map((service) => service.definition), healthService()], streams);
   }
   const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {

@@ -13,7 +13,8 @@
 import { createRequire } from 'node:module';
 
 import type * as grpc from '@grpc/grpc-js';
-import type { ServingStatus } from 'grpc-health-check';
+
+import type { WatchStreamLimiter } from '../grpc/concurrency-limits.js';
 
 /** Method paths of the health service start with this; interceptors that demand auth skip them. */
 export const HEALTH_PATH_PREFIX = '/grpc.health.v1.Health/';
@@ -52,29 +53,52 @@ export function serviceNameOf(definition: grpc.ServiceDefinition): string {
   return first.path.slice(1, first.path.lastIndexOf('/'));
 }
 
-/** Registers the health service on `server` (before it binds); everything starts NOT_SERVING. */
-export function addHealthService(server: grpc.Server, definitions: grpc.ServiceDefinition[]): HealthReporter {
+/** Longest service name a Watch may ask for; real ones are a package and a service name. */
+export const MAX_HEALTH_SERVICE_NAME = 512;
+
+type HealthRequest = { service?: string };
+type ServingStatusName = 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
+
+/**
+ * Registers the health service on `server` (before it binds); everything starts NOT_SERVING.
+ * The handlers are ours, on the library's definition: its own implementation keeps a map
+ * entry for every name any client ever watched, so Watch calls with new names grew the heap
+ * until the server died. Here the statuses are a fixed map of the served names; a watcher
+ * is held only while its stream is open, and streams are counted by `streams`.
+ */
+export function addHealthService(server: grpc.Server, definitions: grpc.ServiceDefinition[], streams: WatchStreamLimiter): HealthReporter {
   const names = ['', ...new Set(definitions.map(serviceNameOf))];
-  const set = (status: ServingStatus) => {
-    for (const name of names) implementation.setStatus(name, status);
+  const statuses = new Map<string, ServingStatusName>(names.map((name) => [name, 'NOT_SERVING']));
+  const watches = new Map<grpc.ServerWritableStream<HealthRequest, unknown>, string>();
+  const set = (status: ServingStatusName) => {
+    for (const name of names) statuses.set(name, status);
+    for (const [call, name] of watches) if (statuses.has(name)) call.write({ status });
   };
-  const { HealthImplementation } = healthCheckLibrary();
-  const implementation = new HealthImplementation(Object.fromEntries(names.map((name) => [name, 'NOT_SERVING' as const])));
-  const watches = new Set<grpc.ServerWritableStream<unknown, unknown>>();
-  // The library keeps its Watch calls to itself; wrap its handler to be able to end them.
-  implementation.addToServer({
-    addService(definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation) {
-      const watch = handlers.watch as grpc.handleServerStreamingCall<unknown, unknown>;
-      server.addService(definition, {
-        ...handlers,
-        watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-          watches.add(call);
-          call.on('cancelled', () => watches.delete(call));
-          watch(call);
-        },
-      });
+  server.addService(healthService(), {
+    check: (call: grpc.ServerUnaryCall<HealthRequest, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      const name = call.request.service ?? '';
+      const status = statuses.get(name);
+      if (status) callback(null, { status });
+      else callback({ code: GRPC_NOT_FOUND, details: `Health status unknown for service ${printable(name)}` });
     },
-  } as unknown as Parameters<InstanceType<HealthCheckLibrary['HealthImplementation']>['addToServer']>[0]);
+    watch: (call: grpc.ServerWritableStream<HealthRequest, unknown>) => {
+      const name = call.request.service ?? '';
+      if (name.length > MAX_HEALTH_SERVICE_NAME) {
+        call.emit('error', { code: GRPC_INVALID_ARGUMENT, details: `service: at most ${MAX_HEALTH_SERVICE_NAME} characters` });
+        return;
+      }
+      if (!streams.admit(call)) return;
+      watches.set(call, name);
+      const forget = () => watches.delete(call);
+      call.once('cancelled', forget);
+      call.once('finish', forget);
+      // An unknown name stays open, as the protocol says, but holds nothing beyond its stream.
+      call.write({ status: statuses.get(name) ?? 'SERVICE_UNKNOWN' });
+    },
+    list: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      callback(null, { statuses: Object.fromEntries([...statuses].map(([name, status]) => [name, { status }])) });
+    },
+  } as grpc.UntypedServiceImplementation);
   let shutDown = false;
   return {
     names,
@@ -85,8 +109,18 @@ export function addHealthService(server: grpc.Server, definitions: grpc.ServiceD
     shutdown: () => {
       shutDown = true;
       set('NOT_SERVING');
-      for (const call of watches) call.end();
+      for (const call of watches.keys()) call.end();
       watches.clear();
     },
   };
+}
+
+// grpc.status values, without importing grpc-js's runtime into this module's REST users.
+const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_NOT_FOUND = 5;
+
+/** A client-chosen name in a message: cut short, controls shown as '?'. */
+function printable(name: string): string {
+  const short = name.length > 100 ? `${name.slice(0, 100)}…` : name;
+  return short.replace(/[\x00-\x1f\x7f]/g, '?');
 }

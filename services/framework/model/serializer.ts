@@ -21,6 +21,7 @@ import { z } from 'zod';
 
 import { AppError } from '../errors.js';
 import { camelCase, snakeCase } from './casing.js';
+import { textProblem } from './text.js';
 
 export type FieldName<M extends Model> = keyof Attributes<M> & string;
 
@@ -34,6 +35,8 @@ export interface SerializerConfig<M extends Model> {
   schema: z.ZodObject;
   /** Model attribute -> proto field name, where they differ (e.g. { id: 'productId' }). */
   messageFields?: Partial<Record<FieldName<M>, string>>;
+  /** Text fields that may hold tab, line feed and carriage return (see text.ts). */
+  multiline?: readonly FieldName<M>[];
 }
 
 function plain(value: unknown): unknown {
@@ -47,6 +50,7 @@ export class ModelSerializer<M extends Model> {
   readonly schema: z.ZodObject;
   private readonly toProto: Map<string, string>;
   private readonly fromProto: Map<string, string>;
+  private readonly multiline: ReadonlySet<string>;
 
   constructor(config: SerializerConfig<M>) {
     this.fields = config.fields;
@@ -54,6 +58,7 @@ export class ModelSerializer<M extends Model> {
     this.schema = config.schema;
     this.toProto = new Map(config.fields.map((f) => [f, config.messageFields?.[f] ?? f]));
     this.fromProto = new Map([...this.toProto].map(([model, proto]) => [proto, model]));
+    this.multiline = new Set(config.multiline ?? []);
     const writable = config.fields.filter((f) => !this.readOnly.has(f));
     for (const key of Object.keys(config.schema.shape)) {
       if (!writable.includes(key as FieldName<M>)) {
@@ -89,7 +94,9 @@ export class ModelSerializer<M extends Model> {
       const field = camelCase(key);
       if (!this.fields.includes(field as FieldName<M>)) throw AppError.invalid(key, `unknown field (expected ${this.writableJSONFields()})`);
       if (this.readOnly.has(field)) throw AppError.invalid(key, 'is read-only and cannot be set');
-      input[field] = value;
+      // '' on a nullable field is null, as it is in a proto message (which cannot tell them
+      // apart): otherwise the owner kept '' and every copy synced over gRPC had null.
+      input[field] = value === '' && this.isNullable(field) ? null : value;
     }
     return this.validate(input, mode, snakeCase);
   }
@@ -144,6 +151,10 @@ export class ModelSerializer<M extends Model> {
   }
 
   private validate(input: Record<string, unknown>, mode: WriteMode, fieldName: (attribute: string) => string): Partial<Attributes<M>> {
+    for (const [field, value] of Object.entries(input)) {
+      const problem = typeof value === 'string' ? textProblem(value, { multiline: this.multiline.has(field) }) : undefined;
+      if (problem) throw AppError.invalid(fieldName(field), problem);
+    }
     const schema = mode === 'partial' ? this.schema.partial() : this.schema;
     const result = schema.safeParse(input);
     if (result.success) return result.data as Partial<Attributes<M>>;

@@ -18,6 +18,7 @@ import { apiDocsRouter, isApiDocsPath } from '../openapi/docs-router.js';
 import { apiKeyGuard, type ApiKeyOptions } from '../security/api-key.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { loadExpress } from './express.js';
+import { queryGuard } from './query-guard.js';
 import { keepRequestId, requestLog } from './request-log.js';
 import { routeMatcher } from './route-list.js';
 
@@ -83,7 +84,7 @@ export function createRestApp(options: RestAppOptions): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', readinessHandler(readiness));
-  app.use('/api', options.api);
+  app.use('/api', queryGuard(options.api), options.api);
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));
   routeOf = routeMatcher(app.router);
