@@ -6,7 +6,6 @@
  *
  * Every acknowledged write is counted, warm-up included, for the bench's correctness check.
  */
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 
@@ -17,6 +16,7 @@ import { LOADER_OPTIONS } from '../services/framework/grpc/loader-options.js';
 import type { LoadKind } from './kinds.js';
 import { PROTO_DIR } from './paths.js';
 import { perSecond, summarize, type LatencySummary } from './stats.js';
+import { benchUserId } from './users.js';
 
 export type { LoadKind };
 
@@ -31,11 +31,15 @@ export interface LoadSpec {
   durationMs: number;
   /** Per request; a request over it is an error (`timeout` / DEADLINE_EXCEEDED). */
   timeoutMs: number;
+  /** rest-like: the first bench user (users.ts) this load likes as; each request takes the next. */
+  userOffset?: number;
 }
 
 export interface LoadResult {
   /** Requests finished in the measured window, and those that succeeded. */
   requests: number;
+  /** Requests started, warm-up included (the bench users a rest-like load used). */
+  sent: number;
   ok: number;
   /** Successful requests per second over the measured window. */
   throughput: number;
@@ -76,7 +80,8 @@ function restSender(spec: LoadSpec): Send {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
   const expected = spec.kind === 'rest-create' ? 201 : 200;
   let created = 0;
-  const body = () => JSON.stringify(spec.kind === 'rest-create' ? { title: `bench product ${++created}` } : { user_id: randomUUID() });
+  let liked = spec.userOffset ?? 0;
+  const body = () => JSON.stringify(spec.kind === 'rest-create' ? { title: `bench product ${++created}` } : { user_id: benchUserId(liked++) });
   return () =>
     new Promise((resolve) => {
       const payload = body();
@@ -108,6 +113,7 @@ export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, t
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
   let requests = 0;
+  let sent = 0;
   let ok = 0;
   let acknowledged = 0;
   let pending = 0;
@@ -117,6 +123,7 @@ export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, t
   const worker = async () => {
     while (performance.now() < end) {
       const t0 = performance.now();
+      sent++;
       const outcome = await send();
       const t1 = performance.now();
       if (outcome.ok) acknowledged++;
@@ -141,6 +148,7 @@ export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, t
   const measuredMs = Math.max(1, lastDone - measureFrom);
   return {
     requests,
+    sent,
     ok,
     throughput: perSecond(ok, measuredMs),
     latencyMs: summarize(latencies),

@@ -25,6 +25,7 @@ import { openBareDbAt } from './bare/open.js';
 import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
 import { abbaOrder, mergeSlices } from './slices.js';
+import { createBenchUsers } from './users.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
 import { freePort } from '../cli/supervisor/port-check.js';
 import { cpuMsOf, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
@@ -297,6 +298,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     dbs.push(bareDashboardDb);
     const bareProductDb = pgCheck ? await openPgDb(bareProductFile, 2) : await openBareDbAt(bareProductFile);
     dbs.push(bareProductDb);
+    await createBenchUsers(dashboardDb, new Date().toISOString());
 
     const count = async (db: Db, sql: string, params: unknown[] = []) => Number((await db.all<{ n: number }>(sql, params))[0]?.n ?? 0);
     const outboxSettled = async (db: Db, what: string): Promise<Check | undefined> => {
@@ -386,7 +388,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       for (const phase of group) {
         const productId = phase.path === 'rest-create' ? undefined : await newProduct(phase.impl);
         const productsBefore = phase.path === 'rest-create' ? await count(dashboardDb, 'SELECT count(*) AS n FROM products') : 0;
-        setups.push({ phase, productId, target: targetOf(phase, productId), productsBefore, loads: [] as LoadResult[], rssMb: {} as Record<string, number>, cpuMs: {} as Record<string, number> });
+        setups.push({ phase, productId, target: targetOf(phase, productId), productsBefore, usersUsed: 0, loads: [] as LoadResult[], rssMb: {} as Record<string, number>, cpuMs: {} as Record<string, number> });
       }
       // When the group's last slice ended (rest-create's sync lag is timed from it).
       let loadEnded = 0;
@@ -402,12 +404,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const sampler = setInterval(sample, 200);
         const cpuBefore = new Map(servers.map((server) => [server.name, cpuMsOf(server.child.pid!)]));
         try {
-          setup.loads.push(
-            await runLoadProcess(
-              { kind: setup.phase.path, target: setup.target, productId: setup.productId, concurrency: setup.phase.concurrency, warmupMs: options.warmupMs, durationMs: sliceMs(group), timeoutMs },
-              report,
-            ),
+          const load = await runLoadProcess(
+            { kind: setup.phase.path, target: setup.target, productId: setup.productId, concurrency: setup.phase.concurrency, warmupMs: options.warmupMs, durationMs: sliceMs(group), timeoutMs, userOffset: setup.usersUsed },
+            report,
           );
+          setup.usersUsed += load.sent;
+          setup.loads.push(load);
         } finally {
           clearInterval(sampler);
           sample();

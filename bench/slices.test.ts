@@ -13,6 +13,7 @@ function slice(latency: number, n: number, measuredMs: number, errors: Record<st
   const samples = Array.from({ length: n }, () => latency);
   return {
     requests: n,
+    sent: n + 5,
     ok: n - failed,
     throughput: Math.round(((n - failed) / measuredMs) * 10_000) / 10,
     latencyMs: summarize(samples),

@@ -25,6 +25,7 @@ export function mergeSlices(slices: readonly LoadResult[]): LoadResult {
   const samples = slices.flatMap((r) => r.samples ?? []);
   return {
     requests: sum((r) => r.requests),
+    sent: sum((r) => r.sent),
     ok,
     throughput: perSecond(ok, measuredMs),
     latencyMs: summarize(samples),

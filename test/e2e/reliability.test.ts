@@ -20,7 +20,7 @@ import { createClient, openDatabase, sqliteUrl } from '../../services/framework/
 import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from '../../services/framework/outbox/metadata.js';
 import { proto } from '../../services/stubs/index.js';
 import { eventually, pool } from '../support/eventually.js';
-import { http, runCli, startSystem, type RunningSystem } from '../support/system.js';
+import { createUsers, http, runCli, startSystem, type RunningSystem } from '../support/system.js';
 
 let sys: RunningSystem | undefined;
 
@@ -134,10 +134,11 @@ describe('exact likes', () => {
     const id = created.body.id as string;
     await eventually(() => listed(s.productUrl), (list) => list.some((p) => p.id === id));
 
+    const users = await createUsers(s.dashboardUrl, 500);
     let done = 0;
     let restart: Promise<void> | undefined;
-    const statuses = await pool(500, 64, async () => {
-      const res = await http('POST', `${s.productUrl}/api/products/${id}/like`, { user_id: randomUUID() });
+    const statuses = await pool(500, 64, async (i) => {
+      const res = await http('POST', `${s.productUrl}/api/products/${id}/like`, { user_id: users[i] });
       done += 1;
       if (done === 150) restart = s.stop('dashboard_grpc').then(() => s.start('dashboard_grpc'));
       return res.status;
@@ -239,8 +240,9 @@ describe('likes while the dashboard writes', () => {
     await eventually(() => listed(s.productUrl), (list) => list.some((p) => p.id === id));
     // All 200: no like waited out MGRPC_SYNC_WAIT_MS (202) or a deadline (504), as under the
     // tutorial's design, where each side held its write lock across a call to the other.
+    const users = await createUsers(s.dashboardUrl, 150);
     const [likes, edits] = await Promise.all([
-      pool(150, 16, async () => (await http('POST', `${s.productUrl}/api/products/${id}/like`, { user_id: randomUUID() })).status),
+      pool(150, 16, async (i) => (await http('POST', `${s.productUrl}/api/products/${id}/like`, { user_id: users[i] })).status),
       pool(50, 4, async (i) => (await http('PATCH', `${s.dashboardUrl}/api/products/${id}`, { title: `edit ${i}` })).status),
     ]);
     expect(likes.every((st) => st === 200), JSON.stringify(likes.filter((st) => st !== 200))).toBe(true);
@@ -262,10 +264,11 @@ describe('SIGKILL under load', () => {
     const id = (await http('POST', `${s.dashboardUrl}/api/products`, { title: 'Killed mid-like' })).body.id as string;
     await eventually(() => listed(s.productUrl), (list) => list.some((p) => p.id === id));
 
+    const users = await createUsers(s.dashboardUrl, 300);
     const acknowledged: string[] = [];
     let killed: Promise<void> | undefined;
-    await pool(300, 32, async () => {
-      const user = randomUUID();
+    await pool(300, 32, async (i) => {
+      const user = users[i];
       const res = await http('POST', `${s.productUrl}/api/products/${id}/like`, { user_id: user }).catch(() => undefined);
       if (res && (res.status === 200 || res.status === 202)) acknowledged.push(user);
       if (acknowledged.length === 100 && !killed) killed = s.kill('product');
@@ -288,10 +291,11 @@ describe('SIGKILL under load', () => {
     const s = sys;
     const id = (await http('POST', `${s.dashboardUrl}/api/products`, { title: 'Counter killed' })).body.id as string;
     await eventually(() => listed(s.productUrl), (list) => list.some((p) => p.id === id));
+    const users = await createUsers(s.dashboardUrl, 300);
     let done = 0;
     let killed: Promise<void> | undefined;
-    const statuses = await pool(300, 32, async () => {
-      const res = await http('POST', `${s.productUrl}/api/products/${id}/like`, { user_id: randomUUID() });
+    const statuses = await pool(300, 32, async (i) => {
+      const res = await http('POST', `${s.productUrl}/api/products/${id}/like`, { user_id: users[i] });
       if (++done === 100) killed = s.kill('dashboard_grpc').then(() => s.start('dashboard_grpc'));
       return res.status;
     });

@@ -11,14 +11,13 @@
  * - a dashboard REST replica SIGKILLed while its relay holds leased outbox entries: the
  *   other processes' relays deliver them (and the changes queued behind them) while it stays dead.
  */
-import { randomUUID } from 'node:crypto';
 
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openDatabase } from '../../services/framework/index.js';
 import { eventually, pool } from '../support/eventually.js';
-import { http, startSystem, type RunningSystem } from '../support/system.js';
+import { createUsers, http, startSystem, type RunningSystem } from '../support/system.js';
 
 let sys: RunningSystem;
 const db: Partial<Record<'DASHBOARD' | 'PRODUCT', Sequelize>> = {};
@@ -67,8 +66,9 @@ describe('two replicas of every process on PostgreSQL', () => {
       expect(await eventually(async () => (await http('GET', `${url}/api/products/${id}`)).status, (st) => st === 200, 10_000)).toBe(200);
     }
 
+    const users = await createUsers(sys.dashboardUrls[0], 1000);
     const statuses = await pool(1000, 64, async (i) => {
-      const res = await http('POST', `${sys.productUrls[i % 2]}/api/products/${id}/like`, { user_id: randomUUID() });
+      const res = await http('POST', `${sys.productUrls[i % 2]}/api/products/${id}/like`, { user_id: users[i] });
       return res.status === 200 || res.status === 202 ? res.status : `${res.status} ${res.text}`;
     });
     expect(statuses.filter((st) => st !== 200 && st !== 202)).toEqual([]);

@@ -5,7 +5,6 @@
  * to both dashboard gRPC replicas, are counted exactly; SIGINT stops every process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { eventually, pool } from '../support/eventually.js';
 import { freeBasePort } from '../support/ports.js';
-import { CLI, http, ROOT } from '../support/system.js';
+import { CLI, createUsers, http, ROOT } from '../support/system.js';
 
 const children: ChildProcess[] = [];
 const pids: number[] = [];
@@ -109,7 +108,8 @@ describe('mgrpc up --replicas', () => {
     }
 
     // 20 likes by distinct users through each product REST replica, 4 in flight.
-    const statuses = await pool(40, 4, async (i) => (await http('POST', `${i % 2 === 0 ? product1 : product2}/api/products/${id}/like`, { user_id: randomUUID() })).status);
+    const users = await createUsers(dashboard2, 40);
+    const statuses = await pool(40, 4, async (i) => (await http('POST', `${i % 2 === 0 ? product1 : product2}/api/products/${id}/like`, { user_id: users[i] })).status);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     const likes = async () => (await http('GET', `${dashboard2}/api/products/${id}`)).body.likes as number;
     expect(await eventually(likes, (n) => n >= 40, 15_000)).toBe(40);

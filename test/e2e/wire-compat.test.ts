@@ -357,8 +357,11 @@ describe('B: our services calling tutorial-style servers', () => {
     expect(calls.map((c) => c.method)).toEqual(['GetUser', 'LikeProducts', 'LikeProduct']);
     expect(calls[0].request.length).toBe(0);
     const like = decode(calls[2].request);
-    expect(fieldsOf(like)).toEqual({ 1: WireType.LEN });
+    // Field 2 (user_id) is ours, added so our dashboard can refuse unknown users; the
+    // tutorial's dashboard skips it as proto3 skips any unknown field.
+    expect(fieldsOf(like)).toEqual({ 1: WireType.LEN, 2: WireType.LEN });
     expect(like.string(1)).toBe(id);
+    expect(like.string(2)).toBe(TUTORIAL_USER);
 
     // With a user id there is nothing to ask, and the relay remembers that this dashboard has no
     // LikeProducts: only LikeProduct. int64 likes beyond 2^32 survive.

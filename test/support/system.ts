@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { createTestDatabase, type TestDatabase } from '../../services/framework/testing/postgres.js';
+import { pool } from './eventually.js';
 import { freePort, waitForPort } from './ports.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -254,4 +255,17 @@ export async function http(method: string, url: string, body?: unknown, headers:
     json = undefined;
   }
   return { status: response.status, body: json, text, headers: response.headers };
+}
+
+/**
+ * Creates `count` users on the dashboard (POST /api/user, 16 at a time) and returns their
+ * ids: the dashboard refuses a like by a user it does not know, so tests that like as many
+ * distinct users create them first.
+ */
+export async function createUsers(dashboardUrl: string, count: number): Promise<string[]> {
+  return pool(count, 16, async () => {
+    const res = await http('POST', `${dashboardUrl}/api/user`);
+    if (res.status !== 201) throw new Error(`creating a user failed: ${res.status} ${res.text}`);
+    return res.body.id as string;
+  });
 }

@@ -151,13 +151,16 @@ export class ModelSerializer<M extends Model> {
   }
 
   private validate(input: Record<string, unknown>, mode: WriteMode, fieldName: (attribute: string) => string): Partial<Attributes<M>> {
-    for (const [field, value] of Object.entries(input)) {
-      const problem = typeof value === 'string' ? textProblem(value, { multiline: this.multiline.has(field) }) : undefined;
-      if (problem) throw AppError.invalid(fieldName(field), problem);
-    }
     const schema = mode === 'partial' ? this.schema.partial() : this.schema;
     const result = schema.safeParse(input);
-    if (result.success) return result.data as Partial<Attributes<M>>;
+    if (result.success) {
+      // On what the schema made of the input (trimmed, say): the value that will be stored.
+      for (const [field, value] of Object.entries(result.data)) {
+        const problem = typeof value === 'string' ? textProblem(value, { multiline: this.multiline.has(field) }) : undefined;
+        if (problem) throw AppError.invalid(fieldName(field), problem);
+      }
+      return result.data as Partial<Attributes<M>>;
+    }
     const issue = result.error.issues[0];
     const [head, ...rest] = issue.path.map(String);
     throw AppError.invalid(head === undefined ? 'body' : [fieldName(head), ...rest].join('.'), issue.message);
