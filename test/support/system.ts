@@ -56,6 +56,8 @@ export interface RunningSystem {
   pause(name: ProcessName): void;
   /** Lets a paused process run again (SIGCONT). */
   resume(name: ProcessName): void;
+  /** The process id of a running process (undefined when it is not running). */
+  pid(name: ProcessName): number | undefined;
   /** Stops everything and deletes the data directory. */
   close(): Promise<void>;
 }
@@ -206,6 +208,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     start,
     pause: (name) => signal(name, 'SIGSTOP'),
     resume: (name) => signal(name, 'SIGCONT'),
+    pid: (name) => {
+      const child = children.get(name);
+      return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
     async close() {
       await Promise.all([...children.keys()].map((name) => stop(name)));
       rmSync(dataDir, { recursive: true, force: true });
@@ -262,9 +268,9 @@ export async function http(method: string, url: string, body?: unknown, headers:
  * ids: the dashboard refuses a like by a user it does not know, so tests that like as many
  * distinct users create them first.
  */
-export async function createUsers(dashboardUrl: string, count: number): Promise<string[]> {
+export async function createUsers(dashboardUrl: string, count: number, headers: Record<string, string> = {}): Promise<string[]> {
   return pool(count, 16, async () => {
-    const res = await http('POST', `${dashboardUrl}/api/user`);
+    const res = await http('POST', `${dashboardUrl}/api/user`, undefined, headers);
     if (res.status !== 201) throw new Error(`creating a user failed: ${res.status} ${res.text}`);
     return res.body.id as string;
   });

@@ -159,17 +159,23 @@ export function checkRequest(bytes: Uint8Array, shape: RequestShape, limits: Req
     }
     return undefined;
   };
-  const tooMany = (path: string, cap: number, frame: Frame, fieldNumber: number): AppError => {
-    // Count the rest of this field's entries in this message for the message (no allocation).
+  /** Steps over one value of `wireType`; false when the bytes end first. */
+  const skip = (wireType: number): boolean => {
+    if (wireType === 0) return varint() !== undefined;
+    const len = wireType === 2 ? varint() : wireType === 1 ? 8 : wireType === 5 ? 4 : 0;
+    if (len === undefined) return false;
+    pos += len;
+    return pos <= bytes.length;
+  };
+  /** The refusal for a repeated field over its cap, counting the rest of its entries in this message. */
+  const tooMany = (path: string, cap: number, frame: Frame, fieldNumber: number, wireType: number): AppError => {
     let total = frame.counts!.get(fieldNumber)!;
-    while (pos < frame.end) {
+    let ok = skip(wireType);
+    while (ok && pos < frame.end) {
       const tag = varint();
       if (tag === undefined) break;
-      const len = (tag & 7) === 2 ? varint() : undefined;
-      if ((tag & 7) === 2 && len === undefined) break;
       if (tag >>> 3 === fieldNumber) total++;
-      pos += (tag & 7) === 2 ? len! : (tag & 7) === 1 ? 8 : (tag & 7) === 5 ? 4 : 0;
-      if ((tag & 7) === 0 && varint() === undefined) break;
+      ok = skip(tag & 7);
     }
     return AppError.invalid(path, `at most ${cap} per call, got ${total}`);
   };
@@ -207,7 +213,7 @@ export function checkRequest(bytes: Uint8Array, shape: RequestShape, limits: Req
         continue;
       }
       frame.counts.set(number, count);
-      if (count > cap) return tooMany(path, cap, frame, number);
+      if (count > cap) return tooMany(path, cap, frame, number, wireType);
     }
     switch (wireType) {
       case 0:

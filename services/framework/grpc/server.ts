@@ -61,8 +61,12 @@ class RefusedRequest {
 // whole server from inside grpc-js. Replace them as UTF-8 would (U+FFFD).
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** Longest status message sent: it travels in a header, and an echo of a huge input must not. */
+const MAX_DETAILS = 1000;
+
 function safeDetails(details: string): string {
-  return details.replace(LONE_SURROGATE, '\ufffd');
+  const short = details.length > MAX_DETAILS ? `${Array.from(details.slice(0, 2 * MAX_DETAILS)).slice(0, MAX_DETAILS).join('')}…` : details;
+  return short.replace(LONE_SURROGATE, '\ufffd');
 }
 
 function messageTypeOf(method: grpc.MethodDefinition<unknown, unknown>): string {
@@ -110,7 +114,7 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
     if (call.request instanceof RefusedRequest) {
       const { error } = call.request;
       done(error.grpcStatus, { error: error.message });
-      callback({ code: error.grpcStatus, details: error.message });
+      callback({ code: error.grpcStatus, details: safeDetails(error.message) });
       return;
     }
     // Most handlers never look at the signal: make it (and its listener) only when one does.

@@ -75,7 +75,7 @@ export class ModelResource<M extends Model> {
     if (typeof value !== 'string') throw AppError.invalid(field, 'must be a string');
     if (this.lookupSchema && !this.lookupSchema.safeParse(value).success) {
       // Cut by code point: slice(0, 64) could split an emoji into a lone surrogate.
-      throw AppError.invalid(field, `'${Array.from(value).slice(0, 64).join('')}' is not a valid ${this.lookupDescription()}`);
+      throw AppError.invalid(field, `'${Array.from(value.slice(0, 128)).slice(0, 64).join('')}' is not a valid ${this.lookupDescription()}`);
     }
     return value;
   }
