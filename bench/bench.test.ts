@@ -33,7 +33,7 @@ function expectCleanQuickRun(result: BenchResult): void {
   for (const phase of result.phases) {
     expect(phase.check.ok, `${names(phase)}: ${phase.check.message}`).toBe(true);
     expect(phase.ok).toBeGreaterThan(0);
-    expect(phase.errorCount).toBe(0);
+    expect(phase.errorCount, `${names(phase)}: ${JSON.stringify(phase.errors)}`).toBe(0);
     // CPU of every server over the phase, and per request of the path's own servers.
     expect(Object.keys(phase.cpuMs).sort()).toEqual(['bare_grpc', 'bare_rest', 'dashboard', 'dashboard_grpc', 'product', 'product_grpc']);
     for (const ms of Object.values(phase.cpuMs)) expect(ms).toBeGreaterThanOrEqual(0);

@@ -137,7 +137,7 @@ describe('mgrpc call', () => {
 
   it.each([
     [['--data', '{"id": '], /^error: --data: malformed JSON/],
-    [['--data', '{"colour": "red"}'], /^error: colour: unknown field of product\.LikeProductRequest \(fields: id\)/],
+    [['--data', '{"colour": "red"}'], /^error: colour: unknown field of product\.LikeProductRequest \(fields: id, userId\)/],
     [['--data', '{"id": 5}'], /^error: id: expected a string, got number 5/],
     [['--data', '[]'], /^error: request: expected a JSON object/],
     [['--data', '@/nonexistent/request.json'], /^error: --data @\/nonexistent\/request\.json: cannot read the file \(ENOENT\)/],

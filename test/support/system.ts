@@ -148,7 +148,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening:\n${logs[name].join('')}`))),
     );
     exited.catch(() => undefined);
-    await Promise.race([waitForPort(ports[name]), exited]);
+    // Until it listens or exits: a loaded machine makes a start slower, not a failure (the
+    // test's own timeout still bounds it).
+    await Promise.race([waitForPort(ports[name], '127.0.0.1', 10 * 60_000), exited]);
   }
 
   async function stop(name: ProcessName): Promise<number | null> {
