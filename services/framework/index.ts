@@ -25,9 +25,9 @@ export { modelViewSet, VIEW_ACTIONS, type ViewAction } from './rest/model-viewse
 export { errorHandler, methodNotAllowed, notFoundHandler } from './rest/error-handler.js';
 export { DEFAULT_BASE_PORT, databaseUrlFor, defineServiceModule, type ServiceModule, type SetupArgs } from './service-module.js';
 export { Outbox, outboxOptionsFromEnv, type BatchItem, type Deliver, type DeliverMany, type DeliveryContext, type EnqueueOptions, type OutboxEntry, type OutboxOptions } from './outbox/outbox.js';
-export { applyOnce, pruneInbox, type ApplyOnceOptions } from './outbox/receiver.js';
-export { applyOnceBatched, type ApplyMany, type ApplyOnceBatchedOptions, type BatchedHandler, type KeyedCall } from './outbox/batched-receiver.js';
-export { outboxMigration } from './outbox/migration.js';
+export { applyOnce, pruneInbox, type ApplyOnceOptions } from './inbox/apply-once.js';
+export { applyOnceBatched, type ApplyMany, type ApplyOnceBatchedOptions, type BatchedHandler, type KeyedCall } from './inbox/apply-once-batched.js';
+export { outboxMigration } from './sync/tables.js';
 export type { DeliveryOutcome } from './outbox/outcomes.js';
 export type { StoredEntry, TopicStats } from './outbox/store.js';
 export { constantTimeEqual } from './security/constant-time.js';

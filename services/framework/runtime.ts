@@ -21,7 +21,7 @@ import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { metricsPortFor, startMetricsServer, type RunningMetricsServer } from './metrics/metrics-server.js';
 import { Outbox, outboxOptionsFromEnv } from './outbox/outbox.js';
-import { outboxMigration } from './outbox/migration.js';
+import { outboxMigration } from './sync/tables.js';
 import { answerClientErrors, createRestApp } from './rest/app.js';
 import { apiKeyFromEnv } from './security/api-key.js';
 import { grpcClientSecurity, grpcServerSecurity } from './security/grpc-security.js';

@@ -17,7 +17,7 @@ import { QueryTypes } from 'sequelize';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createClient, openDatabase, sqliteUrl } from '../../services/framework/index.js';
-import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from '../../services/framework/outbox/metadata.js';
+import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from '../../services/framework/sync/metadata.js';
 import { proto } from '../../services/stubs/index.js';
 import { eventually, pool } from '../support/eventually.js';
 import { createUsers, http, runCli, startSystem, type RunningSystem } from '../support/system.js';

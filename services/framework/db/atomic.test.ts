@@ -7,7 +7,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { outboxMigration } from '../outbox/migration.js';
+import { outboxMigration } from '../sync/tables.js';
 import { bookMigrations, defineBook, type BookModel } from '../testing/book.js';
 import { atomic, currentTransaction } from './atomic.js';
 import { openDatabase } from './connect.js';

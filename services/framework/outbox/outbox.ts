@@ -3,7 +3,7 @@
  * `mgrpc_outbox` table in the same local transaction as the change itself, and a relay in
  * every process of the service delivers it, retrying with backoff until the receiver
  * acknowledges. Nothing committed is lost whichever process is down; delivery is at least
- * once, and each call carries an idempotency key and a sequence (outbox/metadata.ts) so a
+ * once, and each call carries an idempotency key and a sequence (sync/metadata.ts) so a
  * receiver written with `applyOnce` applies it exactly once and in order.
  *
  * The process that enqueues an entry delivers it right after commit (no polling delay);
@@ -35,9 +35,9 @@ import { AppError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { currentRequestId, runWithRequestId } from '../observability/request-context.js';
 import { retryDelay, type RetryBackoff } from './backoff.js';
-import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
+import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from '../sync/metadata.js';
 import { Outcomes, type DeliveryOutcome } from './outcomes.js';
-import { pruneInbox } from './receiver.js';
+import { pruneInbox } from '../inbox/apply-once.js';
 import { OutboxStore, type NewRow, type OutboxRow, type StoredEntry, type TopicStats } from './store.js';
 
 export interface OutboxEntry<P = unknown> {

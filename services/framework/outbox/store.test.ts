@@ -16,7 +16,7 @@ import { atomic } from '../db/atomic.js';
 import { openDatabase } from '../db/connect.js';
 import { migrate } from '../db/migrations.js';
 import { DIALECTS, testDatabaseUrl } from '../testing/databases.js';
-import { outboxMigration } from './migration.js';
+import { outboxMigration } from '../sync/tables.js';
 import { OutboxStore } from './store.js';
 
 let dir: string;

@@ -12,7 +12,7 @@ import type { Sequelize, Transaction } from 'sequelize';
 
 import { atomic } from '../db/atomic.js';
 import { chunks, sqlRunner, sqlTuples, type SqlRunner, type SqlValue } from '../db/sql.js';
-import { OUTBOX_TABLE, SETTINGS_TABLE } from './migration.js';
+import { OUTBOX_TABLE, SETTINGS_TABLE } from '../sync/tables.js';
 
 export interface OutboxRow {
   id: number;

@@ -21,8 +21,8 @@ import { atomic } from '../db/atomic.js';
 import { sqlRunner, UniqueViolation } from '../db/sql.js';
 import { AppError } from '../errors.js';
 import type { CallContext, UnaryHandler } from '../grpc/define-service.js';
-import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
-import { INBOX_TABLE, ORDERING_TABLE } from './migration.js';
+import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from '../sync/metadata.js';
+import { INBOX_TABLE, ORDERING_TABLE } from '../sync/tables.js';
 
 export interface ApplyOnceOptions<Req> {
   sequelize: Sequelize;

@@ -20,10 +20,10 @@ import { defineService, type CallContext } from '../grpc/define-service.js';
 import { startGrpcServer, type RunningGrpcServer } from '../grpc/server.js';
 import { bookMigrations, bookResource, defineBook } from '../testing/book.js';
 import { loadBookService, recordingLogger } from '../testing/library.js';
-import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from './metadata.js';
-import { INBOX_TABLE, ORDERING_TABLE, outboxMigration } from './migration.js';
+import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from '../sync/metadata.js';
+import { INBOX_TABLE, ORDERING_TABLE, outboxMigration } from '../sync/tables.js';
 import { Outbox } from './outbox.js';
-import { applyOnce, pruneInbox } from './receiver.js';
+import { applyOnce, pruneInbox } from './apply-once.js';
 import { sleep, waitUntil } from '../testing/wait.js';
 import { DIALECTS, TestDatabases } from '../testing/databases.js';
 

@@ -38,8 +38,8 @@ import { coalesce } from '../db/coalesce.js';
 import { chunks, sqlRunner, sqlTuples } from '../db/sql.js';
 import { AppError } from '../errors.js';
 import type { UnaryHandler } from '../grpc/define-service.js';
-import { INBOX_TABLE } from './migration.js';
-import { changeLockName, checkedIdempotencyKey, idempotencyKeyOf } from './receiver.js';
+import { INBOX_TABLE } from '../sync/tables.js';
+import { changeLockName, checkedIdempotencyKey, idempotencyKeyOf } from './apply-once.js';
 
 export interface ApplyOnceBatchedOptions {
   sequelize: Sequelize;

@@ -16,9 +16,9 @@ import { sqlRunner } from '../db/sql.js';
 import { AppError } from '../errors.js';
 import type { CallContext } from '../grpc/define-service.js';
 import { DIALECTS, TestDatabases } from '../testing/databases.js';
-import { applyOnceBatched } from './batched-receiver.js';
-import { IDEMPOTENCY_KEY } from './metadata.js';
-import { INBOX_TABLE, outboxMigration } from './migration.js';
+import { applyOnceBatched } from './apply-once-batched.js';
+import { IDEMPOTENCY_KEY } from '../sync/metadata.js';
+import { INBOX_TABLE, outboxMigration } from '../sync/tables.js';
 
 const counters: Migration = {
   name: '0001-counters',
