@@ -12,6 +12,8 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
+import { LIBRARY_TRANSLATORS } from './error-translators.js';
+
 export const ERROR_CODES = {
   INVALID_ARGUMENT: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 400 },
   // A REST body that is not JSON; the nearest gRPC status (gRPC has no content types of ours).
@@ -28,6 +30,8 @@ export const ERROR_CODES = {
   UNIMPLEMENTED: { grpc: GrpcStatus.UNIMPLEMENTED, http: 501 },
   UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, http: 503 },
   DEADLINE_EXCEEDED: { grpc: GrpcStatus.DEADLINE_EXCEEDED, http: 504 },
+  // A REST method a route does not serve (its answer carries `Allow`); gRPC's nearest is an unknown method.
+  METHOD_NOT_ALLOWED: { grpc: GrpcStatus.UNIMPLEMENTED, http: 405 },
 } as const satisfies Record<string, { grpc: GrpcStatus; http: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -78,11 +82,18 @@ export class AppError extends Error {
   }
 
   /**
-   * Normalises anything thrown into an AppError. Translators for library errors
-   * (Sequelize, zod, grpc-js, body parsing) are registered in `error-translators.ts`.
+   * Normalises anything thrown into an AppError: library errors (zod, Sequelize, body
+   * parsing, routing: `error-translators.ts`), a gRPC status from another service, then any
+   * translator registered with `registerErrorTranslator`; the rest is INTERNAL.
    */
   static from(err: unknown): AppError {
     if (err instanceof AppError) return err;
+    for (const translate of LIBRARY_TRANSLATORS) {
+      const t = translate(err);
+      if (t) return new AppError(t.code, t.message, { field: t.field, cause: t.keepCause ? err : undefined });
+    }
+    const relayed = fromGrpcStatus(err);
+    if (relayed) return relayed;
     for (const translate of translators) {
       const translated = translate(err);
       if (translated) return translated;
@@ -91,11 +102,21 @@ export class AppError extends Error {
   }
 }
 
+/** A gRPC status from another service that reached us unwrapped: keep its code and text. */
+function fromGrpcStatus(err: unknown): AppError | undefined {
+  const e = err as { code?: unknown; details?: unknown; metadata?: unknown } | null;
+  if (e && typeof e.code === 'number' && typeof e.details === 'string' && e.metadata !== undefined) {
+    const code = codeForGrpcStatus(e.code);
+    return code === 'INTERNAL' ? undefined : new AppError(code, e.details, { cause: err });
+  }
+  return undefined;
+}
+
 export type ErrorTranslator = (err: unknown) => AppError | undefined;
 
 const translators: ErrorTranslator[] = [];
 
-/** Teaches `AppError.from` about one more family of library errors. */
+/** Teaches `AppError.from` about one more family of errors (tried after the built-in ones). */
 export function registerErrorTranslator(translate: ErrorTranslator): void {
   translators.push(translate);
 }
@@ -103,7 +124,7 @@ export function registerErrorTranslator(translate: ErrorTranslator): void {
 /** Reverse of the table: the code for a gRPC status received from another service. */
 export function codeForGrpcStatus(status: number): ErrorCode {
   for (const [code, mapping] of Object.entries(ERROR_CODES) as [ErrorCode, (typeof ERROR_CODES)[ErrorCode]][]) {
-    if (mapping.grpc === status && code !== 'PAYLOAD_TOO_LARGE') return code;
+    if (mapping.grpc === status && code !== 'PAYLOAD_TOO_LARGE' && code !== 'METHOD_NOT_ALLOWED') return code;
   }
   return 'INTERNAL';
 }

@@ -1,7 +1,6 @@
 /**
  * mgrpc's framework: everything a service is written on, from one import.
  */
-import './error-translators.js';
 
 export { AppError, ERROR_CODES, registerErrorTranslator, type ErrorCode } from './errors.js';
 export { createLogger, logFormat, type LogFormat, type Logger } from './logger.js';

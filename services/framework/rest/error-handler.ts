@@ -34,9 +34,7 @@ export function methodNotAllowed(allowed: string[]): RequestHandler {
   return (req, res) => {
     // req.path is relative to the router ("/" for a collection): show the path the client used.
     const where = req.baseUrl + (req.path === '/' ? '' : req.path) || '/';
-    res
-      .status(405)
-      .set('Allow', allowed.join(', '))
-      .json({ code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${where}; use ${allowed.join(' or ')}` });
+    const error = new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${where}; use ${allowed.join(' or ')}`);
+    res.status(error.httpStatus).set('Allow', allowed.join(', ')).json(error.toJSON());
   };
 }
