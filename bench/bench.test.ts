@@ -16,7 +16,7 @@ import { CLI, ROOT } from './paths.js';
 import type { BenchResult } from './run.js';
 import { cpuMsOf } from './servers.js';
 import { redactUrl } from '../services/framework/db/url.js';
-import { TEST_POSTGRES_URL } from '../services/framework/testing/postgres.js';
+import { TEST_POSTGRES_URL } from '../test/support/postgres.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

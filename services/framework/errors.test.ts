@@ -10,9 +10,9 @@ import { z } from 'zod';
 
 import { codeForGrpcStatus } from './errors.js';
 import { AppError, ERROR_CODES, registerErrorTranslator, type ErrorCode } from './index.js';
-import { defineBook, type BookModel } from './testing/book.js';
-import { openLibraryDatabase } from './testing/library.js';
-import { DIALECTS } from './testing/databases.js';
+import { defineBook, type BookModel } from '../../test/support/book.js';
+import { openLibraryDatabase } from '../../test/support/library.js';
+import { DIALECTS } from '../../test/support/databases.js';
 import { sqlRunner, sqlTimestamp } from './db/sql.js';
 
 describe('the code table', () => {

@@ -15,7 +15,8 @@ import type { Sequelize } from 'sequelize';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { serve, sqliteUrl, type ServiceModule } from './index.js';
-import { libraryModule, type LibraryContext } from './testing/library.js';
+import { libraryModule, type LibraryContext } from '../../test/support/library.js';
+import { waitUntil } from '../../test/support/wait.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -73,10 +74,7 @@ function connects(port: number): Promise<boolean> {
   });
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
+const until = (condition: () => boolean, what: string) => waitUntil(what, condition, 5000);
 
 describe('serve().close() drains', () => {
   it('refuses new connections, finishes the in-flight request, then runs hooks, teardown and the database close in order', async () => {

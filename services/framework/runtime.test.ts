@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { createClient, migrateService, serve, sqliteUrl, type RunningService, type ServiceModule } from './index.js';
-import { libraryModule, loadBookService, type LibraryContext } from './testing/library.js';
+import { libraryModule, loadBookService, type LibraryContext } from '../../test/support/library.js';
 
 const loopback = { host: '127.0.0.1', port: 0 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { databaseUrlFor, defineServiceModule } from './index.js';
-import { libraryModule } from './testing/library.js';
+import { libraryModule } from '../../test/support/library.js';
 
 describe('databaseUrlFor', () => {
   it('prefers <NAME>_DATABASE_URL, then DATABASE_URL, then a SQLite file in MGRPC_DATA_DIR', () => {

@@ -8,7 +8,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { makeCertificates, type TestCertificates } from '../../services/framework/testing/certificates.js';
+import { makeCertificates, type TestCertificates } from '../support/certificates.js';
 import { proto } from '../../services/stubs/index.js';
 import { http, runCli, startSystem, type RunningSystem } from '../support/system.js';
 

@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { freePort, listensOn, waitForPort } from '../support/ports.js';
 import { CLI, ROOT, runCli } from '../support/system.js';
+import { waitUntil } from '../support/wait.js';
 
 let dataDir: string;
 let hungPeer: net.Server;
@@ -62,10 +63,7 @@ async function startProduct(command: 'runserver' | 'grpcrunserver' = 'runserver'
   return { child, port, exited, output: () => output };
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
+const until = (condition: () => boolean, what: string) => waitUntil(what, condition, 2000);
 
 function connects(port: number): Promise<boolean> {
   return new Promise((resolve) => {

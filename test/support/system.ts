@@ -13,7 +13,7 @@ import nodeHttp from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { createTestDatabase, type TestDatabase } from '../../services/framework/testing/postgres.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { pool } from './eventually.js';
 import { freePort, waitForPort } from './ports.js';
 

@@ -8,11 +8,11 @@ import type { Sequelize, Transaction } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { outboxMigration } from '../sync/tables.js';
-import { bookMigrations, defineBook, type BookModel } from '../testing/book.js';
+import { bookMigrations, defineBook, type BookModel } from '../../../test/support/book.js';
 import { atomic, currentTransaction } from './atomic.js';
 import { openDatabase } from './connect.js';
 import { migrate } from './migrations.js';
-import { DIALECTS, TestDatabases } from '../testing/databases.js';
+import { DIALECTS, TestDatabases } from '../../../test/support/databases.js';
 
 const databases = new TestDatabases('mgrpc-atomic-');
 

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { freePort } from '../../../cli/supervisor/port-check.js';
 import type { Logger } from '../logger.js';
-import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../testing/postgres.js';
+import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../../../test/support/postgres.js';
 import { databaseOptionsFromEnv, openDatabase, type DatabaseOptions } from './connect.js';
 
 const opened: Sequelize[] = [];

@@ -9,8 +9,8 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { dialectOf, migrate, migrateService, openDatabase, pendingMigrations, redactUrl, sqliteUrl, type Migration } from '../index.js';
-import { bookMigrations } from '../testing/book.js';
-import { libraryModule } from '../testing/library.js';
+import { bookMigrations } from '../../../test/support/book.js';
+import { libraryModule } from '../../../test/support/library.js';
 import { runScript } from '../../../test/support/loaded-packages.js';
 
 let dir: string;

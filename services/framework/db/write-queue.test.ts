@@ -8,10 +8,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Sequelize } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { defineBook, type BookModel } from '../testing/book.js';
-import { sleep } from '../testing/wait.js';
+import { defineBook, type BookModel } from '../../../test/support/book.js';
+import { sleep } from '../../../test/support/wait.js';
 import { openDatabase } from './connect.js';
-import { openLibraryDatabase } from '../testing/library.js';
+import { openLibraryDatabase } from '../../../test/support/library.js';
 
 let db: Awaited<ReturnType<typeof openLibraryDatabase>>;
 let sequelize: Sequelize;

@@ -5,8 +5,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { FAKE_SECRET, startLibrary, type Library } from '../testing/library.js';
-import { DIALECTS } from '../testing/databases.js';
+import { FAKE_SECRET, startLibrary, type Library } from '../../../test/support/library.js';
+import { DIALECTS } from '../../../test/support/databases.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MISSING_ID = '3b241101-e2bb-4255-8caf-4136c566a962';

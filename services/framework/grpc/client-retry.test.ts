@@ -7,11 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { freePort } from '../../../test/support/ports.js';
 import { AppError, createClient, defineService, startGrpcServer, type RunningGrpcServer } from '../index.js';
-import { loadBookService, recordingLogger } from '../testing/library.js';
+import { loadBookService, recordingLogger } from '../../../test/support/library.js';
 import { RETRY_POLICY } from './clients.js';
+import { sleep } from '../../../test/support/wait.js';
 
 const definition = loadBookService().service;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A BookService whose Retrieve echoes, Update is UNAVAILABLE and Destroy is NOT_FOUND, counting calls. */
 function countingService(calls: Record<string, number>) {

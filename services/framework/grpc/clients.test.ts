@@ -9,7 +9,8 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AppError, createClient, defineService, startGrpcServer, type CallContext, type RunningGrpcServer } from '../index.js';
-import { loadBookService, recordingLogger, startLibrary, type Library } from '../testing/library.js';
+import { loadBookService, recordingLogger, startLibrary, type Library } from '../../../test/support/library.js';
+import { sleep } from '../../../test/support/wait.js';
 
 const definition = loadBookService().service;
 const MISSING_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
@@ -22,7 +23,6 @@ let probeTarget: string;
 /** What the probe server saw of its last slow call once the handler finished. */
 const seen: { aborted?: boolean } = {};
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   lib = await startLibrary();

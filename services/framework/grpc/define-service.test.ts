@@ -6,7 +6,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 
 import { defineService } from '../index.js';
-import { loadBookService } from '../testing/library.js';
+import { loadBookService } from '../../../test/support/library.js';
 
 const definition = loadBookService().service;
 const handle = async () => ({});

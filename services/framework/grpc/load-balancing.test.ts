@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, pool } from '../../../test/support/eventually.js';
 import { freePort } from '../../../test/support/ports.js';
 import { AppError, createClient, defineService, startGrpcServer, type RunningGrpcServer } from '../index.js';
-import { loadBookService, recordingLogger } from '../testing/library.js';
+import { loadBookService, recordingLogger } from '../../../test/support/library.js';
 
 const definition = loadBookService().service;
 

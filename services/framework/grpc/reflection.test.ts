@@ -8,7 +8,7 @@ import { afterEach, expect, it } from 'vitest';
 
 import { decodeFiles, reflect } from '../../../test/support/reflection.js';
 import { defineService, startGrpcServer, type RunningGrpcServer } from '../index.js';
-import { loadBookService, recordingLogger } from '../testing/library.js';
+import { loadBookService, recordingLogger } from '../../../test/support/library.js';
 
 const definition = loadBookService().service;
 const unused = async () => ({});

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createClient, defineService, healthService, startGrpcServer, type RunningGrpcServer } from '../index.js';
-import { loadBookService, recordingLogger } from '../testing/library.js';
+import { loadBookService, recordingLogger } from '../../../test/support/library.js';
 
 const definition = loadBookService().service;
 

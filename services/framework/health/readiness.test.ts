@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { freePort } from '../../../test/support/ports.js';
 import { createReadiness, createRestApp, startGrpcServer, type RunningGrpcServer } from '../index.js';
-import { bookResource, defineBook } from '../testing/book.js';
-import { bookService, openLibraryDatabase, recordingLogger } from '../testing/library.js';
+import { bookResource, defineBook } from '../../../test/support/book.js';
+import { bookService, openLibraryDatabase, recordingLogger } from '../../../test/support/library.js';
 
 let db: Awaited<ReturnType<typeof openLibraryDatabase>>;
 let peer: RunningGrpcServer;

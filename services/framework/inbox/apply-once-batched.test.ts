@@ -15,7 +15,7 @@ import { migrate, type Migration } from '../db/migrations.js';
 import { sqlRunner } from '../db/sql.js';
 import { AppError } from '../errors.js';
 import type { CallContext } from '../grpc/define-service.js';
-import { DIALECTS, TestDatabases } from '../testing/databases.js';
+import { DIALECTS, TestDatabases } from '../../../test/support/databases.js';
 import { applyOnceBatched } from './apply-once-batched.js';
 import { IDEMPOTENCY_KEY } from '../sync/metadata.js';
 import { INBOX_TABLE, outboxMigration } from '../sync/tables.js';

@@ -18,14 +18,14 @@ import { createAction, destroyAction, listAction, retrieveAction, updateAction }
 import { createClient, type CallOptions } from '../grpc/clients.js';
 import { defineService, type CallContext } from '../grpc/define-service.js';
 import { startGrpcServer, type RunningGrpcServer } from '../grpc/server.js';
-import { bookMigrations, bookResource, defineBook } from '../testing/book.js';
-import { loadBookService, recordingLogger } from '../testing/library.js';
+import { bookMigrations, bookResource, defineBook } from '../../../test/support/book.js';
+import { loadBookService, recordingLogger } from '../../../test/support/library.js';
 import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from '../sync/metadata.js';
 import { INBOX_TABLE, ORDERING_TABLE, outboxMigration } from '../sync/tables.js';
-import { Outbox } from './outbox.js';
+import { Outbox } from '../outbox/outbox.js';
 import { applyOnce, pruneInbox } from './apply-once.js';
-import { sleep, waitUntil } from '../testing/wait.js';
-import { DIALECTS, TestDatabases } from '../testing/databases.js';
+import { sleep, waitUntil } from '../../../test/support/wait.js';
+import { DIALECTS, TestDatabases } from '../../../test/support/databases.js';
 
 const BookService = loadBookService();
 const definition = BookService.service;

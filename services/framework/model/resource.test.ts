@@ -7,9 +7,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { AppError, ModelResource } from '../index.js';
-import { bookResource, bookSerializer, defineBook, type Book, type BookModel } from '../testing/book.js';
-import { DIALECTS } from '../testing/databases.js';
-import { openLibraryDatabase } from '../testing/library.js';
+import { bookResource, bookSerializer, defineBook, type Book, type BookModel } from '../../../test/support/book.js';
+import { DIALECTS } from '../../../test/support/databases.js';
+import { openLibraryDatabase } from '../../../test/support/library.js';
 
 describe.each(DIALECTS)('on %s', (dialect) => {
   let db: Awaited<ReturnType<typeof openLibraryDatabase>>;

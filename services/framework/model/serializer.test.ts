@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { AppError, ModelSerializer } from '../index.js';
-import { bookSerializer, defineBook, type Book, type BookModel } from '../testing/book.js';
-import { openLibraryDatabase } from '../testing/library.js';
+import { bookSerializer, defineBook, type Book, type BookModel } from '../../../test/support/book.js';
+import { openLibraryDatabase } from '../../../test/support/library.js';
 
 let db: Awaited<ReturnType<typeof openLibraryDatabase>>;
 let Book: BookModel;

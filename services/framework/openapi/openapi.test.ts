@@ -9,8 +9,8 @@ import { Sequelize } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildOpenApiDocument, createMetrics, createRestApp, listRoutes, metricsPortFor, requestIdFrom, routeMatcher, type OpenApiDocument } from '../index.js';
-import { bookResource, defineBook } from '../testing/book.js';
-import { libraryRoutes, recordingLogger } from '../testing/library.js';
+import { bookResource, defineBook } from '../../../test/support/book.js';
+import { libraryRoutes, recordingLogger } from '../../../test/support/library.js';
 
 let sequelize: Sequelize;
 let api: Router;

@@ -15,15 +15,15 @@ import { AppError, type ErrorCode } from '../errors.js';
 import { createClient, type CallOptions, type PromiseClient } from '../grpc/clients.js';
 import { defineService, type CallContext } from '../grpc/define-service.js';
 import { startGrpcServer, type RunningGrpcServer } from '../grpc/server.js';
-import { bookMigrations } from '../testing/book.js';
-import { loadBookService, recordingLogger } from '../testing/library.js';
+import { bookMigrations } from '../../../test/support/book.js';
+import { loadBookService, recordingLogger } from '../../../test/support/library.js';
 import { retryDelay } from './backoff.js';
 import { REQUEST_ID_HEADER } from '../observability/request-context.js';
 import { IDEMPOTENCY_KEY, ORIGIN, SEQUENCE } from '../sync/metadata.js';
 import { outboxMigration } from '../sync/tables.js';
 import { Outbox, outboxOptionsFromEnv, type BatchItem, type Deliver, type OutboxOptions } from './outbox.js';
-import { sleep, waitUntil } from '../testing/wait.js';
-import { DIALECTS, TestDatabases } from '../testing/databases.js';
+import { sleep, waitUntil } from '../../../test/support/wait.js';
+import { DIALECTS, TestDatabases } from '../../../test/support/databases.js';
 
 const definition = loadBookService().service;
 /** The client's Update, typed (the library proto is loaded at run time, so its definition is untyped). */

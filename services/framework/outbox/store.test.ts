@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { atomic } from '../db/atomic.js';
 import { openDatabase } from '../db/connect.js';
 import { migrate } from '../db/migrations.js';
-import { DIALECTS, testDatabaseUrl } from '../testing/databases.js';
+import { DIALECTS, testDatabaseUrl } from '../../../test/support/databases.js';
 import { outboxMigration } from '../sync/tables.js';
 import { OutboxStore } from './store.js';
 

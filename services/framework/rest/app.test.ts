@@ -9,7 +9,7 @@ import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AppError, answerClientErrors, createRestApp } from '../index.js';
-import { FAKE_SECRET, recordingLogger } from '../testing/library.js';
+import { FAKE_SECRET, recordingLogger } from '../../../test/support/library.js';
 
 const logger = recordingLogger();
 let server: http.Server;

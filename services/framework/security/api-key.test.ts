@@ -9,8 +9,8 @@ import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { apiKeyFromEnv, createRestApp, writeRoute, type ApiKeyOptions } from '../index.js';
-import { bookResource, defineBook } from '../testing/book.js';
-import { libraryRoutes, openLibraryDatabase, recordingLogger } from '../testing/library.js';
+import { bookResource, defineBook } from '../../../test/support/book.js';
+import { libraryRoutes, openLibraryDatabase, recordingLogger } from '../../../test/support/library.js';
 
 const KEY = 'rest-key-9f8e7d6c5b4a';
 

@@ -9,8 +9,8 @@ import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AppError, createClient, serviceTokenFromEnv, startGrpcServer, type RunningGrpcServer } from '../index.js';
-import { bookResource, defineBook, type Book } from '../testing/book.js';
-import { bookService, loadBookService, openLibraryDatabase, recordingLogger } from '../testing/library.js';
+import { bookResource, defineBook, type Book } from '../../../test/support/book.js';
+import { bookService, loadBookService, openLibraryDatabase, recordingLogger } from '../../../test/support/library.js';
 import type { ModelResource } from '../model/resource.js';
 
 const TOKEN = 'svc-token-0123456789abcdef';

@@ -19,9 +19,9 @@ import {
   tlsSettings,
   type RunningGrpcServer,
 } from '../index.js';
-import { bookResource, defineBook } from '../testing/book.js';
-import { makeCertificates, type TestCertificates } from '../testing/certificates.js';
-import { bookService, libraryModule, loadBookService, openLibraryDatabase, recordingLogger } from '../testing/library.js';
+import { bookResource, defineBook } from '../../../test/support/book.js';
+import { makeCertificates, type TestCertificates } from '../../../test/support/certificates.js';
+import { bookService, libraryModule, loadBookService, openLibraryDatabase, recordingLogger } from '../../../test/support/library.js';
 
 const BookService = loadBookService();
 let certs: TestCertificates;

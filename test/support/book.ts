@@ -11,7 +11,7 @@
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 
-import { ModelResource, ModelSerializer, type Migration } from '../index.js';
+import { ModelResource, ModelSerializer, type Migration } from '../../services/framework/index.js';
 
 export class Book extends Model<InferAttributes<Book>, InferCreationAttributes<Book>> {
   declare id: CreationOptional<string>;

@@ -21,7 +21,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Sequelize } from 'sequelize';
 
-import { LOADER_OPTIONS } from '../grpc/loader-options.js';
+import { LOADER_OPTIONS } from '../../services/framework/grpc/loader-options.js';
 import {
   createRestApp,
   defineService,
@@ -36,7 +36,7 @@ import {
   type Logger,
   type ModelResource,
   type RunningGrpcServer,
-} from '../index.js';
+} from '../../services/framework/index.js';
 import { bookMigrations, bookResource, defineBook, type Book } from './book.js';
 import { testDatabaseUrl, type TestDialect } from './databases.js';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { sqliteUrl } from '../db/url.js';
+import { sqliteUrl } from '../../services/framework/db/url.js';
 import { createTestDatabase } from './postgres.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;

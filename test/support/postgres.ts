@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 
 import pg, { type Client } from 'pg';
 
-import { redactUrl } from '../db/url.js';
+import { redactUrl } from '../../services/framework/db/url.js';
 
 export const TEST_POSTGRES_URL = process.env.MGRPC_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
