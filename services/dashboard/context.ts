@@ -4,7 +4,7 @@ import type { Logger, Outbox } from '../framework/index.js';
 import type { createClients } from './clients.js';
 import type { DashboardConfig } from './config.js';
 import type { DashboardModels } from './models/index.js';
-import type { ProductResource } from './product-resource.js';
+import type { ProductResource } from './resource.js';
 
 /** Everything the dashboard's handlers use, built once per process by setup(). */
 export interface DashboardContext {

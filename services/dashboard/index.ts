@@ -10,9 +10,9 @@ import { productService } from './grpc/product-service.js';
 import { userService } from './grpc/user-service.js';
 import { migrations } from './migrations/index.js';
 import { defineModels } from './models/index.js';
-import { ProductResource } from './product-resource.js';
-import { deliverProductChange, PRODUCT_SYNC } from './product-sync.js';
+import { ProductResource } from './resource.js';
 import { routes } from './rest/routes.js';
+import { productCopies } from './sync/product-copies.js';
 
 export default defineServiceModule<DashboardContext>({
   name: 'dashboard',
@@ -22,8 +22,8 @@ export default defineServiceModule<DashboardContext>({
     const config = loadConfig(env, grpcClientSecurity);
     const models = defineModels(sequelize);
     const clients = createClients(config);
-    outbox.handle(PRODUCT_SYNC, deliverProductChange(clients.productReceiver));
-    return { config, sequelize, logger, models, clients, outbox, products: new ProductResource(models.Product, outbox, config.syncWaitMs) };
+    const products = new ProductResource(models.Product, outbox, productCopies(outbox, clients.productReceiver), config.syncWaitMs);
+    return { config, sequelize, logger, models, clients, outbox, products };
   },
   grpcServices: (ctx) => [productService(ctx), userService(ctx)],
   restRoutes: (ctx) => routes(ctx),

@@ -1,10 +1,11 @@
 import type { Sequelize } from 'sequelize';
 
-import type { Logger, ModelResource, Outbox } from '../framework/index.js';
+import type { Logger, Outbox } from '../framework/index.js';
 import type { ProductClients } from './clients.js';
 import type { ProductConfig } from './config.js';
-import type { LikeRecorder } from './like-recorder.js';
-import type { Product, ProductModels } from './models/index.js';
+import type { LikeRecorder } from './likes.js';
+import type { ProductModels } from './models/index.js';
+import type { ProductCopies } from './resource.js';
 
 /** Everything the product service's handlers use, built once per process by setup(). */
 export interface ProductContext {
@@ -14,7 +15,7 @@ export interface ProductContext {
   models: ProductModels;
   clients: ProductClients;
   outbox: Outbox;
-  products: ModelResource<Product>;
+  products: ProductCopies;
   /** Records a like and queues its delivery (batched with concurrent likes). */
   likes: LikeRecorder;
 }

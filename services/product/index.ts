@@ -2,19 +2,17 @@
  * The product service: keeps a copy of the dashboard's products (synced over
  * ProductReceiverService) and records likes. REST on base+7 (10007), gRPC on base+6 (10006).
  */
-import { z } from 'zod';
-
-import { defineServiceModule, ModelResource } from '../framework/index.js';
+import { defineServiceModule } from '../framework/index.js';
 import { createClients } from './clients.js';
 import { loadConfig } from './config.js';
-import { DASHBOARD_LIKE, deliverLikes } from './like-delivery.js';
 import type { ProductContext } from './context.js';
-import { likeRecorder } from './like-recorder.js';
 import { productReceiverService } from './grpc/product-receiver-service.js';
+import { likeRecorder } from './likes.js';
 import { migrations } from './migrations/index.js';
 import { defineModels } from './models/index.js';
+import { productCopies } from './resource.js';
 import { routes } from './rest/routes.js';
-import { productSerializer } from './serializers.js';
+import { dashboardLikes } from './sync/dashboard-likes.js';
 
 export default defineServiceModule<ProductContext>({
   name: 'product',
@@ -23,16 +21,9 @@ export default defineServiceModule<ProductContext>({
   setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
     const config = loadConfig(env, grpcClientSecurity);
     const models = defineModels(sequelize);
-    const products = new ModelResource({
-      name: 'product',
-      model: models.Product,
-      serializer: productSerializer,
-      lookupSchema: z.uuid(),
-      ordering: [['createdAt', 'ASC'], ['id', 'ASC']],
-    });
     const clients = createClients(config);
-    outbox.handleBatch(DASHBOARD_LIKE, deliverLikes(clients, logger));
-    return { config, sequelize, logger, models, clients, outbox, products, likes: likeRecorder(sequelize, outbox) };
+    const likes = likeRecorder(sequelize, dashboardLikes(outbox, clients, logger));
+    return { config, sequelize, logger, models, clients, outbox, products: productCopies(models), likes };
   },
   grpcServices: (ctx) => [productReceiverService(ctx)],
   restRoutes: (ctx) => routes(ctx),

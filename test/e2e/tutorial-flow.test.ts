@@ -103,7 +103,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (database) => {
     });
 
     it('concurrent likes written together keep their own answers: repeats 409, an unknown product 404, the rest 200', async () => {
-      // Likes that arrive together are recorded in one batch (product/like-recorder.ts): a
+      // Likes that arrive together are recorded in one batch (product/likes.ts): a
       // user's repeat within the batch, and a like of a product that does not exist, must
       // still each get their own answer and leave nothing behind.
       const product = await createProduct('Batched');

@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 import { AppError, describeRoute, methodNotAllowed, modelViewSet, Router, type RouteDescription } from '../../framework/index.js';
 import type { DashboardContext } from '../context.js';
+import { randomUserId } from '../resource.js';
 
 // A user has no writable fields: anything sent is a mistake the client should hear about.
 const userBody = z.strictObject({});
@@ -23,7 +24,7 @@ function refuseUserFields(body: unknown): void {
 }
 
 const userOperations: RouteDescription = {
-  get: { summary: "A random user's id", tags: ['user'], responses: { 200: { description: 'A user', schema: userId } }, errors: [404] },
+  get: { summary: "A random user's id", tags: ['user'], responses: { 200: { description: 'A user', schema: userId } }, errors: [400] },
   post: {
     summary: 'Create a user',
     tags: ['user'],
@@ -40,9 +41,7 @@ export function routes({ products, models, sequelize }: DashboardContext): Route
   router
     .route('/user')
     .get(async (_req, res) => {
-      const user = await models.User.findOne({ order: sequelize.random() });
-      if (!user) throw AppError.notFound('there are no users yet: create one with POST /api/user');
-      res.json({ id: user.id });
+      res.json({ id: await randomUserId(models, sequelize) });
     })
     .post(async (req, res) => {
       refuseUserFields(req.body);

@@ -2,7 +2,7 @@
  * POST /api/products/:id/like  {"user_id"?: "<uuid>"}   (GET is accepted, as in the tutorial)
  *
  * The like row and an outbox entry for the dashboard's LikeProduct commit together
- * (like-recorder.ts, batched with concurrent likes), so a like is never half done: 200 with the dashboard's new count
+ * (likes.ts, batched with concurrent likes; sync/dashboard-likes.ts delivers it), so a like is never half done: 200 with the dashboard's new count
  * when the dashboard counted it within MGRPC_SYNC_WAIT_MS, 202 "pending" when it is
  * unreachable (the like is recorded and is counted as soon as it is back), the dashboard's
  * error, with nothing kept, when it refuses the like for good. A second like by

@@ -10,9 +10,9 @@
  */
 import type { Transaction } from 'sequelize';
 
-import { AppError, isUnimplemented, type BatchItem, type Logger, type Outbox } from '../framework/index.js';
-import type { LikeOutcome__Output } from '../stubs/product/LikeOutcome.js';
-import type { ProductClients } from './clients.js';
+import { AppError, isUnimplemented, type BatchItem, type Logger, type Outbox } from '../../framework/index.js';
+import type { LikeOutcome__Output } from '../../stubs/product/LikeOutcome.js';
+import type { ProductClients } from '../clients.js';
 
 export const DASHBOARD_LIKE = 'dashboard.like';
 
@@ -22,23 +22,31 @@ export interface LikeChange {
 }
 
 /** Queues the dashboard's LikeProduct for recorded likes (in their transaction); the entry ids, in order. */
-export function enqueueLikes(outbox: Outbox, transaction: Transaction, likes: readonly (LikeChange & { requestId?: string })[]): Promise<number[]> {
-  return outbox.enqueueMany(
-    transaction,
-    likes.map(({ productId, userId, requestId }) => ({
-      topic: DASHBOARD_LIKE,
-      payload: { productId, userId },
-      idempotencyKey: `like:${productId}:${userId}`,
-      requestId,
-    })),
-  );
+export type EnqueueLikes = (transaction: Transaction, likes: readonly (LikeChange & { requestId?: string })[]) => Promise<number[]>;
+
+/**
+ * The topic's two halves together: registers the delivery on `outbox` and returns the
+ * enqueue the like recorder calls (likes.ts), so a like is written and sent from here.
+ */
+export function dashboardLikes(outbox: Outbox, clients: ProductClients, logger: Logger): EnqueueLikes {
+  outbox.handleBatch(DASHBOARD_LIKE, deliverLikes(clients, logger));
+  return (transaction, likes) =>
+    outbox.enqueueMany(
+      transaction,
+      likes.map(({ productId, userId, requestId }) => ({
+        topic: DASHBOARD_LIKE,
+        payload: { productId, userId },
+        idempotencyKey: `like:${productId}:${userId}`,
+        requestId,
+      })),
+    );
 }
 
 /** How long a dashboard without LikeProducts is sent single calls before it is asked again. */
 const REPROBE_MS = 5 * 60_000;
 
 /** Delivers likes; each resolves with the dashboard's like count after it, or the dashboard's refusal. */
-export function deliverLikes(clients: ProductClients, logger: Logger) {
+function deliverLikes(clients: ProductClients, logger: Logger) {
   let singleUntil = 0;
 
   const one = async ({ payload, metadata }: BatchItem<LikeChange>): Promise<number | AppError> => {

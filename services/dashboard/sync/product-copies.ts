@@ -11,9 +11,9 @@
  */
 import type { Transaction } from 'sequelize';
 
-import { AppError, type DeliveryContext, type Outbox } from '../framework/index.js';
-import type { ProductReceiverClient } from './clients.js';
-import type { Product } from './models/index.js';
+import { AppError, type DeliveryContext, type Outbox } from '../../framework/index.js';
+import type { ProductReceiverClient } from '../clients.js';
+import type { Product } from '../models/index.js';
 
 export const PRODUCT_SYNC = 'product.sync';
 
@@ -22,16 +22,26 @@ export interface ProductChange {
   product: { productId: string; title: string; image: string };
 }
 
-export function productChange(op: ProductChange['op'], product: Product): ProductChange {
+function productChange(op: ProductChange['op'], product: Product): ProductChange {
   return { op, product: { productId: product.id, title: product.title, image: product.image ?? '' } };
 }
 
-/** Records a change in the caller's transaction; returns the outbox entry id. */
-export function enqueueProductChange(outbox: Outbox, transaction: Transaction, change: ProductChange): Promise<number> {
-  return outbox.enqueue(transaction, { topic: PRODUCT_SYNC, payload: change, orderingKey: `product:${change.product.productId}` });
+/** Queues one change of a product for the product service, in the change's own transaction. */
+export type EnqueueProductChange = (transaction: Transaction, op: ProductChange['op'], product: Product) => Promise<number>;
+
+/**
+ * The topic's two halves together: registers the delivery on `outbox` and returns the
+ * enqueue the resource calls (resource.ts), so a change is written and sent from here.
+ */
+export function productCopies(outbox: Outbox, receiver: ProductReceiverClient): EnqueueProductChange {
+  outbox.handle(PRODUCT_SYNC, deliverProductChange(receiver));
+  return (transaction, op, product) => {
+    const change = productChange(op, product);
+    return outbox.enqueue(transaction, { topic: PRODUCT_SYNC, payload: change, orderingKey: `product:${change.product.productId}` });
+  };
 }
 
-export function deliverProductChange(receiver: ProductReceiverClient) {
+function deliverProductChange(receiver: ProductReceiverClient) {
   return async ({ op, product }: ProductChange, { metadata }: DeliveryContext): Promise<void> => {
     const options = { metadata };
     const create = () => receiver.CreateProductFromReceiver({ productReceiver: product }, options);

@@ -8,9 +8,9 @@
  */
 import type { Sequelize } from 'sequelize';
 
-import { atomic, coalesce, currentRequestId, type Outbox } from '../framework/index.js';
-import { enqueueLikes, type LikeChange } from './like-delivery.js';
+import { atomic, coalesce, currentRequestId } from '../framework/index.js';
 import { insertLikes } from './models/product-user.js';
+import type { EnqueueLikes, LikeChange } from './sync/dashboard-likes.js';
 
 /** A like's fate: recorded (with its outbox entry, for `outbox.waitFor`), a second like by its user, or no such product. */
 export type RecordedLike = { status: 'recorded'; entry: number } | { status: 'duplicate' } | { status: 'no-product' };
@@ -19,13 +19,12 @@ export type LikeRecorder = (like: LikeChange) => Promise<RecordedLike>;
 
 type Queued = LikeChange & { requestId: string | undefined };
 
-export function likeRecorder(sequelize: Sequelize, outbox: Outbox): LikeRecorder {
+export function likeRecorder(sequelize: Sequelize, enqueueLikes: EnqueueLikes): LikeRecorder {
   const recordAll = coalesce(
     (likes: Queued[]) =>
       atomic(sequelize, async (transaction): Promise<RecordedLike[]> => {
         const fates = await insertLikes(sequelize, transaction, likes);
         const entries = await enqueueLikes(
-          outbox,
           transaction,
           likes.filter((_, i) => fates[i] === 'inserted'),
         );

@@ -1,22 +1,23 @@
 /**
- * The dashboard's products: the generic resource, plus an outbox entry for every change
- * (product-sync.ts), written inside the change's transaction. The product service being
+ * The dashboard's resources. Products: the generic resource, plus an outbox entry for every
+ * change (sync/product-copies.ts), written inside the change's transaction. The product service being
  * down never fails or loses a write here: the change commits, and its copy follows when
  * the product service is reachable again. When it is up, a write returns once the copy
  * is updated (up to `syncWaitMs`), so a client can read its write on either service.
  */
-import type { Attributes, Transaction } from 'sequelize';
+import type { Attributes, Sequelize, Transaction } from 'sequelize';
 import { z } from 'zod';
 
-import { ModelResource, type Outbox } from '../framework/index.js';
-import type { Product, ProductModel } from './models/index.js';
-import { enqueueProductChange, productChange } from './product-sync.js';
+import { AppError, ModelResource, type Outbox } from '../framework/index.js';
+import type { DashboardModels, Product, ProductModel } from './models/index.js';
 import { productSerializer } from './serializers.js';
+import type { EnqueueProductChange } from './sync/product-copies.js';
 
 export class ProductResource extends ModelResource<Product> {
   constructor(
     model: ProductModel,
     private readonly outbox: Outbox,
+    private readonly enqueueChange: EnqueueProductChange,
     private readonly syncWaitMs: number,
   ) {
     super({ name: 'product', model, serializer: productSerializer, lookupSchema: z.uuid(), ordering: [['createdAt', 'ASC'], ['id', 'ASC']] });
@@ -36,18 +37,28 @@ export class ProductResource extends ModelResource<Product> {
 
   protected override async performCreate(data: Partial<Attributes<Product>>, transaction: Transaction): Promise<Product> {
     const product = await super.performCreate(data, transaction);
-    await enqueueProductChange(this.outbox, transaction, productChange('create', product));
+    await this.enqueueChange(transaction, 'create', product);
     return product;
   }
 
   protected override async performUpdate(instance: Product, data: Partial<Attributes<Product>>, transaction: Transaction): Promise<Product> {
     const product = await super.performUpdate(instance, data, transaction);
-    await enqueueProductChange(this.outbox, transaction, productChange('update', product));
+    await this.enqueueChange(transaction, 'update', product);
     return product;
   }
 
   protected override async performDestroy(instance: Product, transaction: Transaction): Promise<void> {
     await super.performDestroy(instance, transaction);
-    await enqueueProductChange(this.outbox, transaction, productChange('delete', instance));
+    await this.enqueueChange(transaction, 'delete', instance);
   }
+}
+
+/**
+ * A random user's id, for GetUser and GET /api/user alike: one answer, FAILED_PRECONDITION,
+ * when there is none (the request is fine; the system is not ready for it yet).
+ */
+export async function randomUserId({ User }: DashboardModels, sequelize: Sequelize): Promise<string> {
+  const user = await User.findOne({ order: sequelize.random() });
+  if (!user) throw new AppError('FAILED_PRECONDITION', 'there are no users yet: create one with `mgrpc user create` (POST /api/user)');
+  return user.id;
 }
