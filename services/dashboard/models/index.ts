@@ -3,7 +3,7 @@ import type { Sequelize } from 'sequelize';
 import { defineProduct, type ProductModel } from './product.js';
 import { defineUser, type UserModel } from './user.js';
 
-export { PRODUCT_LIMITS, Product } from './product.js';
+export { Product } from './product.js';
 export { User } from './user.js';
 
 export type { ProductModel, UserModel };

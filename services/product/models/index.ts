@@ -3,7 +3,7 @@ import type { Sequelize } from 'sequelize';
 import { defineProduct, type ProductModel } from './product.js';
 import { defineProductUser, type ProductUserModel } from './product-user.js';
 
-export { PRODUCT_LIMITS, Product } from './product.js';
+export { Product } from './product.js';
 export { ProductUser } from './product-user.js';
 
 export type { ProductModel, ProductUserModel };

@@ -1,5 +1,7 @@
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 
+import { PRODUCT_LIMITS } from '../../contracts/product.js';
+
 /**
  * The product service's copy of a dashboard product. Its primary key IS the dashboard's
  * product id (carried as `product_id` in ProductReceiver): one id across both services.
@@ -13,13 +15,6 @@ export class Product extends Model<InferAttributes<Product>, InferCreationAttrib
 }
 
 export type ProductModel = typeof Product;
-
-/**
- * Longest title and image URL a product may have, in characters: the one place the
- * serializer (REST and gRPC input) and the columns take them from. 2048 is the URL length
- * every browser and CDN handles; 200 is the tutorial's title column.
- */
-export const PRODUCT_LIMITS = { title: 200, image: 2048 } as const;
 
 export function defineProduct(sequelize: Sequelize): ProductModel {
   class BoundProduct extends Product {}
