@@ -1,0 +1,100 @@
+/**
+ * The dashboard end to end, in-process, as a scaffolded service is tested
+ * (templates/service/__name__.test.ts): its gRPC server and REST app on loopback ports,
+ * over a migrated SQLite file in a temp dir. The product service is not running: writes
+ * answer after MGRPC_SYNC_WAIT_MS with their copies queued (test/e2e covers the two together).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createClient, serve, type PromiseClient, type RunningService } from '../framework/index.js';
+import { proto } from '../stubs/index.js';
+import service from './index.js';
+
+const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+
+let dir: string;
+let grpcServer: RunningService;
+let restServer: RunningService;
+let products: PromiseClient<typeof proto.product.ProductService.service>;
+let users: PromiseClient<typeof proto.user.UserService.service>;
+
+async function rest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${restServer.url}/api${urlPath}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-dashboard-'));
+  // Port 1 on loopback refuses at once: the product service is down.
+  const env = { MGRPC_DATA_DIR: dir, LOG_LEVEL: 'error', PRODUCT_GRPC_SERVER: '127.0.0.1:1', MGRPC_SYNC_WAIT_MS: '50', MGRPC_METRICS_PORT: 'off' };
+  const address = { host: '127.0.0.1', port: 0 };
+  grpcServer = await serve(service, 'grpc', { address, env, migrate: true, drainMs: 1000 });
+  restServer = await serve(service, 'rest', { address, env, migrate: true, drainMs: 1000 });
+  products = createClient(proto.product.ProductService.service, grpcServer.url, { name: 'dashboard gRPC', deadlineMs: 5000 });
+  users = createClient(proto.user.UserService.service, grpcServer.url, { name: 'dashboard gRPC', deadlineMs: 5000 });
+});
+
+afterAll(async () => {
+  products?.close();
+  users?.close();
+  await restServer?.close();
+  await grpcServer?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('dashboard over REST', () => {
+  it('creates, lists, retrieves, updates and deletes a product', async () => {
+    const created = await rest('POST', '/products', { title: 'Lamp', image: 'https://example.com/lamp.png' });
+    expect(created).toMatchObject({ status: 201, body: { title: 'Lamp', image: 'https://example.com/lamp.png', likes: 0 } });
+    const id: string = created.body.id;
+    expect((await rest('GET', '/products')).body.map((p: { id: string }) => p.id)).toContain(id);
+    expect(await rest('GET', `/products/${id}`)).toMatchObject({ status: 200, body: { id, title: 'Lamp' } });
+    expect(await rest('PUT', `/products/${id}`, { title: 'Desk lamp', image: null })).toMatchObject({ status: 200, body: { id, title: 'Desk lamp', image: null } });
+    expect(await rest('PATCH', `/products/${id}`, { image: '' })).toMatchObject({ status: 200, body: { id, image: null } });
+    expect((await rest('DELETE', `/products/${id}`)).status).toBe(204);
+    expect((await rest('GET', `/products/${id}`)).status).toBe(404);
+  });
+
+  it('creates users and answers a random one; refuses bad input naming the field', async () => {
+    const user = await rest('POST', '/user');
+    expect(user.status).toBe(201);
+    expect((await rest('GET', '/user')).body.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await rest('POST', '/products', { title: 'x'.repeat(201) })).toMatchObject({ status: 400, body: { field: 'title' } });
+    expect(await rest('POST', '/products', { title: 'Lamp', likes: 5 })).toMatchObject({ status: 400, body: { field: 'likes' } });
+    expect(await rest('GET', '/products?colour=red')).toMatchObject({ status: 400, body: { field: 'colour' } });
+    expect(await rest('GET', '/products/not-a-uuid')).toMatchObject({ status: 400, body: { field: 'id' } });
+  });
+});
+
+describe('dashboard over gRPC', () => {
+  it('likes one at a time and in a batch, each like answered with its own count', async () => {
+    const id: string = (await rest('POST', '/products', { title: 'Liked' })).body.id;
+    const { id: userId } = await users.GetUser({});
+    expect(Number((await products.LikeProduct({ id })).product?.likes)).toBe(1);
+    const { outcomes } = await products.LikeProducts({
+      likes: [
+        { id, idempotencyKey: 'like:a', userId },
+        { id, idempotencyKey: 'like:b', userId: '' },
+        { id, idempotencyKey: 'like:c', userId: MISSING_ID },
+        { id: MISSING_ID, idempotencyKey: 'like:d', userId },
+      ],
+    });
+    expect(outcomes.map((o) => (o.error ? `${o.error.code} ${o.error.message}` : Number(o.product?.likes)))).toEqual([2, 3, `5 user ${MISSING_ID} not found`, `5 product ${MISSING_ID} not found`]);
+    expect((await rest('GET', `/products/${id}`)).body.likes).toBe(3);
+  });
+
+  it('answers INVALID_ARGUMENT and NOT_FOUND for bad likes', async () => {
+    await expect(products.LikeProduct({ id: 'not-a-uuid' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(products.LikeProduct({ id: MISSING_ID })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(products.LikeProducts({ likes: Array.from({ length: 1001 }, () => ({ id: MISSING_ID })) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'likes: at most 1000 per call, got 1001' });
+  });
+});
