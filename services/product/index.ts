@@ -1,10 +1,11 @@
 /**
  * The product service: keeps a copy of the dashboard's products (synced over
- * ProductReceiverService) and records likes. REST on base+7 (10007), gRPC on base+6 (10006).
+ * ProductReceiverService) and records likes. Its ports: SERVICE_PORTS in framework/server-process.ts.
  */
 import { z } from 'zod';
 
 import { defineServiceModule, ModelResource } from '../framework/index.js';
+import { SERVICE_PORTS } from '../framework/server-process.js';
 import { createClients } from './clients.js';
 import { loadConfig } from './config.js';
 import { DASHBOARD_LIKE, deliverLikes } from './like-delivery.js';
@@ -18,7 +19,7 @@ import { productSerializer } from './serializers.js';
 
 export default defineServiceModule<ProductContext>({
   name: 'product',
-  ports: { rest: 7, grpc: 6 },
+  ports: SERVICE_PORTS.product,
   migrations,
   setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
     const config = loadConfig(env, grpcClientSecurity);
