@@ -1,52 +1,12 @@
 /**
- * The bench's results as a table for people (also the README's "Performance" section) and
- * as a JSON file for tools (bench/results/*.json, not committed).
+ * The bench's results as a JSON file for tools (bench/results/*.json, not committed); the
+ * table for people is the CLI's (cli/bench/format-report.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { formatTable } from '../cli/client/format.js';
 import { ROOT } from './paths.js';
-import { phaseLabel, type BenchResult } from './run.js';
-
-export function formatReport(result: BenchResult): string {
-  const ratioOf = (p: BenchResult['phases'][number]) => result.ratios.find((r) => r.path === p.path && r.concurrency === p.concurrency);
-  const rows = result.phases.map((p) => {
-    const ratio = p.impl === 'framework' ? ratioOf(p) : undefined;
-    return [
-      phaseLabel(p).replace(/ c\d+$/, ''),
-      String(p.concurrency),
-      p.throughput.toFixed(0),
-      ratio ? `${Math.round(ratio.ratio * 100)}%` : '',
-      p.latencyMs.p50.toFixed(2),
-      p.latencyMs.p99.toFixed(2),
-      p.cpuMsPerRequest === null ? '-' : p.cpuMsPerRequest.toFixed(2),
-      String(p.totalErrors),
-      p.syncLagMs === undefined ? '' : `${p.syncLagMs} ms`,
-      p.check.ok ? 'ok' : 'FAILED',
-    ];
-  });
-  const lines = [
-    formatTable(['path', 'c', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'cpu ms/req', 'errors', 'synced after', 'check'], rows).trimEnd(),
-    '',
-    `cold start (spawn -> health): ${Object.entries(result.coldStartMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
-    `peak RSS (VmHWM): ${Object.entries(result.peakRssMb).map(([name, mb]) => `${name} ${mb} MB`).join(', ')}`,
-    `codegen (protos/, whole CLI process): ${result.codegen.wallMs} ms${result.codegen.reportedMs === null ? '' : ` (${result.codegen.reportedMs} ms inside)`}`,
-    '',
-    formatTable(
-      ['target', 'wanted', 'measured', ''],
-      result.targets.map((t) => [t.name, t.target, t.actual, t.met ? 'met' : 'MISSED']),
-    ).trimEnd(),
-    '',
-    `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, node ${result.machine.node}; ` +
-      `${result.database?.dialect === 'postgres' ? `PostgreSQL at ${result.database.server}` : 'SQLite'}; ` +
-      `${result.settings.durationMs / 1000} s measured per run (framework and bare in interleaved slices, each after ${result.settings.warmupMs / 1000} s warm-up); ${(result.totalMs / 1000).toFixed(0)} s in all`,
-  ];
-  if (!result.ok) {
-    lines.push('', 'FAILED:', ...[...result.correctness.failures, ...result.errors].map((f) => `  ${f}`));
-  }
-  return `${lines.join('\n')}\n`;
-}
+import type { BenchResult } from './run.js';
 
 /** Writes the JSON (to `file`, or bench/results/bench-<date>.json) and returns its path. */
 export function saveResult(result: BenchResult, file?: string): string {

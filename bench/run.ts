@@ -27,7 +27,7 @@ import { openPgDb } from './bare/postgres.js';
 import { abbaOrder, mergeSlices } from './slices.js';
 import { createBenchUsers } from './users.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
-import { freePort } from '../cli/supervisor/port-check.js';
+import { freePort } from '../services/framework/server-process.js';
 import { cpuMsOf, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
 
 export type Impl = 'framework' | 'bare';

@@ -12,13 +12,13 @@ import { pathToFileURL } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 
-import { serverNodeOptions } from '../cli/server-node-options.js';
+import { serverNodeOptions } from '../services/framework/server-process.js';
 import { CLI, ROOT } from './paths.js';
 
 // Every server gets a stdin pipe only the bench holds: when the bench dies, even SIGKILLed,
-// the pipe ends and the server stops itself (cli/supervisor/orphan-guard.ts for the real
+// the pipe ends and the server stops itself (cli/orphan-guard.ts for the real
 // servers, the same few lines in the bare ones) instead of living on holding its port.
-const ORPHAN_GUARD = path.join(ROOT, 'dist/cli/supervisor/orphan-guard.js');
+const ORPHAN_GUARD = path.join(ROOT, 'dist/cli/orphan-guard.js');
 
 export interface ServerProcess {
   name: string;
@@ -140,7 +140,7 @@ export interface FrameworkServerSpec {
 export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs = 20_000): Promise<ServerProcess> {
   const startedAt = performance.now();
   const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '--import', pathToFileURL(ORPHAN_GUARD).href, CLI, ...spec.args], {
-    // As `mgrpc up` runs them (cli/server-node-options.ts).
+    // As `mgrpc up` runs them (services/framework/server-process.ts).
     env: { ...spec.env, MGRPC_SUPERVISED: '1', NODE_OPTIONS: serverNodeOptions(spec.env) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -3,7 +3,7 @@
  * error handler. Commands import their heavy modules inside their actions so that
  * `mgrpc --help` never loads grpc, Sequelize or ink.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 
 import { benchCommand } from './commands/bench.js';
 import { callCommand } from './commands/call.js';
@@ -57,11 +57,6 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // commander already printed its message (help, version or a usage error).
-      process.exitCode = err.exitCode === 0 ? 0 : 2;
-      return;
-    }
     process.exitCode = handleError(err);
   }
 }

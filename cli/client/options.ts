@@ -1,16 +1,17 @@
 /**
  * What every client command shares: where the two REST APIs are (flag, else environment,
- * else the tutorial's ports), `--json`, and value checks that fail as usage errors (exit 2)
+ * else the ports of services/framework/server-process.ts), `--json`, and value checks that fail as usage errors (exit 2)
  * before any request is made.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 
+import { localAddress } from '../../services/framework/server-process.js';
 import type { ServiceUrls } from './api.js';
 import { normalizeBaseUrl } from './http.js';
 
 export const DEFAULT_URLS: ServiceUrls = {
-  dashboard: 'http://127.0.0.1:10008',
-  product: 'http://127.0.0.1:10007',
+  dashboard: `http://${localAddress('dashboard', 'rest')}`,
+  product: `http://${localAddress('product', 'rest')}`,
 };
 
 export interface ClientOptions extends ServiceUrls {

@@ -72,7 +72,8 @@ export function benchCommand(): Command {
     .action(async (opts: BenchCliOptions) => {
       const path = await import('node:path');
       const { runBench } = await import('../../bench/run.js');
-      const { formatReport, saveResult } = await import('../../bench/report.js');
+      const { saveResult } = await import('../../bench/report.js');
+      const { formatReport } = await import('../bench/format-report.js');
       const { createProgress } = await import('../../bench/progress.js');
       const base = opts.quick ? QUICK : DEFAULTS;
       const progress = createProgress(process.stderr);

@@ -22,26 +22,21 @@ export function describeCommand(): Command {
     .option('--deadline <ms>', 'deadline of the reflection call in milliseconds', parseDeadline, 10_000)
     .action(async (name: string | undefined, opts: DescribeOptions) => {
       const { describeAll, describeOne } = await import('../grpc-tools/describe-text.js');
-      const { CallFailure } = await import('../grpc-tools/call-failure.js');
       let catalog;
       if (opts.addr) {
         const { grpcClientSecurity, loadDotenv } = await import('../../services/framework/index.js');
         const { catalogFromServer } = await import('../grpc-tools/reflection-client.js');
-        const { buildMetadata } = await import('../grpc-tools/invoke.js');
+        const { buildMetadata, callFailure } = await import('../grpc-tools/invoke.js');
         loadDotenv();
         const address = opts.addr;
-        try {
-          catalog = await catalogFromServer({
-            address,
-            credentials: grpcClientSecurity(process.env).credentials,
-            metadata: buildMetadata(opts.metadata ?? []),
-            deadlineMs: opts.deadline,
-          });
-        } catch (err) {
-          process.stderr.write(`${CallFailure.from(err, address, 'server reflection failed: ').line}\n`);
-          process.exitCode = 1;
-          return;
-        }
+        catalog = await catalogFromServer({
+          address,
+          credentials: grpcClientSecurity(process.env).credentials,
+          metadata: buildMetadata(opts.metadata ?? []),
+          deadlineMs: opts.deadline,
+        }).catch((err: unknown) => {
+          throw callFailure(err, address, 'server reflection failed: ');
+        });
       } else {
         const { localCatalog } = await import('../grpc-tools/local-catalog.js');
         catalog = localCatalog();

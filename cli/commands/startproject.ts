@@ -1,7 +1,5 @@
 import { Command } from 'commander';
 
-import { UsageError } from '../handle-error.js';
-
 export function startprojectCommand(): Command {
   return new Command('startproject')
     .description('create a new mgrpc project in DIR with a first CRUD service; then: cd DIR && npm install && npm start')
@@ -12,13 +10,7 @@ export function startprojectCommand(): Command {
     .option('--force', 'write into a directory that is not empty, overwriting files')
     .action(async (dir: string, opts: { service: string; model?: string; mgrpcSpec?: string; force?: boolean }) => {
       const { startProject } = await import('../scaffold/project-files.js');
-      const { ScaffoldError } = await import('../scaffold/scaffold-error.js');
-      let made;
-      try {
-        made = startProject({ dir, service: opts.service, model: opts.model, mgrpcSpec: opts.mgrpcSpec, force: opts.force });
-      } catch (err) {
-        throw err instanceof ScaffoldError ? new UsageError(err.message) : err;
-      }
+      const made = startProject({ dir, service: opts.service, model: opts.model, mgrpcSpec: opts.mgrpcSpec, force: opts.force });
       process.stdout.write(
         [`created project ${made.dir} with service ${made.service.name}`, ...made.files.map((f) => `  ${f}`), 'next:', `  cd ${dir} && npm install && npm start`, ''].join('\n'),
       );

@@ -1,7 +1,5 @@
 import { Command } from 'commander';
 
-import { UsageError } from '../handle-error.js';
-
 export function startserviceCommand(): Command {
   return new Command('startservice')
     .description('scaffold a CRUD service: proto, model, migration, gRPC service, REST views, registration and a test')
@@ -11,13 +9,7 @@ export function startserviceCommand(): Command {
     .option('--force', 'overwrite files that exist')
     .action(async (name: string, opts: { model?: string; dir: string; force?: boolean }) => {
       const { startService } = await import('../scaffold/service.js');
-      const { ScaffoldError } = await import('../scaffold/scaffold-error.js');
-      let started;
-      try {
-        started = startService({ root: opts.dir, name, model: opts.model, force: opts.force });
-      } catch (err) {
-        throw err instanceof ScaffoldError ? new UsageError(err.message) : err;
-      }
+      const started = startService({ root: opts.dir, name, model: opts.model, force: opts.force });
       const { spec, ports, files } = started;
       process.stdout.write(
         [

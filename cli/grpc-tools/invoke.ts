@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { UsageError } from '../handle-error.js';
+import { CallFailure } from './call-failure.js';
 
 export interface InvokeOptions {
   address: string;
@@ -46,4 +47,14 @@ export function invokeUnary(options: InvokeOptions): Promise<Buffer> {
       (err, response) => (err ? reject(err) : resolve(response!)),
     );
   }).finally(() => client.close());
+}
+
+/** From a grpc-js ServiceError (or anything thrown while calling), noting where it went. */
+export function callFailure(err: unknown, address: string, what = ''): CallFailure {
+  const error = err as { code?: unknown; details?: unknown; message?: unknown };
+  const code = typeof error?.code === 'number' ? error.code : undefined;
+  const status = code === undefined ? 'UNKNOWN' : (grpc.status[code] ?? `CODE_${code}`);
+  const details = typeof error?.details === 'string' && error.details ? error.details : String(error?.message ?? err);
+  const where = code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED ? ` (server ${address})` : '';
+  return new CallFailure(status, `${what}${details}${where}`);
 }

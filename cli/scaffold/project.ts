@@ -5,11 +5,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { SERVICE_PORTS } from '../../services/framework/server-process.js';
 import { ScaffoldError } from './scaffold-error.js';
 
 export const REGISTRY_FILE = 'services/registry.ts';
 
-/** The port offsets each service's index.ts declares (`ports: { rest: N, grpc: M }`), by folder. */
+/**
+ * The port offsets each service's index.ts declares (`ports: { rest: N, grpc: M }`, or
+ * `ports: SERVICE_PORTS.name` from the shared layout), by folder.
+ */
 export function usedPorts(root: string): Map<string, number[]> {
   const used = new Map<string, number[]>();
   const services = path.join(root, 'services');
@@ -17,7 +21,14 @@ export function usedPorts(root: string): Map<string, number[]> {
   for (const entry of readdirSync(services, { withFileTypes: true })) {
     const index = path.join(services, entry.name, 'index.ts');
     if (!entry.isDirectory() || !existsSync(index)) continue;
-    const ports = /ports:\s*\{([^}]*)\}/.exec(readFileSync(index, 'utf8'));
+    const source = readFileSync(index, 'utf8');
+    const shared = /ports:\s*SERVICE_PORTS\.(\w+)/.exec(source)?.[1];
+    if (shared && shared in SERVICE_PORTS) {
+      const { rest, grpc } = SERVICE_PORTS[shared as keyof typeof SERVICE_PORTS];
+      used.set(entry.name, [rest, grpc]);
+      continue;
+    }
+    const ports = /ports:\s*\{([^}]*)\}/.exec(source);
     if (!ports) continue;
     used.set(entry.name, [...ports[1]!.matchAll(/(?:rest|grpc):\s*(\d+)/g)].map((m) => Number(m[1])));
   }

@@ -1,5 +1,6 @@
 /** The dashboard's settings, read from the environment once at start-up. */
 import { envInt, type GrpcClientSecurity } from '../framework/index.js';
+import { localAddress } from '../framework/server-process.js';
 
 export interface DashboardConfig {
   /** The product service's gRPC server (the tutorial's PRODUCT_GRPC_SERVER). */
@@ -15,7 +16,7 @@ export interface DashboardConfig {
 /** `grpcSecurity` is the runtime's (SetupArgs.grpcClientSecurity): certificates are read once per process. */
 export function loadConfig(env: NodeJS.ProcessEnv, grpcSecurity: GrpcClientSecurity): DashboardConfig {
   return {
-    productGrpcServer: env.PRODUCT_GRPC_SERVER || '127.0.0.1:10006',
+    productGrpcServer: env.PRODUCT_GRPC_SERVER || localAddress('product', 'grpc'),
     grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env),
     syncWaitMs: envInt('MGRPC_SYNC_WAIT_MS', 2000, env),
     grpcSecurity,

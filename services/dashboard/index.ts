@@ -1,8 +1,9 @@
 /**
  * The dashboard service: owns products (with their like counts) and users.
- * REST on base+8 (10008), gRPC on base+9 (10009).
+ * Its ports: SERVICE_PORTS in framework/server-process.ts.
  */
 import { defineServiceModule } from '../framework/index.js';
+import { SERVICE_PORTS } from '../framework/server-process.js';
 import { createClients } from './clients.js';
 import { loadConfig } from './config.js';
 import type { DashboardContext } from './context.js';
@@ -16,7 +17,7 @@ import { productCopies } from './sync/product-copies.js';
 
 export default defineServiceModule<DashboardContext>({
   name: 'dashboard',
-  ports: { rest: 8, grpc: 9 },
+  ports: SERVICE_PORTS.dashboard,
   migrations,
   setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
     const config = loadConfig(env, grpcClientSecurity);

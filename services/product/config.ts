@@ -1,5 +1,6 @@
 /** The product service's settings, read from the environment once at start-up. */
 import { envInt, type GrpcClientSecurity } from '../framework/index.js';
+import { localAddress } from '../framework/server-process.js';
 
 export interface ProductConfig {
   /** The dashboard's gRPC server (the tutorial's DASHBOARD_GRPC_SERVER). */
@@ -15,7 +16,7 @@ export interface ProductConfig {
 /** `grpcSecurity` is the runtime's (SetupArgs.grpcClientSecurity): certificates are read once per process. */
 export function loadConfig(env: NodeJS.ProcessEnv, grpcSecurity: GrpcClientSecurity): ProductConfig {
   return {
-    dashboardGrpcServer: env.DASHBOARD_GRPC_SERVER || '127.0.0.1:10009',
+    dashboardGrpcServer: env.DASHBOARD_GRPC_SERVER || localAddress('dashboard', 'grpc'),
     grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env),
     syncWaitMs: envInt('MGRPC_SYNC_WAIT_MS', 2000, env),
     grpcSecurity,

@@ -1,8 +1,9 @@
 /**
  * The product service: keeps a copy of the dashboard's products (synced over
- * ProductReceiverService) and records likes. REST on base+7 (10007), gRPC on base+6 (10006).
+ * ProductReceiverService) and records likes. Its ports: SERVICE_PORTS in framework/server-process.ts.
  */
 import { defineServiceModule } from '../framework/index.js';
+import { SERVICE_PORTS } from '../framework/server-process.js';
 import { createClients } from './clients.js';
 import { loadConfig } from './config.js';
 import type { ProductContext } from './context.js';
@@ -16,7 +17,7 @@ import { dashboardLikes } from './sync/dashboard-likes.js';
 
 export default defineServiceModule<ProductContext>({
   name: 'product',
-  ports: { rest: 7, grpc: 6 },
+  ports: SERVICE_PORTS.product,
   migrations,
   setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
     const config = loadConfig(env, grpcClientSecurity);

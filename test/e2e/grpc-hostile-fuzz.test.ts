@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVER_NODE_OPTIONS } from '../../cli/server-node-options.js';
+import { DEFAULT_SERVER_NODE_OPTIONS } from '../../services/framework/server-process.js';
 import { packageDefinition, proto } from '../../services/stubs/index.js';
 import { eventually } from '../support/eventually.js';
 import { encode, varint } from '../support/protowire.js';

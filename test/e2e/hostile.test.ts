@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVER_NODE_OPTIONS } from '../../cli/server-node-options.js';
+import { DEFAULT_SERVER_NODE_OPTIONS } from '../../services/framework/server-process.js';
 import { eventually } from '../support/eventually.js';
 import { decode, encode } from '../support/protowire.js';
 import { leakIn, rawCall } from '../support/robustness.js';

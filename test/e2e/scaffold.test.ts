@@ -2,17 +2,21 @@
  * `mgrpc startservice` as a user runs it: the built CLI scaffolds a service into a temp copy
  * of this repository, and there `mgrpc codegen`, `tsc` and the generated test pass with no
  * hand edits, and `mgrpc migrate` finds the service through the registry. Refusals (bad
- * names, existing folders, bad field specs) write nothing; --force overwrites.
+ * names, existing folders, bad field specs) write nothing; --force overwrites. `startproject`
+ * makes a project that builds, tests and migrates with the installed CLI, and that
+ * `runserver --dev` serves.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CLI, ROOT } from '../support/system.js';
+import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/ports.js';
+import { CLI, ROOT, http } from '../support/system.js';
 
 const run = promisify(execFile);
 
@@ -140,40 +144,79 @@ describe('mgrpc startservice', () => {
 });
 
 describe('mgrpc startproject', () => {
+  // Made and built by the first test, served by the second.
+  let parent: string | undefined;
+  let dir: string;
+
+  afterAll(() => {
+    if (parent) rmSync(parent, { recursive: true, force: true });
+  });
+
   it('creates a project whose first service builds, passes its test and is found by the installed CLI', async () => {
-    const parent = mkdtempSync(path.join(tmpdir(), 'mgrpc-project-'));
-    const dir = path.join(parent, 'shop');
+    parent = mkdtempSync(path.join(tmpdir(), 'mgrpc-project-'));
+    dir = path.join(parent, 'shop');
+    const made = await sh(process.execPath, [CLI, 'startproject', dir, '--service', 'orders', '--model', 'Order:title:string,count:bigint']);
+    expect(made.code, made.stderr).toBe(0);
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(pkg.dependencies.mgrpc).toBe(`file:${ROOT}`);
+    expect(pkg.scripts).toMatchObject({ start: 'mgrpc up', build: 'mgrpc codegen && tsc -p tsconfig.json' });
+    for (const file of ['.env.example', '.gitignore', '.npmrc', 'docker-compose.yml', 'README.md', 'protos/orders.proto', 'services/orders/orders.test.ts']) {
+      expect(statSync(path.join(dir, file)).isFile(), file).toBe(true);
+    }
+    expect(readFileSync(path.join(dir, 'services/orders/index.ts'), 'utf8')).toContain("from 'mgrpc/framework'");
+
+    // What `npm install` makes of it (deduplicated by install-links): mgrpc plus its dependencies.
+    const modules = path.join(dir, 'node_modules');
+    const ours = realpathSync(path.join(ROOT, 'node_modules'));
+    mkdirSync(modules);
+    for (const entry of readdirSync(ours)) symlinkSync(path.join(ours, entry), path.join(modules, entry));
+    symlinkSync(ROOT, path.join(modules, 'mgrpc'), 'dir');
+    const inProject = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      run(process.execPath, args, { cwd: dir, timeout: 60_000, env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '', ORDERS_DATABASE_URL: '', ...env } });
+    await inProject([CLI, 'codegen']);
+    await inProject(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+    const test = await inProject(['node_modules/vitest/vitest.mjs', 'run']);
+    expect(test.stdout).toMatch(/Tests\s+4 passed/);
+    const migrate = await inProject([CLI, 'migrate'], { MGRPC_DATA_DIR: path.join(parent, 'data') });
+    expect(migrate.stdout).toMatch(/^orders: applied .*0001-initial/m);
+
+    const again = await sh(process.execPath, [CLI, 'startproject', dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists and is not empty.*--force/);
+  }, 120_000);
+
+  it("runserver --dev serves the project's service, restarts when its build changes and stops on Ctrl-C", async () => {
+    expect(existsSync(path.join(dir, 'dist/services/registry.js')), 'the first test builds the project').toBe(true);
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'runserver', `127.0.0.1:${port}`, '--service', 'orders', '--migrate', '--dev'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', MGRPC_DATA_DIR: path.join(parent!, 'dev-data'), DATABASE_URL: '', ORDERS_DATABASE_URL: '', LOG_FORMAT: 'pretty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const listening = () => output.split('\n').filter((line) => line.includes('orders REST listening on')).length;
+    const api = `http://127.0.0.1:${port}/api/orders`;
     try {
-      const made = await sh(process.execPath, [CLI, 'startproject', dir, '--service', 'orders', '--model', 'Order:title:string,count:bigint']);
-      expect(made.code, made.stderr).toBe(0);
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-      expect(pkg.dependencies.mgrpc).toBe(`file:${ROOT}`);
-      expect(pkg.scripts).toMatchObject({ start: 'mgrpc up', build: 'mgrpc codegen && tsc -p tsconfig.json' });
-      for (const file of ['.env.example', '.gitignore', '.npmrc', 'docker-compose.yml', 'README.md', 'protos/orders.proto', 'services/orders/orders.test.ts']) {
-        expect(statSync(path.join(dir, file)).isFile(), file).toBe(true);
-      }
-      expect(readFileSync(path.join(dir, 'services/orders/index.ts'), 'utf8')).toContain("from 'mgrpc/framework'");
+      await eventually(async () => listening(), (n) => n >= 1, 30_000);
+      expect(output).toContain("[dev] running orders REST from this project's dist/");
+      const list = await http('GET', api);
+      expect(list.status, output).toBe(200);
+      // The project's service and the server share one framework: its errors keep their status.
+      expect((await http('GET', `${api}/3f1c2a8e-1111-4111-8111-111111111111`)).status, output).toBe(404);
 
-      // What `npm install` makes of it (deduplicated by install-links): mgrpc plus its dependencies.
-      const modules = path.join(dir, 'node_modules');
-      const ours = realpathSync(path.join(ROOT, 'node_modules'));
-      mkdirSync(modules);
-      for (const entry of readdirSync(ours)) symlinkSync(path.join(ours, entry), path.join(modules, entry));
-      symlinkSync(ROOT, path.join(modules, 'mgrpc'), 'dir');
-      const inProject = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-        run(process.execPath, args, { cwd: dir, timeout: 60_000, env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '', ORDERS_DATABASE_URL: '', ...env } });
-      await inProject([CLI, 'codegen']);
-      await inProject(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
-      const test = await inProject(['node_modules/vitest/vitest.mjs', 'run']);
-      expect(test.stdout).toMatch(/Tests\s+4 passed/);
-      const migrate = await inProject([CLI, 'migrate'], { MGRPC_DATA_DIR: path.join(parent, 'data') });
-      expect(migrate.stdout).toMatch(/^orders: applied .*0001-initial/m);
+      const built = path.join(dir, 'dist/services/orders/index.js');
+      utimesSync(built, new Date(), new Date());
+      await eventually(async () => listening(), (n) => n >= 2, 30_000);
+      expect(output).toMatch(/\[dev\] dist\/services\/orders\/index\.js changed: restarting orders REST\n/);
+      expect((await eventually(() => http('GET', api).catch(() => ({ status: 0 })), (r) => r.status === 200, 10_000)).status).toBe(200);
 
-      const again = await sh(process.execPath, [CLI, 'startproject', dir]);
-      expect(again.code).toBe(2);
-      expect(again.stderr).toMatch(/exists and is not empty.*--force/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
     } finally {
-      rmSync(parent, { recursive: true, force: true });
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   }, 120_000);
 });

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 
-import { bindable, EPHEMERAL_START, FIRST_PORT } from '../../cli/supervisor/port-check.js';
+import { bindable, EPHEMERAL_START, FIRST_PORT } from '../../services/framework/server-process.js';
 
-export { freePort } from '../../cli/supervisor/port-check.js';
+export { freePort } from '../../services/framework/server-process.js';
 
 /**
  * A base port B with B+offset bindable for every offset, for `mgrpc up --base-port`: all of

@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { Sequelize } from 'sequelize';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { freePort } from '../../../cli/supervisor/port-check.js';
+import { freePort } from '../server-process.js';
 import type { Logger } from '../logger.js';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../../../test/support/postgres.js';
 import { databaseOptionsFromEnv, openDatabase, type DatabaseOptions } from './connect.js';

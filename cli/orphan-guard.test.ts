@@ -9,7 +9,7 @@ const SERVER = "process.on('SIGTERM', () => { console.log('term'); process.exit(
 
 function child(env: NodeJS.ProcessEnv) {
   const proc = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, '-e', SERVER], {
-    cwd: path.join(import.meta.dirname, '../..'),
+    cwd: path.join(import.meta.dirname, '..'),
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

@@ -7,15 +7,36 @@
  * runs the TypeScript sources through tsx and services/ is watched: no build step, and a
  * `mgrpc codegen --watch` in another terminal restarts the server through services/stubs.
  * From an installed package (no sources) the child runs the built JavaScript and dist/ is
- * watched. A child that exits by itself (a syntax error, say) is reported and restarted on
- * the next change; a usage error (exit 2) ends dev mode with that code, since no edit of
- * the sources fixes the command line. Ctrl-C stops the child, then the watcher, and exits 0.
+ * watched. In a project made by `mgrpc startproject` the services are the project's, loaded
+ * from its dist/ by the installed CLI's JavaScript (one copy of the framework for both), so
+ * the project's dist/ is watched: `npx tsc -w` in another terminal restarts the server.
+ * A child that exits by itself (a syntax error, say) is reported and restarted on the next
+ * change; a usage error (exit 2) ends dev mode with that code, since no edit of the sources
+ * fixes the command line. Ctrl-C stops the child, then the watcher, and exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import type { Side } from '../../services/framework/runtime.js';
+import { UsageError } from '../handle-error.js';
+import { loadRegistry, projectRegistryPath } from '../project-registry.js';
+import type { ServeOptions } from './serve.js';
+
+/**
+ * `runserver`/`grpcrunserver` (`command`) with `--dev`: checks the service name as the server
+ * would, then runs the command without --dev under runDev. Resolves with the exit code.
+ */
+export async function serveDev(side: Side, command: string, options: ServeOptions): Promise<number> {
+  const { SERVICE_NAMES } = await loadRegistry();
+  if (!SERVICE_NAMES.includes(options.service)) {
+    throw new UsageError(`unknown service '${options.service}': choose one of ${SERVICE_NAMES.join(', ')}`);
+  }
+  const args = [command, ...(options.addrport === undefined ? [] : [options.addrport]), '--service', options.service, ...(options.migrate ? ['--migrate'] : [])];
+  return runDev({ args, label: `${options.service} ${side === 'rest' ? 'REST' : 'gRPC'}` });
+}
 
 export interface DevOptions {
   /** CLI arguments of the child (the same command without --dev). */
@@ -36,7 +57,7 @@ export interface DevPlan {
   entry: string;
   /** Directories watched recursively. */
   watch: string[];
-  mode: 'typescript' | 'javascript';
+  mode: 'typescript' | 'javascript' | 'project';
 }
 
 /** The package root: the nearest directory above this file with mgrpc's package.json. */
@@ -51,8 +72,13 @@ function packageRoot(): string {
   }
 }
 
-/** TypeScript sources through tsx when both are there, else the built JavaScript. */
-export function devPlan(root = packageRoot()): DevPlan {
+/**
+ * A project's built services under the built CLI; else TypeScript sources through tsx when
+ * both are there, else the built JavaScript.
+ */
+export function devPlan(root = packageRoot(), cwd = process.cwd()): DevPlan {
+  const entry = path.join(root, 'dist/bin/mgrpc.js');
+  if (projectRegistryPath(cwd)) return { imports: [], entry, watch: [path.join(cwd, 'dist')], mode: 'project' };
   const source = path.join(root, 'bin/mgrpc.ts');
   let tsx: string | undefined;
   try {
@@ -63,7 +89,7 @@ export function devPlan(root = packageRoot()): DevPlan {
   if (existsSync(source) && tsx) {
     return { imports: [pathToFileURL(tsx).href], entry: source, watch: [path.join(root, 'services')], mode: 'typescript' };
   }
-  return { imports: [], entry: path.join(root, 'dist/bin/mgrpc.js'), watch: [path.join(root, 'dist')], mode: 'javascript' };
+  return { imports: [], entry, watch: [path.join(root, 'dist')], mode: 'javascript' };
 }
 
 /** Editors' swap files, tests and maps change without changing the server. */
@@ -91,7 +117,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     // Its own process group, so Ctrl-C reaches only this process, which then stops the child
     // with one SIGTERM (a second signal would cut its drain short). Should this process die
     // without stopping it, the orphan guard sees its stdin close and stops it (as under `up`).
-    const guard = new URL(`../supervisor/orphan-guard${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
+    const guard = new URL(`../orphan-guard${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
     const spawned = spawn(process.execPath, [...[...plan.imports, guard].flatMap((module) => ['--import', module]), plan.entry, ...options.args], {
       stdio: ['pipe', 'inherit', 'inherit'],
       env: { ...process.env, MGRPC_SUPERVISED: '1' },
@@ -156,7 +182,8 @@ export async function runDev(options: DevOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  log(`[dev] running ${options.label} from ${plan.mode === 'typescript' ? 'the TypeScript sources (tsx)' : 'dist/'}; restarting on changes in ${plan.watch.map((dir) => path.relative(process.cwd(), dir) || dir).join(', ')}`);
+  const from = { typescript: 'the TypeScript sources (tsx)', javascript: 'dist/', project: "this project's dist/ (rebuild with `npm run build` or `npx tsc -w`)" }[plan.mode];
+  log(`[dev] running ${options.label} from ${from}; restarting on changes in ${plan.watch.map((dir) => path.relative(process.cwd(), dir) || dir).join(', ')}`);
   start();
   const code = await finished;
   for (const watcher of watchers) watcher.close();

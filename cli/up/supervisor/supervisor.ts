@@ -5,7 +5,7 @@
  *
  * Children run in their own process group, so a terminal's Ctrl-C reaches only the
  * supervisor, which stops them once and in order. Their stdin is a pipe held by the
- * supervisor alone, and MGRPC_SUPERVISED=1 is set: with orphan-guard.ts preloaded, a child
+ * supervisor alone, and MGRPC_SUPERVISED=1 is set: with cli/orphan-guard.ts preloaded, a child
  * stops itself when the supervisor dies without stopping it.
  *
  * @example

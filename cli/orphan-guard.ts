@@ -1,8 +1,9 @@
 /**
- * Preloaded into every process `mgrpc up` starts (`node --import …/orphan-guard.js`): the
- * child's stdin is a pipe whose other end only the supervisor holds, so end-of-file means the
- * supervisor is gone, even SIGKILLed, when it had no chance to stop anyone. The child then
- * stops itself the way Ctrl-C would, instead of living on as an orphan holding its port.
+ * Preloaded into every server process `mgrpc up`, `runserver --dev` and the bench start
+ * (`node --import …/orphan-guard.js`): the child's stdin is a pipe whose other end only the
+ * supervisor holds, so end-of-file means the supervisor is gone, even SIGKILLed, when it had
+ * no chance to stop anyone. The child then stops itself the way Ctrl-C would, instead of
+ * living on as an orphan holding its port.
  */
 const GRACE_MS = 5000;
 

@@ -1,0 +1,59 @@
+/**
+ * `mgrpc call` as a function: resolves the method against the stubs' embedded descriptor (or,
+ * with `reflect`, the server's reflection service), sends the JSON request to the method's
+ * server and answers the response as proto3 JSON. A refused call rejects with a CallFailure,
+ * bad input with a UsageError.
+ *
+ * @example
+ *   const json = await callMethod('ProductService/ListProducts', { data: '{}', deadline: 5000 });
+ */
+import { grpcClientSecurity } from '../../services/framework/index.js';
+import { UsageError } from '../handle-error.js';
+import { defaultAddress } from './default-address.js';
+import { buildMetadata, callFailure, invokeUnary } from './invoke.js';
+import { decodeToJson, encodeJson } from './json-message.js';
+import { localCatalog } from './local-catalog.js';
+import { readRequestJson } from './options.js';
+
+export interface CallMethodOptions {
+  /** The request: JSON, @FILE or - for stdin. */
+  data: string;
+  /** host:port; default: the server of the method's service. */
+  addr?: string;
+  metadata?: [string, string][];
+  deadline: number;
+  reflect?: boolean;
+}
+
+const serviceOf = (method: { service: { fullName: string } }) => method.service.fullName.replace(/^\./, '');
+
+export async function callMethod(spec: string, options: CallMethodOptions): Promise<unknown> {
+  const security = grpcClientSecurity(process.env);
+  const metadata = options.metadata ?? [];
+  let catalog = localCatalog();
+  let address = options.addr;
+  if (options.reflect) {
+    // The local protos still tell which server a method they know lives on.
+    address ??= await defaultAddress(serviceOf(catalog.method(spec)));
+    const { catalogFromServer } = await import('./reflection-client.js');
+    const target = address;
+    catalog = await catalogFromServer({ address, credentials: security.credentials, metadata: buildMetadata(metadata), deadlineMs: options.deadline }).catch(
+      (err: unknown) => {
+        throw callFailure(err, target, 'server reflection failed: ');
+      },
+    );
+  }
+  const method = catalog.method(spec);
+  if (method.method.requestStream || method.method.responseStream) {
+    throw new UsageError(`${method.path} is a streaming method; mgrpc call supports unary methods only`);
+  }
+  address ??= await defaultAddress(serviceOf(method));
+  const request = encodeJson(method.requestType, await readRequestJson(options.data));
+  const target = address;
+  const response = await invokeUnary({ address, path: method.path, request, credentials: security.credentials, metadata, serviceToken: security.serviceToken, deadlineMs: options.deadline }).catch(
+    (err: unknown) => {
+      throw callFailure(err, target);
+    },
+  );
+  return decodeToJson(method.responseType, response);
+}

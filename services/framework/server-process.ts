@@ -1,0 +1,96 @@
+/**
+ * What starting a server process takes, for everything that starts one (the services'
+ * peers, `mgrpc up`, `runserver`, the bench, the tests): where mgrpc's own servers listen,
+ * a free loopback port for one started on the side, and the V8 flags a server runs with.
+ * Kept free of grpc, express and Sequelize: the CLI reads it while building `--help`.
+ *
+ * @example
+ *   defineServiceModule({ name: 'dashboard', ports: SERVICE_PORTS.dashboard, … });
+ *   env.PRODUCT_GRPC_SERVER || localAddress('product', 'grpc'); // '127.0.0.1:10006'
+ */
+import net from 'node:net';
+
+import type { Side } from './runtime.js';
+import { DEFAULT_BASE_PORT } from './service-module.js';
+
+/**
+ * The port layout of mgrpc's two services: offsets from the base port (10000 unless
+ * `mgrpc up --base-port` says otherwise), as in the tutorial: 10006-10009. A service made by
+ * `mgrpc startservice` declares its own pair in its index.ts (10 and 11, then 12 and 13, …).
+ */
+export const SERVICE_PORTS = {
+  product: { grpc: 6, rest: 7 },
+  dashboard: { rest: 8, grpc: 9 },
+} as const satisfies Record<string, Record<Side, number>>;
+
+export type LaidOutService = keyof typeof SERVICE_PORTS;
+
+/** `127.0.0.1:10009`: where `service`'s `side` listens when nothing else is said. */
+export function localAddress(service: LaidOutService, side: Side): string {
+  return `127.0.0.1:${DEFAULT_BASE_PORT + SERVICE_PORTS[service][side]}`;
+}
+
+/** "N+6 (product gRPC), N+7 (product REST), …": the layout in offset order, for help texts. */
+export function describePortLayout(): string {
+  const ports = Object.entries(SERVICE_PORTS).flatMap(([service, sides]) =>
+    Object.entries(sides).map(([side, offset]) => ({ offset, what: `${service} ${side === 'rest' ? 'REST' : 'gRPC'}` })),
+  );
+  return ports
+    .sort((a, b) => a.offset - b.offset)
+    .map((p) => `N+${p.offset} (${p.what})`)
+    .join(', ');
+}
+
+/**
+ * V8 settings for the server processes mgrpc starts itself (`mgrpc up`, `mgrpc bench`; the
+ * Docker image and compose file set the same through NODE_OPTIONS). Left alone, V8 lets a
+ * busy server's heap grow to a few hundred MB before it collects, although what is live
+ * stays near 30 MB; a bounded old space keeps RSS near the live set at no measurable cost
+ * in throughput. A service that really holds more raises it with MGRPC_SERVER_NODE_OPTIONS.
+ */
+export const DEFAULT_SERVER_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=8';
+
+/** NODE_OPTIONS for a server child: the caller's own, then ours (set to '' to add none). */
+export function serverNodeOptions(env: NodeJS.ProcessEnv): string {
+  const ours = env.MGRPC_SERVER_NODE_OPTIONS ?? DEFAULT_SERVER_NODE_OPTIONS;
+  return [env.NODE_OPTIONS, ours].filter((part) => part && part.trim() !== '').join(' ');
+}
+
+// Ports for servers started by tests and the bench: below Linux's ephemeral range
+// (32768-60999), so the kernel never hands one of them to an outgoing connection between the
+// moment it is found free and the moment our server binds it (a port from bind(0) can be).
+// Each process walks a random block of its own, so concurrent test workers rarely meet.
+export const FIRST_PORT = 20_000;
+/** The first port Linux gives to outgoing connections (ip_local_port_range's default start). */
+export const EPHEMERAL_START = 32_768;
+const BLOCKS = 250;
+const BLOCK_SIZE = 50;
+let block = randomBlock();
+let offset = 0;
+
+function randomBlock(): number {
+  return FIRST_PORT + Math.floor(Math.random() * BLOCKS) * BLOCK_SIZE;
+}
+
+/** Whether a loopback listener could bind `port` right now. */
+export function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A loopback port that is free now and outside the range the OS gives to outgoing connections. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 1000; tries++) {
+    if (offset === BLOCK_SIZE) {
+      block = randomBlock();
+      offset = 0;
+    }
+    const port = block + offset++;
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free loopback port found from ${FIRST_PORT}`);
+}
