@@ -18,8 +18,8 @@ interface Rule {
   why: string;
 }
 
-/** The service folder a path is in (`services/dashboard/...` -> dashboard), if it is a service. */
-const serviceOf = (file: string) => /^services\/(?!framework\/|stubs\/)([^/]+)\//.exec(file)?.[1];
+/** The service folder a path is in (`services/dashboard/...` -> dashboard), if it is a service (contracts/ is what services share, not one). */
+const serviceOf = (file: string) => /^services\/(?!framework\/|stubs\/|contracts\/)([^/]+)\//.exec(file)?.[1];
 
 const RULES: Rule[] = [
   {

@@ -1,34 +1,37 @@
+import { fileURLToPath } from 'node:url';
+
+import * as protoLoader from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 
-import { proto } from '../../stubs/index.js';
+import { LOADER_OPTIONS } from './loader-options.js';
 import { checkRequest, DEFAULT_REQUEST_LIMITS, requestShape } from './request-limits.js';
 
-const likeProducts = proto.product.ProductService.service.LikeProducts;
-const create = proto.product_receiver.ProductReceiverService.service.CreateProductFromReceiver;
+const definition = protoLoader.loadSync(fileURLToPath(new URL('../../../test/support/limits.proto', import.meta.url)), LOADER_OPTIONS);
+const send = (definition['limits.Batch'] as protoLoader.ServiceDefinition).Send;
 
-/** `count` KeyedLike entries, each with an id of `idLength` characters. */
+/** `count` Item entries of BatchRequest.items, each with an id of `idLength` characters. */
 function likes(count: number, idLength = 0): Buffer {
   const entry = idLength > 0 ? Buffer.from([0x0a, idLength + 2, 0x0a, idLength, ...Buffer.alloc(idLength, 0x61)]) : Buffer.from([0x0a, 0x00]);
   return Buffer.concat(Array.from({ length: count }, () => entry));
 }
 
 describe('checkRequest', () => {
-  const shape = requestShape(likeProducts, { likes: 1000 })!;
+  const shape = requestShape(send, { items: 1000 })!;
 
   it('reads the request shape from the descriptors the stubs carry', () => {
-    expect(shape.root).toBe('.product.LikeProductsRequest');
-    expect(requestShape(create)!.root).toBe('.product_receiver.CreateProductFromReceiverRequest');
+    expect(shape.root).toBe('.limits.BatchRequest');
+    expect([...shape.messages.keys()].sort()).toEqual(['.limits.BatchRequest', '.limits.Item']);
   });
 
   it('passes a message within the caps and refuses the first entry over one, counting them all', () => {
     expect(checkRequest(likes(1000, 36), shape, DEFAULT_REQUEST_LIMITS)).toBeUndefined();
     const refusal = checkRequest(likes(2_096_640), shape, DEFAULT_REQUEST_LIMITS);
-    expect(refusal?.toJSON()).toEqual({ code: 'INVALID_ARGUMENT', message: 'likes: at most 1000 per call, got 2096640', field: 'likes' });
+    expect(refusal?.toJSON()).toEqual({ code: 'INVALID_ARGUMENT', message: 'items: at most 1000 per call, got 2096640', field: 'items' });
   });
 
   it('applies the server-wide limits to every repeated field, to all fields, and to nesting', () => {
-    const open = requestShape(likeProducts)!;
-    expect(checkRequest(likes(11), open, { ...DEFAULT_REQUEST_LIMITS, maxRepeated: 10 })?.message).toBe('likes: at most 10 per call, got 11');
+    const open = requestShape(send)!;
+    expect(checkRequest(likes(11), open, { ...DEFAULT_REQUEST_LIMITS, maxRepeated: 10 })?.message).toBe('items: at most 10 per call, got 11');
     // Each entry is a field of the request and a field (its id) inside it: 2 elements.
     expect(checkRequest(likes(10, 1), open, { ...DEFAULT_REQUEST_LIMITS, maxElements: 19 })?.code).toBe('RESOURCE_EXHAUSTED');
     expect(checkRequest(likes(10, 1), open, { ...DEFAULT_REQUEST_LIMITS, maxElements: 20 })).toBeUndefined();
@@ -41,6 +44,7 @@ describe('checkRequest', () => {
   });
 
   it('refuses a cap on a field the request does not repeat, at start-up', () => {
-    expect(() => requestShape(likeProducts, { like: 10 })).toThrow("request limit for 'like' on /product.ProductService/LikeProducts: the request has no repeated field of that name");
+    expect(() => requestShape(send, { item: 10 })).toThrow("request limit for 'item' on /limits.Batch/Send: the request has no repeated field of that name");
+    expect(() => requestShape(send, { first: 10 })).toThrow("request limit for 'first' on /limits.Batch/Send: the request has no repeated field of that name");
   });
 });
