@@ -122,7 +122,7 @@ function missingImport(err: unknown, protoDir: string, files: string[]): ProtoSy
   return new ProtoSyntaxError(path.basename(protoDir), undefined, reason);
 }
 
-function collectServices(ns: protobuf.NamespaceBase, out: string[] = []): string[] {
+export function collectServices(ns: protobuf.NamespaceBase, out: string[] = []): string[] {
   for (const nested of ns.nestedArray) {
     if (nested instanceof protobuf.Service) out.push(nested.fullName.replace(/^\./, ''));
     else if (nested instanceof protobuf.Namespace) collectServices(nested, out);
@@ -158,7 +158,7 @@ function moduleName(protoFile: string): string {
   return path.posix.basename(protoFile).replace(/\.proto$/, '');
 }
 
-function identifier(name: string): string {
+export function identifier(name: string): string {
   const safe = name.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[0-9]/.test(safe) ? `_${safe}` : safe;
 }
@@ -247,7 +247,8 @@ export async function generateStubs(protoDirArg: string): Promise<GeneratedStubs
   return { files: new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b))), services };
 }
 
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+/** Every file under `dir`, as `/`-separated paths relative to it. */
+export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
