@@ -21,7 +21,7 @@ export function codegenCommand(): Command {
     .description('compile protos/ into the shared typed stub package (services/stubs), or check protos/ for breaking changes')
     .option('--protos <dir>', 'directory holding the .proto files', 'protos')
     .addOption(
-      new Option('--backend <name>', 'proto-loader: types over @grpc/proto-loader; grpc-tools: static *_pb.js/*_grpc_pb.js with .d.ts (needs grpc-tools and grpc_tools_node_protoc_ts installed)')
+      new Option('--backend <name>', 'proto-loader: TypeScript types over @grpc/proto-loader; grpc-tools: static code as grpc-tools writes it, with .d.ts from grpc_tools_node_protoc_ts (both must be installed)')
         .choices(Object.keys(DEFAULT_OUT))
         .default('proto-loader'),
     )
