@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import { UsageError } from '../handle-error.js';
-import { listProtoFiles } from './generate.js';
+import { listProtoFiles, parseProtos } from './generate.js';
 import { MissingToolError, packageDir } from './optional-tool.js';
 
 const run = promisify(execFile);
@@ -70,7 +70,8 @@ async function materialize(repo: string, ref: string, rel: string, into: string)
 export async function checkBreaking(opts: { protoDir: string; against?: string; from?: string }): Promise<BreakingResult> {
   const ref = opts.against ?? 'HEAD';
   const buf = findBuf(opts.from);
-  await listProtoFiles(opts.protoDir);
+  // Our parser first: a proto that does not parse is `protos/file.proto:line: reason`, as in codegen.
+  parseProtos(opts.protoDir, await listProtoFiles(opts.protoDir));
   const protoDir = await realpath(opts.protoDir);
   let repo: string;
   try {
@@ -102,11 +103,15 @@ export async function checkBreaking(opts: { protoDir: string; against?: string; 
       if (failed.code !== BUF_FOUND_BREAKING) {
         throw new Error(`buf breaking could not compare ${shown}/ with ${ref}: ${(failed.stderr || failed.stdout || String(err)).trim()}`);
       }
-      const changes = (failed.stdout ?? '')
+      const annotations = (failed.stdout ?? '')
         .split('\n')
         .filter(Boolean)
-        .map((line) => JSON.parse(line) as BufAnnotation)
-        .map((a) => `${a.path ? `${shown}/${a.path}:${a.start_line}` : `${shown}/`}: ${a.message} (${a.type})`);
+        .map((line) => JSON.parse(line) as BufAnnotation);
+      const where = (a: BufAnnotation) => (a.path ? `${shown}/${a.path}:${a.start_line}` : `${shown}/`);
+      // buf reports a proto that does not compile the same way as a break.
+      const broken = annotations.filter((a) => a.type === 'COMPILE');
+      if (broken.length > 0) throw new Error(`${broken.map((a) => `${where(a)}: ${a.message}`).join('; ')} (fix the proto, then check again)`);
+      const changes = annotations.map((a) => `${where(a)}: ${a.message} (${a.type})`);
       return {
         ok: false,
         changes,
