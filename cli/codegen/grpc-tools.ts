@@ -13,13 +13,12 @@
  * not on the wire: the bytes are those of any other peer.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { GENERATED_HEADER, collectServices, identifier, listFiles, listProtoFiles, parseProtos, type GeneratedStubs } from './generate.js';
+import { GENERATED_HEADER, collectServices, identifier, listFiles, listProtoFiles, parseProtos, schemaVersion, type GeneratedStubs } from './generate.js';
 import { MissingToolError, packageDir } from './optional-tool.js';
 
 export const GRPC_TOOLS_INSTALL = 'npm i -D grpc-tools grpc_tools_node_protoc_ts google-protobuf';
@@ -182,7 +181,6 @@ export async function generateGrpcToolsStubs(protoDirArg: string, options: GrpcT
 
   const files = new Map<string, string>();
   const sourcesByFile = new Map<string, string>();
-  const hash = createHash('sha256');
   const scratch = await mkdtemp(path.join(tmpdir(), 'mgrpc-codegen-static-'));
   try {
     const sources = path.join(scratch, 'protos');
@@ -191,7 +189,6 @@ export async function generateGrpcToolsStubs(protoDirArg: string, options: GrpcT
     for (const file of protoFiles) {
       const source = await readFile(path.join(protoDir, file), 'utf8');
       sourcesByFile.set(file, source);
-      hash.update(`${file}\0${source}\0`);
       await mkdir(path.dirname(path.join(sources, file)), { recursive: true });
       await writeFile(path.join(sources, file), withStringInt64(source));
     }
@@ -205,8 +202,7 @@ export async function generateGrpcToolsStubs(protoDirArg: string, options: GrpcT
   const withGrpc = new Set(protoFiles.map((file) => file.replace(/\.proto$/, '')).filter((base) => files.has(`${base}_grpc_pb.js`)));
   const extra = renderPackageFiles(groupByPackage(sourcesByFile), withGrpc, {
     name: options.packageName ?? 'stubs',
-    // The schema's fingerprint: an app's `npm ls` shows which protos its stubs came from.
-    version: `0.0.0-protos.${hash.digest('hex').slice(0, 12)}`,
+    version: await schemaVersion(protoDir, protoFiles),
   });
   for (const [rel, content] of Object.entries(extra)) files.set(rel, content);
   return { files: new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b))), services };

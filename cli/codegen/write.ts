@@ -12,12 +12,12 @@ export interface CodegenOptions {
   outDir: string;
   check: boolean;
   backend?: Backend;
-  /** The stub package's npm name (grpc-tools backend). */
+  /** The stub package's npm name: with it, the proto-loader backend writes a built package (JS and .d.ts). */
   packageName?: string;
 }
 
 async function generate(opts: CodegenOptions): Promise<GeneratedStubs> {
-  if (opts.backend !== 'grpc-tools') return generateStubs(opts.protoDir);
+  if (opts.backend !== 'grpc-tools') return generateStubs(opts.protoDir, { packageName: opts.packageName });
   const { generateGrpcToolsStubs } = await import('./grpc-tools.js');
   return generateGrpcToolsStubs(opts.protoDir, { packageName: opts.packageName });
 }

@@ -26,7 +26,7 @@ export function codegenCommand(): Command {
         .default('proto-loader'),
     )
     .option('--out <dir>', `output directory of the stub package (default: ${DEFAULT_OUT['proto-loader']}, ${DEFAULT_OUT['grpc-tools']} for grpc-tools)`)
-    .option('--package-name <name>', "the stub package's npm name in its package.json (grpc-tools backend)")
+    .option('--package-name <name>', "the stub package's npm name in its package.json; with the proto-loader backend, writes a built package (JavaScript and .d.ts) for other apps, into --out")
     .option('--check', 'exit non-zero if the stubs on disk are missing or stale; write nothing')
     .option('-w, --watch', 'regenerate whenever a .proto changes (Ctrl-C stops)')
     .option('--breaking', 'list wire-breaking changes of protos/ since a git ref (exit 1 on any); generates nothing; needs @bufbuild/buf installed')
@@ -42,8 +42,8 @@ export function codegenCommand(): Command {
         return;
       }
       if (opts.against !== undefined) throw new UsageError('--against names the git ref --breaking compares with: add --breaking');
-      if (opts.packageName !== undefined && opts.backend !== 'grpc-tools') {
-        throw new UsageError('--package-name names the grpc-tools stub package: add --backend grpc-tools');
+      if (opts.packageName !== undefined && opts.backend === 'proto-loader' && opts.out === undefined) {
+        throw new UsageError(`--package-name builds a package for other apps (JavaScript and .d.ts): give it its own --out <dir>; ${DEFAULT_OUT['proto-loader']} stays this project's TypeScript stubs`);
       }
       const codegen = { protoDir: opts.protos, outDir: opts.out ?? DEFAULT_OUT[opts.backend], backend: opts.backend, packageName: opts.packageName };
       if (opts.watch) {

@@ -1,12 +1,12 @@
 /**
  * Static stubs (`mgrpc codegen --backend grpc-tools`) against the real system on loopback:
  * a client on them calls our dashboard and product service, a ProductReceiverService written on
- * them receives our dashboard's sync, and the stub package, packed with `npm pack` and installed
- * into an app outside the repository, calls a running dashboard. The stubs, their runtimes
+ * them receives our dashboard's sync, and the stub packages of both backends, packed with `npm pack`
+ * and installed into an app outside the repository, call a running dashboard. The stubs, their runtimes
  * (@grpc/grpc-js, google-protobuf) and the tools are the test kit's (test/support/grpc-tools-kit.ts).
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ import { CLI, ROOT, http, startSystem, type RunningSystem } from '../support/sys
 
 const run = promisify(execFile);
 const PACKAGE = '@shop/stubs';
+const LOADER_PACKAGE = '@shop/loader-stubs';
 
 let kit: GrpcToolsKit;
 let stubsDir: string;
@@ -160,37 +161,57 @@ it("a ProductReceiverService on the static stubs receives our dashboard's sync",
   expect(await receivedFor('Delete', id)).toEqual({ productId: id });
 });
 
-it('the stub package, packed and installed into an app outside the repository, calls a running dashboard', async () => {
-  const { stdout: packed } = await run('npm', ['pack', stubsDir, '--pack-destination', scratch, '--loglevel=error'], { cwd: scratch, encoding: 'utf8' });
-  const tarball = path.join(scratch, packed.trim().split('\n').pop()!);
+it('the stub package of each backend, packed and installed into an app outside the repository, calls a running dashboard', async () => {
+  // The proto-loader backend's package: built JavaScript and .d.ts (--package-name with its own --out).
+  const loaderDir = path.join(scratch, 'loader-stubs');
+  const generated = spawnSync(process.execPath, [CLI, 'codegen', '--protos', path.join(ROOT, 'protos'), '--out', loaderDir, '--package-name', LOADER_PACKAGE], { encoding: 'utf8' });
+  expect(generated.status, generated.stderr).toBe(0);
+  const tarballs: string[] = [];
+  for (const dir of [stubsDir, loaderDir]) {
+    const { stdout } = await run('npm', ['pack', dir, '--pack-destination', scratch, '--loglevel=error'], { cwd: scratch, encoding: 'utf8' });
+    tarballs.push(path.join(scratch, stdout.trim().split('\n').pop()!));
+  }
   const app = path.join(scratch, 'app');
   mkdirSync(app);
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'shop-app', private: true, type: 'module' }));
-  await npm(app, ['install', tarball, `@grpc/grpc-js@${KIT_DEPENDENCIES['@grpc/grpc-js']}`, `google-protobuf@${KIT_DEPENDENCIES['google-protobuf']}`]);
+  const runtimes = [`@grpc/grpc-js@${KIT_DEPENDENCIES['@grpc/grpc-js']}`, `google-protobuf@${KIT_DEPENDENCIES['google-protobuf']}`, `@grpc/proto-loader@${loaderVersion()}`];
+  await npm(app, ['install', ...tarballs, ...runtimes]);
   writeFileSync(
     path.join(app, 'main.js'),
     `import * as grpc from '@grpc/grpc-js';
 import { product, user } from '${PACKAGE}';
+import { proto } from '${LOADER_PACKAGE}';
 
 const [target, productId] = process.argv.slice(2);
-const users = new user.UserServiceClient(target, grpc.credentials.createInsecure());
-const products = new product.ProductServiceClient(target, grpc.credentials.createInsecure());
+const credentials = grpc.credentials.createInsecure();
 const call = (client, method, request) =>
   new Promise((resolve, reject) => client[method](request, (err, response) => (err ? reject(err) : resolve(response))));
 
+// grpc-tools stubs: a user, then a like as that user.
+const users = new user.UserServiceClient(target, credentials);
+const products = new product.ProductServiceClient(target, credentials);
 const someone = await call(users, 'getUser', new user.GetUserRequest());
 const liked = await call(products, 'likeProduct', new product.LikeProductRequest().setId(productId).setUserId(someone.getId()));
-console.log(JSON.stringify(liked.getProduct().toObject()));
-users.close();
-products.close();
+// proto-loader stubs: an anonymous like of the same product.
+const loaderProducts = new proto.product.ProductService(target, credentials);
+const again = await call(loaderProducts, 'LikeProduct', { id: productId });
+console.log(JSON.stringify({ static: liked.getProduct().toObject(), loader: again.product }));
+for (const client of [users, products, loaderProducts]) client.close();
 `,
   );
   await createUser();
   const id: string = (await http('POST', `${sys.dashboardUrl}/api/products`, { title: 'Packed pen' })).body.id;
   const { stdout } = await run(process.execPath, ['main.js', sys.dashboardGrpc, id], { cwd: app, encoding: 'utf8', timeout: 30_000 });
-  expect(JSON.parse(stdout)).toEqual({ id, title: 'Packed pen', image: '', likes: '1' });
+  expect(JSON.parse(stdout)).toEqual({
+    static: { id, title: 'Packed pen', image: '', likes: '1' },
+    loader: { id, title: 'Packed pen', image: '', likes: '2' },
+  });
 
   // One google-protobuf in the app: the stubs' peer dependency is the app's own copy.
   const { stdout: copies } = await run('npm', ['ls', 'google-protobuf', '--all', '--parseable'], { cwd: app, encoding: 'utf8' });
   expect(copies.trim().split('\n')).toEqual([path.join(app, 'node_modules/google-protobuf')]);
 });
+
+function loaderVersion(): string {
+  return JSON.parse(readFileSync(path.join(ROOT, 'node_modules/@grpc/proto-loader/package.json'), 'utf8')).version;
+}
