@@ -11,16 +11,18 @@
  * node_modules/grpc-tools/bin/; elsewhere grpc-tools installs normally.
  *
  * The kit is kept in the temp directory under a name made of the versions, built in a scratch
- * directory and renamed into place, so parallel test files share one install.
+ * directory and renamed into place by one test file while the others wait (a lock directory), so
+ * parallel test files share one install, and later runs reuse it.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { eventually } from './eventually.js';
 import { ROOT } from './system.js';
 
 const run = promisify(execFile);
@@ -64,28 +66,40 @@ async function install(): Promise<GrpcToolsKit> {
   const key = createHash('sha256').update(JSON.stringify([KIT_DEPENDENCIES, shared])).digest('hex').slice(0, 12);
   const dir = path.join(tmpdir(), `mgrpc-grpc-tools-kit-${key}`);
   const ready = path.join(dir, '.ready');
-  if (!existsSync(ready)) {
-    const scratch = mkdtempSync(`${dir}-building-`);
+  const lock = `${dir}.lock`;
+  const kit = { dir, require: createRequire(path.join(dir, 'package.json')) };
+  if (existsSync(ready)) return kit;
+  // One installer at a time: test files in other workers wait for its kit instead of installing their own.
+  for (;;) {
     try {
-      writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'grpc-tools-kit', private: true, dependencies: KIT_DEPENDENCIES }, null, 2));
-      await npm(scratch, ['install', ...(shared ? ['--ignore-scripts'] : [])]);
-      if (shared) {
-        for (const binary of ['protoc', 'grpc_node_plugin']) {
-          const target = path.join(scratch, 'node_modules/grpc-tools/bin', binary);
-          copyFileSync(path.join(SHARED_GRPC_TOOLS_BIN, binary), target);
-          chmodSync(target, 0o755);
-        }
-      }
-      writeFileSync(path.join(scratch, '.ready'), '');
-      try {
-        renameSync(scratch, dir);
-      } catch (err) {
-        // Another test file finished first: use its kit.
-        if (!existsSync(ready)) throw err;
-      }
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock left by a killed run (an install takes seconds, not minutes) is taken over.
+      if (Date.now() - statSync(lock).mtimeMs > 5 * 60_000) rmSync(lock, { recursive: true, force: true });
+      await eventually(async () => existsSync(ready) || !existsSync(lock), Boolean, 1000);
+      if (existsSync(ready)) return kit;
     }
   }
-  return { dir, require: createRequire(path.join(dir, 'package.json')) };
+  const scratch = mkdtempSync(`${dir}-building-`);
+  try {
+    if (existsSync(ready)) return kit;
+    writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'grpc-tools-kit', private: true, dependencies: KIT_DEPENDENCIES }, null, 2));
+    await npm(scratch, ['install', ...(shared ? ['--ignore-scripts'] : [])]);
+    if (shared) {
+      for (const binary of ['protoc', 'grpc_node_plugin']) {
+        const target = path.join(scratch, 'node_modules/grpc-tools/bin', binary);
+        copyFileSync(path.join(SHARED_GRPC_TOOLS_BIN, binary), target);
+        chmodSync(target, 0o755);
+      }
+    }
+    writeFileSync(path.join(scratch, '.ready'), '');
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(scratch, dir);
+    return kit;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
