@@ -104,7 +104,9 @@ function groupByPackage(sources: Map<string, string>): Map<string, string[]> {
 }
 
 function renderPackageFiles(byPackage: Map<string, string[]>, withGrpc: Set<string>, options: { name: string; version: string }) {
-  const modules = [...byPackage.values()].flat().flatMap((base) => [`${base}_pb`, ...(withGrpc.has(base) ? [`${base}_grpc_pb`] : [])]);
+  // A proto's generated modules: its messages, and its services when it has any.
+  const modulesOf = (base: string) => [`${base}_pb`, ...(withGrpc.has(base) ? [`${base}_grpc_pb`] : [])];
+  const modules = [...byPackage.values()].flat().flatMap(modulesOf);
   const exportsMap: Record<string, unknown> = { '.': { types: './index.d.ts', default: './index.js' } };
   for (const module of modules) {
     const target = { types: `./${module}.d.ts`, default: `./${module}.js` };
@@ -123,11 +125,11 @@ function renderPackageFiles(byPackage: Map<string, string[]>, withGrpc: Set<stri
     peerDependencies: PEERS,
   };
   const js = [...byPackage].map(([key, bases]) => {
-    const parts = bases.flatMap((base) => [`require('./${base}_pb.js')`, ...(withGrpc.has(base) ? [`require('./${base}_grpc_pb.js')`] : [])]);
+    const parts = bases.flatMap(modulesOf).map((module) => `require('./${module}.js')`);
     return `exports.${key} = Object.assign({}, ${parts.join(', ')});`;
   });
   const dts = [...byPackage].flatMap(([key, bases]) => {
-    const imported = bases.flatMap((base) => [`${base}_pb`, ...(withGrpc.has(base) ? [`${base}_grpc_pb`] : [])]);
+    const imported = bases.flatMap(modulesOf);
     return [
       ...imported.map((module) => `import * as ${identifier(module)} from './${module}';`),
       `export declare const ${key}: ${imported.map((module) => `typeof ${identifier(module)}`).join(' & ')};`,
