@@ -188,6 +188,31 @@ describe('mgrpc codegen (built CLI)', () => {
     expect(existsSync(path.join(tmp, 'stubs'))).toBe(false);
   });
 
+  it('--package-name writes a built package for other apps (JavaScript and declarations) into its own --out', () => {
+    const own = mgrpc('codegen', '--protos', 'protos', '--package-name', '@shop/loader-stubs');
+    expect(own.code).toBe(2);
+    expect(own.stderr).toContain('give it its own --out <dir>');
+
+    expect(mgrpc('codegen', '--protos', 'protos', '--out', 'stubs', '--package-name', '@shop/loader-stubs').code).toBe(0);
+    const pkg = JSON.parse(readFileSync(path.join(tmp, 'stubs/package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ name: '@shop/loader-stubs', type: 'module', exports: { '.': { types: './index.d.ts', default: './index.js' } } });
+    expect(pkg.version).toMatch(/^0\.0\.0-protos\.[0-9a-f]{12}$/);
+    expect(existsSync(path.join(tmp, 'stubs/index.ts'))).toBe(false);
+    expect(readFileSync(path.join(tmp, 'stubs/product/Product.d.ts'), 'utf8')).toContain('export interface Product {');
+    expect(mgrpc('codegen', '--protos', 'protos', '--out', 'stubs', '--package-name', '@shop/loader-stubs', '--check').code).toBe(0);
+
+    // An app's TypeScript sees the typed clients through the declarations.
+    mkdirSync(path.join(tmp, 'elsewhere'));
+    writeFileSync(
+      path.join(tmp, 'elsewhere/index.ts'),
+      "import * as grpc from '@grpc/grpc-js';\nimport { proto, type ServiceName } from '../stubs/index.js';\n" +
+        "const client = new proto.product.ProductService('127.0.0.1:1', grpc.credentials.createInsecure());\n" +
+        "client.LikeProduct({ id: 'x', userId: 'y' }, (err, res) => res?.product?.likes satisfies string | undefined);\n" +
+        "export const name: ServiceName = 'user.UserService';\n",
+    );
+    expect(typecheck(path.join(tmp, 'elsewhere'))).toEqual({ code: 0, out: '' });
+  });
+
   it('refuses to replace a directory that is not a generated stub package', () => {
     mkdirSync(path.join(tmp, 'elsewhere'));
     writeFileSync(path.join(tmp, 'elsewhere/main.ts'), 'export const keep = 1;\n');

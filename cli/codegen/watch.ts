@@ -7,11 +7,9 @@
  */
 import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 
-import { runCodegen } from './write.js';
+import { runCodegen, type CodegenOptions } from './write.js';
 
-export interface WatchOptions {
-  protoDir: string;
-  outDir: string;
+export interface WatchOptions extends Omit<CodegenOptions, 'check'> {
   /** Quiet period after the last change before regenerating (default 150 ms). */
   debounceMs?: number;
   /** One line per run (the result, or the error). */
@@ -37,7 +35,8 @@ export function watchCodegen(options: WatchOptions): CodegenWatcher {
 
   const runOnce = async () => {
     try {
-      const result = await runCodegen({ protoDir: options.protoDir, outDir: options.outDir, check: false });
+      const { protoDir, outDir, backend, packageName } = options;
+      const result = await runCodegen({ protoDir, outDir, backend, packageName, check: false });
       options.report(`[${stamp()}] ${result.message.split('\n').join(' ')}`, result.ok);
     } catch (err) {
       options.report(`[${stamp()}] error: ${err instanceof Error ? err.message : String(err)} (waiting for the next change)`, false);
