@@ -4,6 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 
+import type { GrpcClientSecurity } from './security/grpc-security.js';
+
 /** Reads `.env` from the working directory if present; real environment variables win. */
 export function loadDotenv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
@@ -39,4 +41,27 @@ export function envInt(name: string, fallback: number, env: NodeJS.ProcessEnv = 
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
   return value;
+}
+
+/**
+ * What every service that calls a peer service reads the same way: its deadline, how long a
+ * write waits for its delivery before answering anyway, and the runtime's TLS and token for
+ * outbound calls. A service's config adds its peers' addresses.
+ *
+ * @example
+ *   export function loadConfig(env, grpcSecurity) {
+ *     return { productGrpcServer: env.PRODUCT_GRPC_SERVER || localAddress('product', 'grpc'), ...peerSettings(env, grpcSecurity) };
+ *   }
+ */
+export interface PeerSettings {
+  /** Deadline of each call to a peer (GRPC_DEADLINE_MS, default 5000). */
+  grpcDeadlineMs: number;
+  /** How long a write waits for its delivery to the peer before answering anyway (MGRPC_SYNC_WAIT_MS, default 2000). */
+  syncWaitMs: number;
+  /** TLS and service token of outbound gRPC calls (MGRPC_TLS_*, MGRPC_SERVICE_TOKEN): the runtime's, read once per process. */
+  grpcSecurity: GrpcClientSecurity;
+}
+
+export function peerSettings(env: NodeJS.ProcessEnv, grpcSecurity: GrpcClientSecurity): PeerSettings {
+  return { grpcDeadlineMs: envInt('GRPC_DEADLINE_MS', 5000, env), syncWaitMs: envInt('MGRPC_SYNC_WAIT_MS', 2000, env), grpcSecurity };
 }

@@ -4,7 +4,7 @@
 
 export { AppError, ERROR_CODES, registerErrorTranslator, type ErrorCode } from './errors.js';
 export { createLogger, logFormat, type LogFormat, type Logger } from './logger.js';
-export { envInt, formatAddress, loadDotenv, parseListenAddress, type ListenAddress } from './config.js';
+export { envInt, formatAddress, loadDotenv, parseListenAddress, peerSettings, type ListenAddress, type PeerSettings } from './config.js';
 export { openDatabase, databaseOptionsFromEnv, type DatabaseOptions } from './db/connect.js';
 export { dialectOf, redactUrl, sqliteUrl } from './db/url.js';
 export { atomic, currentTransaction } from './db/atomic.js';
