@@ -16,6 +16,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { prng } from '../support/prng.js';
 import { encode, type WireValue } from '../support/protowire.js';
 import { grpcMethods, leakIn, rawCall, rawClient, snapshot } from '../support/robustness.js';
 import { http, startSystem, type RunningSystem } from '../support/system.js';
@@ -37,20 +38,6 @@ const CLIENT_ERRORS = new Set([
   grpc.status.UNAUTHENTICATED,
 ]);
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-  return { next, int, pick, chance: (p: number) => next() < p };
-}
 
 type Random = ReturnType<typeof prng>;
 

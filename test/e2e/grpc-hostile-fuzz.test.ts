@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SERVER_NODE_OPTIONS } from '../../services/framework/server-process.js';
 import { packageDefinition, proto } from '../../services/stubs/index.js';
 import { eventually } from '../support/eventually.js';
+import { prng } from '../support/prng.js';
 import { encode, varint } from '../support/protowire.js';
 import { rawCall } from '../support/robustness.js';
 import { startSystem, type ProcessName, type RunningSystem } from '../support/system.js';
@@ -27,17 +28,6 @@ const RSS_BOUND_MB = 150;
 const MAX_BYTES = 4 * 1024 * 1024 - 1024;
 const ACCEPTABLE = new Set([grpc.status.OK, grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.ALREADY_EXISTS, grpc.status.FAILED_PRECONDITION, grpc.status.RESOURCE_EXHAUSTED, grpc.status.CANCELLED]);
 
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  return { int: (n: number) => Math.floor(next() * n), pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] };
-}
 type Random = ReturnType<typeof prng>;
 
 interface Field { number: number; repeated: boolean; type: string; typeName?: string }
