@@ -1,5 +1,5 @@
 /**
- * The bench's results as a table for people (also the README's "Performance" section); the
+ * The bench's results as a table for people (also the table in docs/performance.md); the
  * JSON for tools is bench/report.ts's.
  */
 import { phaseLabel, type BenchResult } from '../../bench/run.js';

@@ -104,7 +104,7 @@ export interface OutboxOptions {
   onDelivery?: (topic: string, result: 'delivered' | 'retry' | 'failed') => void;
 }
 
-/** Reads the relay's settings from MGRPC_OUTBOX_* variables (see README, "Guarantees"). */
+/** Reads the relay's settings from MGRPC_OUTBOX_* variables (see docs/guarantees.md). */
 export function outboxOptionsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): OutboxOptions {
   return {
     logger,

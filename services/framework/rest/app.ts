@@ -66,7 +66,7 @@ export function createRestApp(options: RestAppOptions): Express {
       metrics.render().then((text) => res.type(metrics.contentType).send(text), next);
     });
   }
-  // Before the API key guard: the document describes the API, never its data (see README, "API docs").
+  // Before the API key guard: the document describes the API, never its data (see docs/api.md).
   const docs = apiDocsRouter(() => buildOpenApiDocument({ title: options.name ?? 'mgrpc', router: options.api, description: `The ${options.name ?? 'mgrpc'} service's REST API.` }));
   app.use('/api', (req, res, next) => (isApiDocsPath(req.path) ? docs(req, res, next) : next()));
   // Before body parsing: an unauthenticated client does not get to make us parse its body.
