@@ -1,6 +1,6 @@
 /**
  * The bare baseline of LikeProduct: @grpc/grpc-js serving protos/product.proto (loaded with
- * @grpc/proto-loader, the framework's loader options) and one autocommit
+ * @grpc/proto-loader, the framework's loader options) and one autocommit, prepared
  * `UPDATE … RETURNING *` per call through node-sqlite3 — what a hand-written server doing
  * the dashboard's work costs; or, with a postgres:// BENCH_DB, the same statement through a
  * `pg` Pool (bare/postgres.ts). Run by the bench as its own process:

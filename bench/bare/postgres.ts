@@ -2,7 +2,8 @@
  * node-postgres for the bench: a Pool of MGRPC_DB_POOL_MAX connections (default 10), the
  * size each framework process's pool has (services/framework/db/connect.ts), so the bare
  * baselines on PostgreSQL are tuned like ours. The bench's own checks use it too.
- * Statements are written with `?` placeholders, as for SQLite, and numbered here.
+ * Statements are written with `?` placeholders, as for SQLite, numbered here, and prepared
+ * (named) once per connection.
  */
 import pg from 'pg';
 
@@ -21,12 +22,13 @@ export function poolMaxFromEnv(env: NodeJS.ProcessEnv = process.env): number {
 
 export async function openPgDb(url: string, max = poolMaxFromEnv()): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
-  const cache = new Map<string, string>();
+  // Named statements: each connection of the pool prepares one once and reuses it.
+  const cache = new Map<string, { name: string; text: string }>();
   const db: Db = {
     all: async <T>(sql: string, params: unknown[] = []) => {
-      let text = cache.get(sql);
-      if (text === undefined) cache.set(sql, (text = numbered(sql)));
-      return (await pool.query(text, params)).rows as T[];
+      let statement = cache.get(sql);
+      if (statement === undefined) cache.set(sql, (statement = { name: `bench_${cache.size}`, text: numbered(sql) }));
+      return (await pool.query({ ...statement, values: params })).rows as T[];
     },
     close: () => pool.end(),
   };

@@ -14,10 +14,17 @@ declare module 'pg' {
   export interface PoolConfig extends ClientConfig {
     max?: number;
   }
+  /** A named (prepared once per connection) statement. */
+  export interface QueryConfig {
+    name?: string;
+    text: string;
+    values?: unknown[];
+  }
   /** Used by bench/bare (the baselines), not by the framework. */
   export class Pool {
     constructor(config?: PoolConfig);
     query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+    query(config: QueryConfig): Promise<{ rows: Record<string, unknown>[] }>;
     end(): Promise<void>;
   }
   export const types: {
