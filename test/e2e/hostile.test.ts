@@ -107,17 +107,33 @@ describe('health Watch (open to anyone)', () => {
   });
 
   it('holds at most 10 watches per connection and 100 per server, and frees them as they end', { timeout: 60_000 }, async () => {
-    const clients = Array.from({ length: 12 }, () => ownConnection(sys.dashboardGrpc));
+    const open = async (clients: grpc.Client[], each: number) => {
+      const watches = clients.flatMap((client) => Array.from({ length: each }, () => watch(client, '')));
+      return { watches, firsts: await Promise.all(watches.map((w) => w.first)) };
+    };
+    const refusals = (firsts: { code?: grpc.status; details?: string }[]) => firsts.filter((f) => f.code === grpc.status.RESOURCE_EXHAUSTED).map((f) => f.details);
+    // One connection, 11 watches: the 11th is refused.
+    const one = ownConnection(sys.dashboardGrpc);
+    const single = await open([one], 11);
+    expect(single.firsts.filter((f) => f.status === SERVING)).toHaveLength(10);
+    expect(refusals(single.firsts)).toEqual(['this connection has 10 streams open; close one first']);
+    for (const w of single.watches) w.call.cancel();
+    one.close();
+    // Eleven connections, 10 watches each: 100 served, 10 refused by the server's limit.
+    const clients = Array.from({ length: 11 }, () => ownConnection(sys.dashboardGrpc));
     try {
-      const opened = clients.flatMap((client) => Array.from({ length: 11 }, () => watch(client, '')));
-      const firsts = await Promise.all(opened.map((w) => w.first));
-      const serving = firsts.filter((f) => f.status === SERVING).length;
-      const refused = firsts.filter((f) => f.code === grpc.status.RESOURCE_EXHAUSTED);
-      expect(serving).toBe(100);
-      expect(refused.length).toBe(32);
-      expect(refused.some((f) => /this connection has 10 streams open/.test(f.details!))).toBe(true);
-      expect(refused.some((f) => /server has 100 streams open/.test(f.details!))).toBe(true);
-      for (const w of opened) w.call.cancel();
+      const { watches, firsts } = await eventually(
+        () => open(clients, 10),
+        // The cancelled watches above may take a moment to be released.
+        (result) => {
+          const served = result.firsts.filter((f) => f.status === SERVING).length;
+          if (served !== 100) for (const w of result.watches) w.call.cancel();
+          return served === 100;
+        },
+        20_000,
+      );
+      expect(refusals(firsts)).toEqual(Array(10).fill('server has 100 streams open; close one first'));
+      for (const w of watches) w.call.cancel();
       // Cancelled watches are released: a new one is served again.
       const again = ownConnection(sys.dashboardGrpc);
       try {
@@ -268,8 +284,9 @@ describe('likes', () => {
     // A user the dashboard knows likes it.
     const [known] = await createUsers(sys.dashboardUrl, 1, { 'x-api-key': KEY });
     const liked = await like(id, '', { user_id: known });
-    expect(liked.status, liked.text).toBe(200);
-    expect(liked.body.likes).toBe(1);
+    // 200 with the count, or 202 on a machine too slow to count it within MGRPC_SYNC_WAIT_MS.
+    expect([200, 202], liked.text).toContain(liked.status);
+    expect(await eventually(() => likesOf(id), (n) => n === 1, 20_000)).toBe(1);
   });
 
   it('a pending like by an unknown user is refused when the dashboard answers, and not counted', { timeout: 60_000 }, async () => {
