@@ -48,7 +48,8 @@ export class ApiError extends Error {
   }
 }
 
-const NETWORK_REASONS: Record<string, string> = {
+/** Socket error codes in words, for every "cannot reach" message (REST here, gRPC in cli/grpc-tools/invoke.ts). */
+export const NETWORK_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
   ENOTFOUND: 'host not found',

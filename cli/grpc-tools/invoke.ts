@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 
+import { NETWORK_REASONS } from '../client/http.js';
 import { UsageError } from '../handle-error.js';
 import { CallFailure } from './call-failure.js';
 
@@ -55,17 +56,8 @@ export function invokeUnary(options: InvokeOptions): Promise<Buffer> {
  */
 function connectReason(details: string): string | undefined {
   if (!/No connection established|Failed to connect|failed to connect to all addresses|Name resolution failed/i.test(details)) return undefined;
-  const code = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)\b/.exec(details)?.[1];
-  const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host name lookup failed',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-    ETIMEDOUT: 'connection timed out',
-  };
-  if (code) return reasons[code];
+  const code = /\b(E[A-Z_]+)\b/.exec(details)?.[1];
+  if (code) return NETWORK_REASONS[code] ?? code;
   if (/Name resolution failed/i.test(details)) return 'host not found';
   return 'no connection';
 }
