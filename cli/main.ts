@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 
+import { notInThisProject, projectWithoutDemo } from './client/demo-services.js';
 import { benchCommand } from './commands/bench.js';
 import { callCommand } from './commands/call.js';
 import { codegenCommand } from './commands/codegen.js';
@@ -17,6 +18,7 @@ import { runserverCommand } from './commands/runserver.js';
 import { uiCommand } from './commands/ui.js';
 import { startprojectCommand } from './commands/startproject.js';
 import { startserviceCommand } from './commands/startservice.js';
+import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
 import { userCommand } from './commands/user.js';
 import { handleError } from './handle-error.js';
@@ -25,6 +27,9 @@ export function buildProgram(): Command {
   const program = new Command('mgrpc')
     .description('TypeScript toolkit and CLI for microservices that share data over gRPC')
     .version('0.1.0');
+  // `product`, `user` and `ui` talk to mgrpc's demo services: in a project without them, hidden stand-ins say so.
+  const project = projectWithoutDemo();
+  const demo = (...commands: Command[]) => (project ? [] : commands);
   for (const command of [
     codegenCommand(),
     migrateCommand(),
@@ -32,10 +37,10 @@ export function buildProgram(): Command {
     runserverCommand(),
     grpcrunserverCommand(),
     upCommand(),
-    productCommand(),
-    userCommand(),
+    statusCommand(),
+    ...demo(productCommand(), userCommand()),
     benchCommand(),
-    uiCommand(),
+    ...demo(uiCommand()),
     startserviceCommand(),
     startprojectCommand(),
     callCommand(),
@@ -43,6 +48,7 @@ export function buildProgram(): Command {
   ]) {
     program.addCommand(command);
   }
+  if (project) for (const verb of ['product', 'user', 'ui']) program.addCommand(notInThisProject(verb, project), { hidden: true });
   return program;
 }
 

@@ -8,14 +8,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import type { ServiceModule } from '../services/framework/service-module.js';
+import { projectRoot } from './context/state-file.js';
 
 export interface Registry {
   SERVICE_NAMES: readonly string[];
   loadService(name: string): Promise<ServiceModule<any>>;
 }
 
-/** The built registry of the project in `dir`, if `dir` is a project other than mgrpc itself. */
-export function projectRegistryPath(dir = process.cwd()): string | undefined {
+/** The built registry of the project in `dir` (default: the one the working directory is in), if it is a project other than mgrpc itself. */
+export function projectRegistryPath(dir = projectRoot()): string | undefined {
   const pkg = path.join(dir, 'package.json');
   if (!existsSync(pkg)) return undefined;
   try {

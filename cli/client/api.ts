@@ -13,6 +13,9 @@ export interface ServiceUrls {
   product: string;
 }
 
+/** A base URL, with where it came from when known (named by "cannot reach" messages). */
+export type Where = string | { value: string; from?: string };
+
 /** Fields of PATCH /api/products/:id; `image: null` clears it. */
 export interface ProductChanges {
   title?: string;
@@ -48,9 +51,12 @@ export function productApi(client: ServiceClient) {
 export type DashboardApi = ReturnType<typeof dashboardApi>;
 export type ProductApi = ReturnType<typeof productApi>;
 
-export function clientApi(urls: ServiceUrls, timeoutMs?: number): { dashboard: DashboardApi; product: ProductApi } {
+const client = (service: 'dashboard' | 'product', url: Where, timeoutMs?: number) =>
+  typeof url === 'string' ? new ServiceClient(service, url, timeoutMs) : new ServiceClient(service, url.value, timeoutMs, undefined, url.from);
+
+export function clientApi(urls: Record<keyof ServiceUrls, Where>, timeoutMs?: number): { dashboard: DashboardApi; product: ProductApi } {
   return {
-    dashboard: dashboardApi(new ServiceClient('dashboard', urls.dashboard, timeoutMs)),
-    product: productApi(new ServiceClient('product', urls.product, timeoutMs)),
+    dashboard: dashboardApi(client('dashboard', urls.dashboard, timeoutMs)),
+    product: productApi(client('product', urls.product, timeoutMs)),
   };
 }

@@ -82,8 +82,10 @@ describe('ServiceClient', () => {
     const err = await new ServiceClient('dashboard', url).request('GET', '/api/products').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceUnreachableError);
     expect((err as Error).message).toBe(
-      `cannot reach the dashboard at ${url} (connection refused) — is it running? start everything with \`mgrpc up\``,
+      `cannot reach the dashboard at ${url} (connection refused) — is it running? start everything with \`mgrpc up\`, or see \`mgrpc status\``,
     );
+    const named = await new ServiceClient('dashboard', url, undefined, undefined, 'MGRPC_DASHBOARD_URL').request('GET', '/api/products').catch((e: unknown) => e);
+    expect((named as Error).message).toContain(`at ${url} (connection refused; address from MGRPC_DASHBOARD_URL) — `);
   });
 
   it('gives up after the timeout', async () => {

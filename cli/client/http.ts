@@ -27,9 +27,10 @@ export class ServiceUnreachableError extends Error {
     readonly service: ServiceName,
     readonly baseUrl: string,
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; from?: string },
   ) {
-    super(`cannot reach the ${service} at ${baseUrl} (${reason}) — is it running? start everything with \`mgrpc up\``, options);
+    const from = options?.from ? `; address from ${options.from}` : '';
+    super(`cannot reach the ${service} at ${baseUrl} (${reason}${from}) — is it running? start everything with \`mgrpc up\`, or see \`mgrpc status\``, options);
     this.name = 'ServiceUnreachableError';
   }
 }
@@ -47,7 +48,8 @@ export class ApiError extends Error {
   }
 }
 
-const NETWORK_REASONS: Record<string, string> = {
+/** Socket error codes in words, for every "cannot reach" message (REST here, gRPC in cli/grpc-tools/invoke.ts). */
+export const NETWORK_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
   ENOTFOUND: 'host not found',
@@ -103,6 +105,8 @@ export class ServiceClient {
     readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
     /** Sent as X-API-Key with every request; the services want it for writes when they have MGRPC_API_KEY. */
     private readonly apiKey: string | undefined = process.env.MGRPC_API_KEY || undefined,
+    /** Where the URL came from (a flag, a variable, the running `up`), named when it cannot be reached. */
+    readonly from?: string,
   ) {
     this.baseUrl = normalizeBaseUrl(baseUrl);
   }
@@ -122,7 +126,7 @@ export class ServiceClient {
       });
       raw = await response.text();
     } catch (err) {
-      throw new ServiceUnreachableError(this.service, this.baseUrl, describeNetworkError(err, this.timeoutMs), { cause: err });
+      throw new ServiceUnreachableError(this.service, this.baseUrl, describeNetworkError(err, this.timeoutMs), { cause: err, from: this.from });
     }
     const data = raw === '' ? undefined : parseJson(raw);
     if (!response.ok) {

@@ -1,11 +1,14 @@
 /**
  * What every client command shares: where the two REST APIs are (flag, else environment,
- * else the ports of services/framework/server-process.ts), `--json`, and value checks that fail as usage errors (exit 2)
- * before any request is made.
+ * else the running `mgrpc up` of this project, else the ports of
+ * services/framework/server-process.ts: cli/context/resolve.ts), `--json`, and value checks
+ * that fail as usage errors (exit 2) before any request is made.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { localAddress } from '../../services/framework/server-process.js';
+import { restUrl, urlVariable, type Resolved } from '../context/resolve.js';
+import { UsageError } from '../handle-error.js';
 import type { ServiceUrls } from './api.js';
 import { normalizeBaseUrl } from './http.js';
 
@@ -14,7 +17,10 @@ export const DEFAULT_URLS: ServiceUrls = {
   product: `http://${localAddress('product', 'rest')}`,
 };
 
-export interface ClientOptions extends ServiceUrls {
+/** The flags as given: --dashboard and --product are absent unless typed. */
+export interface ClientOptions {
+  dashboard?: string;
+  product?: string;
   json?: boolean;
 }
 
@@ -54,6 +60,20 @@ export function parseNonEmpty(value: string): string {
   return value;
 }
 
+/** Each REST API's URL and where it came from (flag, variable, running `up`, default); a bad variable is a usage error. */
+export function serviceUrls(opts: ClientOptions, env: NodeJS.ProcessEnv = process.env): { dashboard: Resolved; product: Resolved } {
+  const resolve = (service: 'dashboard' | 'product'): Resolved => {
+    const resolved = restUrl(service, opts[service], env);
+    if (resolved.from !== urlVariable(service)) return resolved;
+    try {
+      return { ...resolved, value: urlParser(DEFAULT_URLS[service])(resolved.value) };
+    } catch (err) {
+      throw new UsageError(`${urlVariable(service)}=${resolved.value}: ${(err as Error).message}`);
+    }
+  };
+  return { dashboard: resolve('dashboard'), product: resolve('product') };
+}
+
 /**
  * Adds `--dashboard`, `--product` and `--json` to a client command, and makes commander
  * errors (unknown option, bad value) reach the CLI's error handling as exit code 2.
@@ -66,16 +86,14 @@ export function withClientOptions(command: Command): Command {
 export function withServiceUrls(command: Command): Command {
   return command
     .addOption(
-      new Option('--dashboard <url>', "the dashboard's REST API")
-        .env('MGRPC_DASHBOARD_URL')
-        .default(DEFAULT_URLS.dashboard)
-        .argParser(urlParser(DEFAULT_URLS.dashboard)),
+      new Option('--dashboard <url>', `the dashboard's REST API (default: $MGRPC_DASHBOARD_URL, else the running \`mgrpc up\`'s, else ${DEFAULT_URLS.dashboard})`).argParser(
+        urlParser(DEFAULT_URLS.dashboard),
+      ),
     )
     .addOption(
-      new Option('--product <url>', "the product service's REST API")
-        .env('MGRPC_PRODUCT_URL')
-        .default(DEFAULT_URLS.product)
-        .argParser(urlParser(DEFAULT_URLS.product)),
+      new Option('--product <url>', `the product service's REST API (default: $MGRPC_PRODUCT_URL, else the running \`mgrpc up\`'s, else ${DEFAULT_URLS.product})`).argParser(
+        urlParser(DEFAULT_URLS.product),
+      ),
     )
     .exitOverride();
 }

@@ -1,5 +1,6 @@
 /**
- * `mgrpc describe [NAME]`: the services of protos/ with their methods, or one service,
+ * `mgrpc describe [NAME]`: the services of the project's protos (a `startproject` project's
+ * own, else mgrpc's protos/) with their methods, or one service,
  * method or message with the fields of every message it uses. `--addr` asks a running
  * server through reflection instead of reading the local protos.
  */
@@ -17,7 +18,7 @@ export function describeCommand(): Command {
   return new Command('describe')
     .description('list gRPC services and methods, or show a service, method or message; example: mgrpc describe product.Product')
     .argument('[name]', 'a service, method or message (full or without its package)')
-    .option('-a, --addr <host:port>', "describe what this server serves, through its reflection service")
+    .option('-a, --addr <host:port>', "describe what this server serves, through its reflection service (default: this project's own protos)")
     .option('-m, --metadata <key=value>', 'metadata for the reflection call (repeatable)', collectMetadata)
     .option('--deadline <ms>', 'deadline of the reflection call in milliseconds', parseDeadline, 10_000)
     .action(async (name: string | undefined, opts: DescribeOptions) => {
@@ -35,11 +36,11 @@ export function describeCommand(): Command {
           metadata: buildMetadata(opts.metadata ?? []),
           deadlineMs: opts.deadline,
         }).catch((err: unknown) => {
-          throw callFailure(err, address, 'server reflection failed: ');
+          throw callFailure(err, address, 'server reflection failed: ', '--addr');
         });
       } else {
         const { localCatalog } = await import('../grpc-tools/local-catalog.js');
-        catalog = localCatalog();
+        catalog = await localCatalog();
       }
       process.stdout.write(`${name ? describeOne(catalog.lookup(name)) : describeAll(catalog)}\n`);
     });

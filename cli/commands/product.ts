@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 
 import { valueOrAsk } from '../client/ask.js';
-import { isUuid, parseNonEmpty, parseUuid, withClientOptions, type ClientOptions } from '../client/options.js';
+import { isUuid, parseNonEmpty, parseUuid, serviceUrls, withClientOptions, type ClientOptions } from '../client/options.js';
 
 const prompts = () => import('../client/prompts.js');
 const write = (text: string) => void process.stdout.write(text);
@@ -33,7 +33,7 @@ function createCommand(): Command {
       const title = await valueOrAsk(opts.title, 'missing --title: mgrpc product create --title <title> [--image <url>]', async () =>
         (await prompts()).askText({ label: 'Title', validate: (v) => (v.trim() === '' ? 'the title must not be empty' : undefined) }),
       );
-      const { data, raw } = await clientApi(opts).dashboard.createProduct(opts.image === undefined ? { title } : { title, image: opts.image });
+      const { data, raw } = await clientApi(serviceUrls(opts)).dashboard.createProduct(opts.image === undefined ? { title } : { title, image: opts.image });
       write(opts.json ? jsonOutput(raw) : formatCreated(data));
     });
 }
@@ -45,7 +45,7 @@ function listCommand(): Command {
     .action(async (opts: ClientOptions & { source: 'dashboard' | 'product' }) => {
       const { clientApi } = await import('../client/api.js');
       const { formatProductList, jsonOutput } = await import('../client/format.js');
-      const api = clientApi(opts);
+      const api = clientApi(serviceUrls(opts));
       const { data, raw } = opts.source === 'product' ? await api.product.listCopies() : await api.dashboard.listProducts();
       write(opts.json ? jsonOutput(raw) : formatProductList(data));
     });
@@ -58,7 +58,7 @@ function getCommand(): Command {
     .action(async (id: string | undefined, opts: ClientOptions) => {
       const { clientApi } = await import('../client/api.js');
       const { formatProduct, jsonOutput } = await import('../client/format.js');
-      const { data, raw } = await clientApi(opts).dashboard.getProduct(await productId(id, 'mgrpc product get <id>'));
+      const { data, raw } = await clientApi(serviceUrls(opts)).dashboard.getProduct(await productId(id, 'mgrpc product get <id>'));
       write(opts.json ? jsonOutput(raw) : formatProduct(data));
     });
 }
@@ -71,7 +71,7 @@ function likeCommand(): Command {
     .action(async (id: string | undefined, opts: ClientOptions & { user?: string }) => {
       const { clientApi } = await import('../client/api.js');
       const { formatLiked, jsonOutput } = await import('../client/format.js');
-      const api = clientApi(opts);
+      const api = clientApi(serviceUrls(opts));
       let title: string | undefined;
       const productIdToLike = await valueOrAsk(id, 'missing product ID: mgrpc product like <id> [--user <uuid>] (ids are listed by `mgrpc product list`)', async () => {
         const { data: products } = await api.dashboard.listProducts();
@@ -109,7 +109,7 @@ function updateCommand(): Command {
           (await prompts()).askText({ label: 'New title', validate: (v) => (v.trim() === '' ? 'the title must not be empty' : undefined) }),
         );
       }
-      const { data, raw } = await clientApi(opts).dashboard.updateProduct(target, changes);
+      const { data, raw } = await clientApi(serviceUrls(opts)).dashboard.updateProduct(target, changes);
       write(opts.json ? jsonOutput(raw) : formatUpdated(data));
     });
 }
@@ -122,7 +122,7 @@ function deleteCommand(): Command {
       const { clientApi } = await import('../client/api.js');
       const { formatDeleted } = await import('../client/format.js');
       const target = await productId(id, 'mgrpc product delete <id>');
-      await clientApi(opts).dashboard.deleteProduct(target);
+      await clientApi(serviceUrls(opts)).dashboard.deleteProduct(target);
       // 204 has no body; --json still prints one document, so scripts can always parse stdout.
       write(opts.json ? `${JSON.stringify({ id: target, deleted: true })}\n` : formatDeleted(target));
     });

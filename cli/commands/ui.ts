@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 
 import { isInteractive } from '../client/ask.js';
-import { withServiceUrls, type ClientOptions } from '../client/options.js';
+import { serviceUrls, withServiceUrls, type ClientOptions } from '../client/options.js';
 import { UsageError } from '../handle-error.js';
 
 export function uiCommand(): Command {
@@ -16,7 +16,8 @@ export function uiCommand(): Command {
       if (!isInteractive()) {
         throw new UsageError('mgrpc ui needs a terminal (stdin and stdout must be a TTY); in scripts use `mgrpc product list` and the other product commands');
       }
+      const urls = serviceUrls(opts);
       const { runConsole } = await import('../ui/console/run-console.js');
-      await runConsole({ dashboard: opts.dashboard, product: opts.product });
+      await runConsole({ dashboard: urls.dashboard.value, product: urls.product.value });
     });
 }

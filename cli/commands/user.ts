@@ -1,7 +1,7 @@
 /** `mgrpc user create`: a user on the dashboard, whose id `mgrpc product like --user` takes. */
 import { Command } from 'commander';
 
-import { withClientOptions, type ClientOptions } from '../client/options.js';
+import { serviceUrls, withClientOptions, type ClientOptions } from '../client/options.js';
 
 function createCommand(): Command {
   return withClientOptions(new Command('create'))
@@ -9,7 +9,7 @@ function createCommand(): Command {
     .action(async (opts: ClientOptions) => {
       const { clientApi } = await import('../client/api.js');
       const { formatUserCreated, jsonOutput } = await import('../client/format.js');
-      const { data, raw } = await clientApi(opts).dashboard.createUser();
+      const { data, raw } = await clientApi(serviceUrls(opts)).dashboard.createUser();
       process.stdout.write(opts.json ? jsonOutput(raw) : formatUserCreated(data));
     });
 }

@@ -8,6 +8,7 @@
  *   const json = await callMethod('ProductService/ListProducts', { data: '{}', deadline: 5000 });
  */
 import { grpcClientSecurity } from '../../services/framework/index.js';
+import type { Resolved } from '../context/resolve.js';
 import { UsageError } from '../handle-error.js';
 import { defaultAddress } from './default-address.js';
 import { buildMetadata, callFailure, invokeUnary } from './invoke.js';
@@ -30,16 +31,16 @@ const serviceOf = (method: { service: { fullName: string } }) => method.service.
 export async function callMethod(spec: string, options: CallMethodOptions): Promise<unknown> {
   const security = grpcClientSecurity(process.env);
   const metadata = options.metadata ?? [];
-  let catalog = localCatalog();
-  let address = options.addr;
+  let catalog = await localCatalog();
+  let address: Resolved | undefined = options.addr ? { value: options.addr, from: '--addr' } : undefined;
   if (options.reflect) {
     // The local protos still tell which server a method they know lives on.
     address ??= await defaultAddress(serviceOf(catalog.method(spec)));
     const { catalogFromServer } = await import('./reflection-client.js');
     const target = address;
-    catalog = await catalogFromServer({ address, credentials: security.credentials, metadata: buildMetadata(metadata), deadlineMs: options.deadline }).catch(
+    catalog = await catalogFromServer({ address: target.value, credentials: security.credentials, metadata: buildMetadata(metadata), deadlineMs: options.deadline }).catch(
       (err: unknown) => {
-        throw callFailure(err, target, 'server reflection failed: ');
+        throw callFailure(err, target.value, 'server reflection failed: ', target.from);
       },
     );
   }
@@ -50,10 +51,16 @@ export async function callMethod(spec: string, options: CallMethodOptions): Prom
   address ??= await defaultAddress(serviceOf(method));
   const request = encodeJson(method.requestType, await readRequestJson(options.data));
   const target = address;
-  const response = await invokeUnary({ address, path: method.path, request, credentials: security.credentials, metadata, serviceToken: security.serviceToken, deadlineMs: options.deadline }).catch(
-    (err: unknown) => {
-      throw callFailure(err, target);
-    },
-  );
+  const response = await invokeUnary({
+    address: target.value,
+    path: method.path,
+    request,
+    credentials: security.credentials,
+    metadata,
+    serviceToken: security.serviceToken,
+    deadlineMs: options.deadline,
+  }).catch((err: unknown) => {
+    throw callFailure(err, target.value, '', target.from);
+  });
   return decodeToJson(method.responseType, response);
 }

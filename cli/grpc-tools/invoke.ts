@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 
+import { NETWORK_REASONS } from '../client/http.js';
 import { UsageError } from '../handle-error.js';
 import { CallFailure } from './call-failure.js';
 
@@ -49,12 +50,32 @@ export function invokeUnary(options: InvokeOptions): Promise<Buffer> {
   }).finally(() => client.close());
 }
 
-/** From a grpc-js ServiceError (or anything thrown while calling), noting where it went. */
-export function callFailure(err: unknown, address: string, what = ''): CallFailure {
+/**
+ * grpc-js's words for a server it could not connect to ("No connection established. Last
+ * error: connect ECONNREFUSED 127.0.0.1:1 (…). Resolution note: ") as a short reason.
+ */
+function connectReason(details: string): string | undefined {
+  if (!/No connection established|Failed to connect|failed to connect to all addresses|Name resolution failed/i.test(details)) return undefined;
+  const code = /\b(E[A-Z_]+)\b/.exec(details)?.[1];
+  if (code) return NETWORK_REASONS[code] ?? code;
+  if (/Name resolution failed/i.test(details)) return 'host not found';
+  return 'no connection';
+}
+
+/**
+ * From a grpc-js ServiceError (or anything thrown while calling), noting where it went and,
+ * when given, where that address came from (`--addr`, a variable, the running `up`, the default).
+ */
+export function callFailure(err: unknown, address: string, what = '', from?: string): CallFailure {
   const error = err as { code?: unknown; details?: unknown; message?: unknown };
   const code = typeof error?.code === 'number' ? error.code : undefined;
   const status = code === undefined ? 'UNKNOWN' : (grpc.status[code] ?? `CODE_${code}`);
   const details = typeof error?.details === 'string' && error.details ? error.details : String(error?.message ?? err);
-  const where = code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED ? ` (server ${address})` : '';
+  const origin = `address from ${from ?? '--addr'}`;
+  const unreachable = code === grpc.status.UNAVAILABLE ? connectReason(details) : undefined;
+  if (unreachable) {
+    return new CallFailure(status, `${what}cannot reach the gRPC server at ${address} (${unreachable}; ${origin}) — is it running? pass --addr HOST:PORT, start everything with \`mgrpc up\`, or see \`mgrpc status\``);
+  }
+  const where = code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED ? ` (server ${address}; ${origin})` : '';
   return new CallFailure(status, `${what}${details}${where}`);
 }

@@ -1,13 +1,30 @@
 /**
  * What `mgrpc outbox` shows: each service's undelivered outbox entries, read straight from its
  * database (whether or not the servers run), optionally after queueing refused ones again.
+ * The database is found as the services find it (<NAME>_DATABASE_URL, else a SQLite file in
+ * the data directory: --data-dir, MGRPC_DATA_DIR, the running `mgrpc up`'s, ./data), and
+ * opened as it is: a missing file is reported with its path, never created, never migrated.
  *
  * @example
  *   const report = await outboxReport({ list: true }, Date.now());
  *   process.stdout.write(formatOutboxReport(report, now));
  */
-import { Outbox, createLogger, databaseUrlFor, openDatabase, pendingMigrations, redactUrl, serviceMigrations } from '../../services/framework/index.js';
+import { existsSync } from 'node:fs';
+
+import {
+  Outbox,
+  createLogger,
+  databaseOptionsFromEnv,
+  databaseUrlFor,
+  dialectOf,
+  openDatabase,
+  pendingMigrations,
+  redactUrl,
+  serviceMigrations,
+  sqliteStorage,
+} from '../../services/framework/index.js';
 import { formatTable, printable } from '../client/format.js';
+import { dataDir as resolveDataDir } from '../context/resolve.js';
 import { loadRegistry } from '../project-registry.js';
 
 export interface OutboxReportOptions {
@@ -17,6 +34,8 @@ export interface OutboxReportOptions {
   list?: boolean;
   /** Queue entries the receiver refused again first. */
   retryFailed?: boolean;
+  /** Where the SQLite files are (default: MGRPC_DATA_DIR, the running `up`'s, ./data). */
+  dataDir?: string;
 }
 
 type Stats = Awaited<ReturnType<Outbox['stats']>>;
@@ -26,17 +45,30 @@ export type ServiceOutbox =
   | { service: string; database: string; error: string }
   | { service: string; database: string; requeued?: number; topics: Stats; entries?: Entries };
 
-export async function outboxReport(options: OutboxReportOptions, now: number): Promise<ServiceOutbox[]> {
+export async function outboxReport(options: OutboxReportOptions, now: number, env: NodeJS.ProcessEnv = process.env): Promise<ServiceOutbox[]> {
   const { SERVICE_NAMES, loadService } = await loadRegistry();
+  const dir = resolveDataDir(options.dataDir, env);
+  const where = { ...env, MGRPC_DATA_DIR: dir.value };
   const report: ServiceOutbox[] = [];
   for (const name of options.service ? [options.service] : SERVICE_NAMES) {
     const module = await loadService(name);
-    const url = databaseUrlFor(name);
-    const sequelize = await openDatabase(url);
+    const url = databaseUrlFor(name, where);
+    const upDatabase = dir.databases?.[name];
+    if (upDatabase && dialectOf(url) === 'sqlite') {
+      const variable = `${name.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
+      report.push({ service: name, database: upDatabase, error: `${dir.from} keeps it on ${upDatabase}: set ${variable} (with the password) to read it` });
+      continue;
+    }
+    if (dialectOf(url) === 'sqlite' && !existsSync(sqliteStorage(url))) {
+      report.push({ service: name, database: redactUrl(url), error: `no database at ${sqliteStorage(url)} (data dir from ${dir.from}): pass --data-dir, or set MGRPC_DATA_DIR, to where \`mgrpc up\` keeps it` });
+      continue;
+    }
+    const sequelize = await openDatabase(url, { ...databaseOptionsFromEnv(env), connectRetryMs: 0, access: options.retryFailed ? 'write' : 'read' });
     try {
       const pending = await pendingMigrations(sequelize, serviceMigrations(module));
       if (pending.length > 0) {
-        report.push({ service: name, database: redactUrl(url), error: `not migrated (run \`mgrpc migrate --service ${name}\`)` });
+        const how = dialectOf(url) === 'sqlite' ? `MGRPC_DATA_DIR=${dir.value} mgrpc migrate --service ${name}` : `mgrpc migrate --service ${name}`;
+        report.push({ service: name, database: redactUrl(url), error: `not migrated (run \`${how}\`)` });
         continue;
       }
       const outbox = new Outbox(sequelize, { logger: createLogger('outbox') });

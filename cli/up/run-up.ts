@@ -11,12 +11,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { DEFAULT_DRAIN_MS, createLogger, envInt, formatAddress, loadDotenv, migrateService, redactUrl, securitySummary, type Logger } from '../../services/framework/index.js';
+import { localTime, removeUpState, statePath, writeUpState } from '../context/state-file.js';
 import { UsageError } from '../handle-error.js';
 import { ensureServiceDatabase } from './databases.js';
 import { envName, planUp, type UpOptions, type UpPlan } from './plan.js';
 import { listenProblem, waitUntilAccepting } from './port-check.js';
 import { useColor } from './supervisor/line-prefix.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { exportLines, upState } from './up-state.js';
 
 export type { UpOptions } from './plan.js';
 
@@ -71,8 +73,11 @@ async function prepareDatabases({ options, modules, env, dataDir }: UpPlan, log:
 }
 
 /** Runs every process until a signal; says where they listen once all accept connections. */
-async function supervise({ options, processes, env, reachable, dataDir }: UpPlan, log: Logger): Promise<void> {
+async function supervise(plan: UpPlan, log: Logger): Promise<void> {
+  const { options, processes, env, reachable, dataDir } = plan;
   const { host } = options;
+  const startedAt = new Date();
+  const stateFile = statePath();
   const script = process.argv[1]!;
   const guard = new URL(`../orphan-guard${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
   // tsx's loader flags must reach the children; a debugger port must not (it would clash).
@@ -137,10 +142,17 @@ async function supervise({ options, processes, env, reachable, dataDir }: UpPlan
         return `  ${p.name.padEnd(width)}  ${p.side === 'rest' ? 'REST' : 'gRPC'}  ${p.side === 'rest' ? `http://${address}` : address}\n`;
       });
       const where = options.database !== undefined ? `databases on ${redactUrl(options.database)}` : `data in ${dataDir}`;
-      process.stdout.write(`${rows.join('')}mgrpc is up (${where}); press Ctrl-C to stop\n`);
+      // Other commands run from this project find the system through the state file; other shells through the exports.
+      const state = upState(plan, startedAt);
+      writeUpState(state, stateFile);
+      process.stdout.write(
+        `${rows.join('')}commands run in ${path.dirname(path.dirname(stateFile))} find it through ${stateFile}; elsewhere, set:\n${exportLines(state)}` +
+          `mgrpc is up since ${localTime(startedAt.toISOString())} (${where}); press Ctrl-C to stop\n`,
+      );
       await stopping;
     }
   } finally {
+    removeUpState(process.pid, stateFile);
     stopWatchingExits();
     startup.abort(new Error('stopped'));
     await supervisor.stop();

@@ -6,7 +6,7 @@ export { AppError, ERROR_CODES, registerErrorTranslator, type ErrorCode } from '
 export { createLogger, logFormat, type LogFormat, type Logger } from './logger.js';
 export { envInt, formatAddress, loadDotenv, parseListenAddress, peerSettings, type ListenAddress, type PeerSettings } from './config.js';
 export { openDatabase, databaseOptionsFromEnv, type DatabaseOptions } from './db/connect.js';
-export { dialectOf, redactUrl, sqliteUrl } from './db/url.js';
+export { dialectOf, redactUrl, sqliteStorage, sqliteUrl } from './db/url.js';
 export { atomic, currentTransaction } from './db/atomic.js';
 export { chunks, sqlRunner, sqlTimestamp, sqlTuples, UniqueViolation, type Row, type SqlRunner, type SqlValue } from './db/sql.js';
 export { coalesce, type CoalesceOptions } from './db/coalesce.js';

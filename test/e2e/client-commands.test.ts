@@ -123,7 +123,7 @@ describe('mgrpc user / product, scripted (no terminal)', () => {
     expect(runCli(['product', 'list'], { ...env, MGRPC_PRODUCT_URL: 'ftp://nope' }).code).toBe(2);
   });
 
-  it('a service that is down: one line naming its URL, exit 1, no stack trace', async () => {
+  it('a service that is down: one line naming its URL and where it came from, exit 1, no stack trace', async () => {
     const nowhere = `http://127.0.0.1:${await freePort()}`;
     for (const args of [
       ['product', 'list', '--dashboard', nowhere],
@@ -132,10 +132,11 @@ describe('mgrpc user / product, scripted (no terminal)', () => {
       failsWith(
         mgrpc(...args),
         1,
-        new RegExp(`^error: cannot reach the dashboard at ${nowhere} \\(connection refused\\) — is it running\\? start everything with \`mgrpc up\`\n$`),
+        new RegExp(`^error: cannot reach the dashboard at ${nowhere} \\(connection refused; address from --dashboard\\) — is it running\\? start everything with \`mgrpc up\`, or see \`mgrpc status\`\n$`),
       );
     }
     failsWith(mgrpc('product', 'list', '--source', 'product', '--product', nowhere), 1, new RegExp(`cannot reach the product at ${nowhere} `));
+    failsWith(mgrpc('product', 'list', '--source', 'product', '--dashboard', nowhere, '--product', nowhere), 1, /address from --product\)/);
   });
 });
 

@@ -129,10 +129,16 @@ describe('mgrpc call', () => {
     expect(invalid.stderr).toMatch(/^ERROR: INVALID_ARGUMENT: id: 'nope' is not a valid UUID\n$/);
   });
 
-  it('a server that is not there is UNAVAILABLE naming the address', async () => {
+  it('a server that is not there is UNAVAILABLE: one readable line naming the address, its source and --addr', async () => {
     const result = mgrpc(['call', 'UserService/GetUser', '--addr', '127.0.0.1:1', '--deadline', '3000']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^ERROR: UNAVAILABLE: .*\(server 127\.0\.0\.1:1\)\n$/);
+    expect(result.stderr).toBe(
+      'ERROR: UNAVAILABLE: cannot reach the gRPC server at 127.0.0.1:1 (connection refused; address from --addr) — is it running? pass --addr HOST:PORT, start everything with `mgrpc up`, or see `mgrpc status`\n',
+    );
+    const described = mgrpc(['describe', '--addr', '127.0.0.1:1', '--deadline', '3000']);
+    expect(described.code).toBe(1);
+    expect(described.stderr).toMatch(/^ERROR: UNAVAILABLE: server reflection failed: cannot reach the gRPC server at 127\.0\.0\.1:1 \(connection refused; address from --addr\) — .*--addr HOST:PORT/);
+    expect(described.stderr).not.toMatch(/No connection established|Resolution note/);
   });
 
   it.each([

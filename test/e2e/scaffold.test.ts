@@ -219,4 +219,42 @@ describe('mgrpc startproject', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   }, 120_000);
+
+  it("call and describe use the project's protos; product, user and ui are not offered", async () => {
+    expect(existsSync(path.join(dir, 'dist/services/stubs/descriptor.js')), 'the first test builds the project').toBe(true);
+    const inProject = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      new Promise<Result>((resolve) =>
+        execFile(process.execPath, [CLI, ...args], { cwd: path.join(dir, 'services'), env: { ...process.env, NO_COLOR: '1', ORDERS_GRPC_SERVER: '', ...env } }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout, stderr }),
+        ),
+      );
+    // From a subdirectory too: the project is the nearest directory with a package.json.
+    const described = await inProject(['describe']);
+    expect(described.code, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(/^service orders\.OrderService \{$/m);
+    expect(described.stdout).not.toMatch(/product\.ProductService|user\.UserService/);
+    expect((await inProject(['describe', 'OrderService/List'])).stdout).toMatch(/rpc List\(/);
+
+    // The method resolves against the project's protos; its server is the project's orders service.
+    const port = await freePort();
+    const called = await inProject(['call', 'OrderService/List', '--deadline', '5000'], { ORDERS_GRPC_SERVER: `127.0.0.1:${port}` });
+    expect(called.code).toBe(1);
+    expect(called.stderr).toBe(
+      `ERROR: UNAVAILABLE: cannot reach the gRPC server at 127.0.0.1:${port} (connection refused; address from ORDERS_GRPC_SERVER) — is it running? pass --addr HOST:PORT, start everything with \`mgrpc up\`, or see \`mgrpc status\`\n`,
+    );
+    const unknown = await inProject(['call', 'ProductService/LikeProduct']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: unknown method 'ProductService\/LikeProduct': methods: orders\.OrderService\/List/);
+
+    const help = await inProject(['--help']);
+    expect(help.stdout).toMatch(/^ {2}call /m);
+    expect(help.stdout).not.toMatch(/^ {2}(product|user|ui) /m);
+    for (const args of [['product', 'list'], ['user', 'create'], ['ui']]) {
+      const refused = await inProject(args);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.stderr).toBe(
+        `error: \`mgrpc ${args[0]}\` talks to mgrpc's demo services (dashboard and product), which project shop does not have: use \`mgrpc call\` and \`mgrpc describe\` for this project's services, or its REST API\n`,
+      );
+    }
+  }, 120_000);
 });

@@ -59,7 +59,8 @@ describe('mgrpc up --replicas', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'mgrpc-replicas-'));
     dirs.push(dataDir);
     const child = spawn(process.execPath, [CLI, 'up', '--replicas', '2', '--base-port', String(base), '--data-dir', dataDir], {
-      cwd: ROOT,
+      // Its own directory: `up` writes its state file in the project it stands in, and tests run side by side.
+      cwd: dataDir,
       env: { ...process.env, LOG_LEVEL: 'info', NO_COLOR: '1', DATABASE_URL: '', DASHBOARD_DATABASE_URL: '', PRODUCT_DATABASE_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { freeBasePort } from '../support/ports.js';
-import { CLI, http, ROOT } from '../support/system.js';
+import { CLI, http } from '../support/system.js';
 
 interface Up {
   child: ChildProcess;
@@ -32,7 +32,8 @@ function startUp(base: number, env: NodeJS.ProcessEnv = {}): Up {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mgrpc-up-'));
   dirs.push(dataDir);
   const child = spawn(process.execPath, [CLI, 'up', '--base-port', String(base), '--data-dir', dataDir], {
-    cwd: ROOT,
+    // Its own directory: `up` writes its state file in the project it stands in, and tests run side by side.
+    cwd: dataDir,
     env: { ...process.env, LOG_LEVEL: 'info', NO_COLOR: '1', DATABASE_URL: '', DASHBOARD_DATABASE_URL: '', PRODUCT_DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

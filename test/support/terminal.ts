@@ -13,6 +13,10 @@ export interface TerminalOptions {
   rows?: number;
   /** Extra environment variables of the CLI. */
   env?: Record<string, string>;
+  /** Variables the CLI must not see (removed with `env -u`). */
+  unset?: string[];
+  /** The working directory (default: the repository root). */
+  cwd?: string;
 }
 
 const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
@@ -21,13 +25,14 @@ export class Terminal {
   private readonly socket = `mgrpc-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
 
   /** Runs `mgrpc <args>` in a new terminal of `columns` x `rows` (default 120 x 40). */
-  constructor(args: string[], { columns = 120, rows = 40, env = {} }: TerminalOptions = {}) {
+  constructor(args: string[], { columns = 120, rows = 40, env = {}, unset = [], cwd = ROOT }: TerminalOptions = {}) {
     const assignments = Object.entries(env).map(([name, value]) => quote(`${name}=${value}`));
     const command = [process.execPath, CLI, ...args].map(quote).join(' ');
     // The shell stays a moment after the CLI exits so the pane (and EXIT=) can be read.
     // `env -u CI`: under CI=true ink renders only its final frame (is-in-ci), which a person
     // at a terminal never sees; the pane must show what a user would.
-    this.tmux('new-session', '-d', '-x', String(columns), '-y', String(rows), '-c', ROOT, `env -u CI ${[...assignments, command].join(' ')}; echo EXIT=$?; sleep 30`);
+    const removed = ['CI', ...unset].map((name) => `-u ${quote(name)}`).join(' ');
+    this.tmux('new-session', '-d', '-x', String(columns), '-y', String(rows), '-c', cwd, `env ${removed} ${[...assignments, command].join(' ')}; echo EXIT=$?; sleep 30`);
   }
 
   private tmux(...args: string[]): string {

@@ -14,7 +14,6 @@
  * with backoff while the server is not answering (MGRPC_DB_CONNECT_RETRY_MS in total,
  * default 30 s): a database that comes up after the service is not a crash loop.
  */
-import path from 'node:path';
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -25,7 +24,7 @@ import { envInt } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 
 import { reuseTransactionConnections } from './connection-reuse.js';
-import { dialectOf, redactUrl } from './url.js';
+import { dialectOf, redactUrl, sqliteStorage } from './url.js';
 import { finalizeStatements } from './sql.js';
 import { queueTransactions } from './write-queue.js';
 
@@ -67,14 +66,6 @@ async function tunedPg(): Promise<object> {
   return Object.create(pg, { types: { value: pgTypes } });
 }
 
-function sqliteStorage(url: string): string {
-  const rest = url.slice('sqlite:'.length);
-  if (rest === ':memory:' || rest === '') return ':memory:';
-  // sqlite:///abs -> /abs ; sqlite://rel -> rel ; sqlite:rel -> rel
-  const file = rest.startsWith('///') ? rest.slice(2) : rest.startsWith('//') ? rest.slice(2) : rest;
-  return path.resolve(file);
-}
-
 export interface DatabaseOptions {
   /** PostgreSQL: most connections the pool opens. */
   poolMax: number;
@@ -82,6 +73,12 @@ export interface DatabaseOptions {
   statementTimeoutMs: number;
   /** PostgreSQL: how long start-up keeps retrying an unreachable server, in total (0: try once). */
   connectRetryMs: number;
+  /**
+   * SQLite: 'create' (default) makes the file and its directory when missing; 'write' and
+   * 'read' open an existing file only ('read' also refuses writes), for commands that look
+   * at a database and must never leave an empty one behind (`mgrpc outbox`, `mgrpc status`).
+   */
+  access?: 'create' | 'write' | 'read';
 }
 
 /** MGRPC_DB_POOL_MAX, MGRPC_DB_STATEMENT_TIMEOUT_MS, MGRPC_DB_CONNECT_RETRY_MS. */
@@ -137,17 +134,21 @@ export async function openDatabase(url: string, options: DatabaseOptions = datab
   const dialect = dialectOf(url);
   let sequelize: Sequelize;
   if (dialect === 'sqlite') {
+    const access = options.access ?? 'create';
+    const mode = { create: sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, write: sqlite3.OPEN_READWRITE, read: sqlite3.OPEN_READONLY }[access];
     sequelize = new Sequelize({
       dialect: 'sqlite',
       storage: sqliteStorage(url),
       dialectModule: tunedSqlite3,
+      dialectOptions: { mode },
       logging: false,
       transactionType: Transaction.TYPES.IMMEDIATE,
     });
     queueTransactions(sequelize);
     if (sqliteStorage(url) !== ':memory:') {
       reuseTransactionConnections(sequelize);
-      await sequelize.query('PRAGMA journal_mode = WAL');
+      // Setting WAL writes the header; a reader takes the mode the file has.
+      if (access !== 'read') await sequelize.query('PRAGMA journal_mode = WAL');
     }
     await sequelize.authenticate();
     return sequelize;

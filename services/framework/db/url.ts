@@ -4,10 +4,20 @@
  * bench's) does not load Sequelize and sqlite3 with it: that alone is a quarter of a second
  * on every `mgrpc` command.
  */
+import path from 'node:path';
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export function sqliteUrl(file: string): string {
   return `sqlite:${file}`;
+}
+
+/** The file of a sqlite: URL, absolute (or ':memory:'): sqlite:///abs, sqlite://rel and sqlite:rel. */
+export function sqliteStorage(url: string): string {
+  const rest = url.slice('sqlite:'.length);
+  if (rest === ':memory:' || rest === '') return ':memory:';
+  const file = rest.startsWith('///') ? rest.slice(2) : rest.startsWith('//') ? rest.slice(2) : rest;
+  return path.resolve(file);
 }
 
 export function dialectOf(url: string): Dialect {
