@@ -4,7 +4,7 @@
  * cleans up. No speed is asserted (this machine is shared); correctness is.
  * Needs `npm run build` (npm test does it).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,14 +41,26 @@ function expectCleanQuickRun(result: BenchResult): void {
   }
 }
 
+/**
+ * Runs `mgrpc bench …` to its end, however long a loaded machine makes that: no kill timer
+ * of its own (a spawnSync timeout killed a slow but healthy run); the test's timeout ends a hang.
+ */
+function bench(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; pid: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'bench', ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr, pid: child.pid! }));
+  });
+}
+
 describe('mgrpc bench --quick', () => {
-  it('runs every path against real and bare servers and reports throughput, latency, RSS and a passing correctness check', { timeout: 120_000 }, () => {
+  it('runs every path against real and bare servers and reports throughput, latency, RSS and a passing correctness check', { timeout: 600_000 }, async () => {
     const out = path.join(dir, 'result.json');
-    const run = spawnSync(process.execPath, [CLI, 'bench', '--quick', '--duration', '500ms', '--warmup', '200ms', '--concurrency', '1,4', '--json', '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 110_000,
-    });
+    const run = await bench(['--quick', '--duration', '500ms', '--warmup', '200ms', '--concurrency', '1,4', '--json', '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as BenchResult;
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(result);
@@ -83,17 +95,13 @@ describe('mgrpc bench --quick', () => {
     expect(result.targets.find((t) => t.name === 'errors and lost likes')).toMatchObject({ met: true });
   });
 
-  it('runs on PostgreSQL with --database postgres: fresh databases for every service and bare baseline, checks passing, all dropped after', { timeout: 60_000 }, async () => {
+  it('runs on PostgreSQL with --database postgres: fresh databases for every service and bare baseline, checks passing, all dropped after', { timeout: 600_000 }, async () => {
     const out = path.join(dir, 'result-postgres.json');
     // `postgres` is the local server the PostgreSQL tests use; MGRPC_TEST_POSTGRES_URL names another.
     const server = new URL(TEST_POSTGRES_URL);
     server.pathname = '/';
     const database = process.env.MGRPC_TEST_POSTGRES_URL ? server.toString() : 'postgres';
-    const run = spawnSync(
-      process.execPath,
-      [CLI, 'bench', '--quick', '--duration', '500ms', '--warmup', '200ms', '--concurrency', '1,4', '--database', database, '--json', '--out', out],
-      { cwd: ROOT, encoding: 'utf8', timeout: 55_000 },
-    );
+    const run = await bench(['--quick', '--duration', '500ms', '--warmup', '200ms', '--concurrency', '1,4', '--database', database, '--json', '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as BenchResult;
     expect(result.database).toEqual({ dialect: 'postgres', server: redactUrl(server.toString()) });
@@ -126,14 +134,14 @@ describe('mgrpc bench --quick', () => {
     expect(cpuMsOf(2 ** 22 + 1)).toBeUndefined();
   });
 
-  it('refuses a bad option with a usage error before starting anything', () => {
-    const run = spawnSync(process.execPath, [CLI, 'bench', '--concurrency', '0,x'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  it('refuses a bad option with a usage error before starting anything', async () => {
+    const run = await bench(['--concurrency', '0,x']);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/comma-separated list of whole numbers/);
   });
 
-  it('refuses a database that is neither sqlite nor postgres', () => {
-    const run = spawnSync(process.execPath, [CLI, 'bench', '--database', 'mysql://root@localhost/'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  it('refuses a database that is neither sqlite nor postgres', async () => {
+    const run = await bench(['--database', 'mysql://root@localhost/']);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/expected sqlite, postgres .* or a postgres:\/\/user@host:port\/ server URL/);
   });

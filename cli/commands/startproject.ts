@@ -12,7 +12,14 @@ export function startprojectCommand(): Command {
       const { startProject } = await import('../scaffold/project-files.js');
       const made = startProject({ dir, service: opts.service, model: opts.model, mgrpcSpec: opts.mgrpcSpec, force: opts.force });
       process.stdout.write(
-        [`created project ${made.dir} with service ${made.service.name}`, ...made.files.map((f) => `  ${f}`), 'next:', `  cd ${dir} && npm install && npm start`, ''].join('\n'),
+        [
+          `created project ${made.dir} with service ${made.service.name}`,
+          ...made.files.map((f) => `  ${f}`),
+          'reused' in made.sqlite ? `npm install will reuse mgrpc's built sqlite3 (${made.sqlite.reused})` : `npm install will build sqlite3 (${made.sqlite.skipped})`,
+          'next:',
+          `  cd ${dir} && npm install && npm start`,
+          '',
+        ].join('\n'),
       );
     });
 }

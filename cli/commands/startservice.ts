@@ -4,7 +4,7 @@ export function startserviceCommand(): Command {
   return new Command('startservice')
     .description('scaffold a CRUD service: proto, model, migration, gRPC service, REST views, registration and a test')
     .argument('<name>', 'service name: lower-case words joined by - or _ (for example orders)')
-    .option('-m, --model <spec>', 'the model: Name:field:type,… with types string, text, int, bigint, float, bool, uuid, date (? = optional), e.g. Order:title:string,quantity:int,note:text?')
+    .option('-m, --model <spec>', 'the model: Name:field:type,… with types string, text, int, bigint, float, bool, uuid, date or datetime (a timestamp: a string in proto, ISO 8601 in JSON; ? = optional), e.g. Order:title:string,quantity:int,note:text?')
     .option('--dir <dir>', 'the project root', '.')
     .option('--force', 'overwrite files that exist')
     .action(async (name: string, opts: { model?: string; dir: string; force?: boolean }) => {

@@ -11,7 +11,7 @@
 import { modelNames, type NameForms } from './names.js';
 import { ScaffoldError } from './scaffold-error.js';
 
-export const FIELD_TYPES = ['string', 'text', 'int', 'bigint', 'float', 'bool', 'uuid', 'date'] as const;
+export const FIELD_TYPES = ['string', 'text', 'int', 'bigint', 'float', 'bool', 'uuid', 'date', 'datetime'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 /** How one field type appears in each generated file. */
@@ -32,6 +32,14 @@ interface TypeInfo {
 const errorOf = (what: string, nullable: boolean) => (nullable ? `'must be ${what} or null'` : `required('${what}')`);
 const expect = (what: string, nullable: boolean) => `{ error: ${errorOf(what, nullable)} }`;
 const optional = (nullable: boolean) => (nullable ? '.nullable().optional()' : '');
+
+const DATE: TypeInfo = {
+  proto: 'string',
+  ts: 'Date',
+  column: 'DataTypes.DATE',
+  zod: (n) => `z.iso.datetime({ offset: true, error: ${errorOf('an ISO 8601 date-time', n)} }).transform((value) => new Date(value))${optional(n)}`,
+  json: ['2024-01-02T03:04:05.000Z', '2025-06-07T08:09:10.000Z'],
+};
 
 const TYPES: Record<FieldType, TypeInfo> = {
   string: {
@@ -85,13 +93,9 @@ const TYPES: Record<FieldType, TypeInfo> = {
     zod: (n) => `z.uuid(${expect('a UUID', n)})${optional(n)}`,
     json: ['3b241101-e2bb-4255-8caf-4136c566a962', '9c5b94b1-35ad-49bb-b118-8e8fc24abf80'],
   },
-  date: {
-    proto: 'string',
-    ts: 'Date',
-    column: 'DataTypes.DATE',
-    zod: (n) => `z.iso.datetime({ offset: true, error: ${errorOf('an ISO 8601 date-time', n)} }).transform((value) => new Date(value))${optional(n)}`,
-    json: ['2024-01-02T03:04:05.000Z', '2025-06-07T08:09:10.000Z'],
-  },
+  date: DATE,
+  // The name most people try first: the same moment in time (Sequelize's DATE is a timestamp).
+  datetime: DATE,
 };
 
 export interface Field {

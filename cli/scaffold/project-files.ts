@@ -14,6 +14,7 @@ import { defaultModelName, serviceNames } from './names.js';
 import { packageRoot, renderTree, templatesDir } from './render.js';
 import { ScaffoldError } from './scaffold-error.js';
 import { startService, type StartedService } from './service.js';
+import { seedSqlitePrebuild } from './sqlite-prebuild.js';
 import { writePlan } from './write.js';
 
 export interface StartProjectOptions {
@@ -38,6 +39,7 @@ function packageJson(name: string, mgrpcSpec: string): string {
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
     engines: Record<string, string>;
+    allowScripts: Record<string, boolean>;
   };
   const pick = (names: string[], from: Record<string, string>) => Object.fromEntries(names.map((n) => [n, from[n]!]));
   const pkg = {
@@ -54,11 +56,15 @@ function packageJson(name: string, mgrpcSpec: string): string {
     },
     dependencies: { mgrpc: mgrpcSpec, ...pick(RUNTIME_DEPENDENCIES, ours.dependencies) },
     devDependencies: pick(DEV_DEPENDENCIES, ours.devDependencies),
+    // npm 11's allow list of install scripts, so `npm install` runs these without a warning:
+    // mgrpc's own (prepare builds it) and those of its dependencies, as mgrpc's package.json allows them.
+    // npm names a dependency that is not from the registry by its spec (`file:/path/to/mgrpc`).
+    allowScripts: { [/^[a-z+]+:/.test(mgrpcSpec) ? mgrpcSpec : 'mgrpc']: true, ...ours.allowScripts },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
-export function startProject(options: StartProjectOptions): { dir: string; files: string[]; service: StartedService } {
+export function startProject(options: StartProjectOptions): { dir: string; files: string[]; service: StartedService; sqlite: ReturnType<typeof seedSqlitePrebuild> } {
   const dir = path.resolve(options.dir);
   const name = path.basename(dir);
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name) || name.length > 214) {
@@ -81,5 +87,6 @@ export function startProject(options: StartProjectOptions): { dir: string; files
   create.set('protos/README.md', '# protos\n\nThe .proto sources of truth. `mgrpc codegen` compiles them into `services/stubs`.\n');
   const files = writePlan(dir, { create }, Boolean(options.force));
   const started = startService({ root: dir, name: service.name, model, force: options.force });
-  return { dir, files: [...files, ...started.files.filter((f) => !files.includes(f))], service: started };
+  const sqlite = seedSqlitePrebuild(packageRoot());
+  return { dir, files: [...files, ...started.files.filter((f) => !files.includes(f))], service: started, sqlite };
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { sampleValues, type ModelSpec } from './fields.js';
 import { plural, type NameForms } from './names.js';
+import { withArticle } from '../../services/framework/model/casing.js';
 
 /** The mgrpc package root (holding templates/), from source (cli/scaffold) or from dist/cli/scaffold. */
 export function packageRoot(): string {
@@ -144,6 +145,8 @@ export function serviceValues({ service, spec, ports }: ServiceTemplateInput): T
       model: model.camel,
       model_kebab: model.kebab,
       model_words: words,
+      a_model_words: withArticle(words),
+      A_model_words: capitalize(withArticle(words)),
       Models,
       models: plural(model.camel),
       models_words: plural(words),
@@ -189,4 +192,8 @@ export function renderService(input: ServiceTemplateInput): Map<string, string> 
     ...renderTree(path.join(templates, 'service'), `services/${input.service.name}`, values, imports),
     ...renderTree(path.join(templates, 'proto'), 'protos', values),
   ]);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -3,9 +3,9 @@
  * row). Long lists scroll: at most `visibleRows` rows show at a time.
  */
 import { Box, Text, useInput } from 'ink';
-import TextInput from 'ink-text-input';
 import { useRef, useState } from 'react';
 
+import { LineField } from './line-field.js';
 import { useLineInput } from './use-line-input.js';
 
 export interface PickerItem {
@@ -40,7 +40,7 @@ export function windowStart(count: number, cursor: number, rows: number): number
 export function ProductPicker({ label, items, visibleRows = 10, validate, onSubmit, onCancel }: ProductPickerProps) {
   const [cursor, setCursor] = useState(0);
   const [problem, setProblem] = useState<string>();
-  const line = useLineInput('', () => submit(), () => setProblem(undefined));
+  const line = useLineInput('', { onEnter: () => submit(), onEdit: () => setProblem(undefined) });
   // As the typed text (useLineInput): Enter may arrive before the re-render with the last arrow key.
   const latestCursor = useRef(0);
 
@@ -93,11 +93,7 @@ export function ProductPicker({ label, items, visibleRows = 10, validate, onSubm
       {start + visibleRows < items.length && <Text dimColor>  ↓ {items.length - start - visibleRows} more</Text>}
       <Box>
         <Text>{items.length > 0 ? '  or type an id: ' : '  id: '}</Text>
-        <TextInput
-          value={line.value}
-          onChange={line.onChange}
-          onSubmit={submit}
-        />
+        <LineField line={line} />
       </Box>
       {problem ? <Text color="red">{problem}</Text> : <Text dimColor>↑/↓ to choose · enter to confirm · esc to cancel</Text>}
     </Box>

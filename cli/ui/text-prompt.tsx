@@ -3,9 +3,9 @@
  * with the trimmed answer unless `validate` names a problem, which is shown instead.
  */
 import { Box, Text, useInput } from 'ink';
-import TextInput from 'ink-text-input';
 import { useState } from 'react';
 
+import { LineField } from './line-field.js';
 import { useLineInput } from './use-line-input.js';
 
 export interface TextPromptProps {
@@ -22,7 +22,7 @@ export interface TextPromptProps {
 
 export function TextPrompt({ label, placeholder, initial = '', validate, onSubmit, onCancel }: TextPromptProps) {
   const [problem, setProblem] = useState<string>();
-  const line = useLineInput(initial, () => submit(), () => setProblem(undefined));
+  const line = useLineInput(initial, { onEnter: () => submit(), onEdit: () => setProblem(undefined) });
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) onCancel();
   });
@@ -37,12 +37,7 @@ export function TextPrompt({ label, placeholder, initial = '', validate, onSubmi
       <Box flexShrink={0}>
         <Text color="cyan">? </Text>
         <Text bold>{label}: </Text>
-        <TextInput
-          value={line.value}
-          placeholder={placeholder}
-          onChange={line.onChange}
-          onSubmit={submit}
-        />
+        <LineField line={line} placeholder={placeholder} />
       </Box>
       {problem ? <Text color="red">{problem}</Text> : <Text dimColor>enter to confirm · esc to cancel</Text>}
     </Box>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVER_NODE_OPTIONS, serverNodeOptions } from './server-process.js';
+import { DEFAULT_SERVER_NODE_OPTIONS, ephemeralStart, freePort, serverNodeOptions, testPortRange } from './server-process.js';
 
 describe('serverNodeOptions', () => {
   it('bounds the heap by default, after the caller’s own NODE_OPTIONS', () => {
@@ -12,5 +12,33 @@ describe('serverNodeOptions', () => {
     expect(serverNodeOptions({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=512' })).toBe('--max-old-space-size=512');
     expect(serverNodeOptions({ MGRPC_SERVER_NODE_OPTIONS: '', NODE_OPTIONS: '--trace-warnings' })).toBe('--trace-warnings');
     expect(serverNodeOptions({ MGRPC_SERVER_NODE_OPTIONS: '' })).toBe('');
+  });
+});
+
+describe('testPortRange', () => {
+  it('is MGRPC_TEST_PORTS when set, and refuses a malformed or too narrow range with the fix', () => {
+    expect(testPortRange({ MGRPC_TEST_PORTS: '20000-20999' })).toEqual({ first: 20000, last: 20999 });
+    expect(testPortRange({ MGRPC_TEST_PORTS: ' 41000 - 41019 ' })).toEqual({ first: 41000, last: 41019 });
+    for (const bad of ['20000', '20000-20005', '80-2000', '60000-70000', 'a-b']) {
+      expect(() => testPortRange({ MGRPC_TEST_PORTS: bad })).toThrow(/MGRPC_TEST_PORTS='.*' is not a range of at least 20 ports like 20000-20999/);
+    }
+  });
+
+  it('by default ends just below the OS ephemeral range, read from ip_local_port_range', () => {
+    expect(testPortRange({}, () => 32768)).toEqual({ first: 20000, last: 32767 });
+    expect(testPortRange({}, () => 49152)).toEqual({ first: 20000, last: 49151 });
+    expect(() => testPortRange({}, () => 15000)).toThrow(/set MGRPC_TEST_PORTS/);
+    expect(ephemeralStart(() => '32768\t60999\n')).toBe(32768);
+    expect(ephemeralStart(() => '40000 60999')).toBe(40000);
+    expect(ephemeralStart(() => { throw new Error('no /proc'); })).toBe(32768);
+  });
+
+  it('freePort gives ports inside the range in effect', async () => {
+    const { first, last } = testPortRange();
+    for (let i = 0; i < 5; i++) {
+      const port = await freePort();
+      expect(port).toBeGreaterThanOrEqual(first);
+      expect(port).toBeLessThanOrEqual(last);
+    }
   });
 });

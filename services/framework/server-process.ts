@@ -8,6 +8,7 @@
  *   defineServiceModule({ name: 'dashboard', ports: SERVICE_PORTS.dashboard, … });
  *   env.PRODUCT_GRPC_SERVER || localAddress('product', 'grpc'); // '127.0.0.1:10006'
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 import type { Side } from './runtime.js';
@@ -56,20 +57,65 @@ export function serverNodeOptions(env: NodeJS.ProcessEnv): string {
   return [env.NODE_OPTIONS, ours].filter((part) => part && part.trim() !== '').join(' ');
 }
 
-// Ports for servers started by tests and the bench: below Linux's ephemeral range
-// (32768-60999), so the kernel never hands one of them to an outgoing connection between the
-// moment it is found free and the moment our server binds it (a port from bind(0) can be).
-// Each process walks a random block of its own, so concurrent test workers rarely meet.
-export const FIRST_PORT = 20_000;
-/** The first port Linux gives to outgoing connections (ip_local_port_range's default start). */
-export const EPHEMERAL_START = 32_768;
-const BLOCKS = 250;
-const BLOCK_SIZE = 50;
-let block = randomBlock();
-let offset = 0;
+/** A closed range of ports, `first` to `last`. */
+export interface PortRange {
+  first: number;
+  last: number;
+}
 
-function randomBlock(): number {
-  return FIRST_PORT + Math.floor(Math.random() * BLOCKS) * BLOCK_SIZE;
+/** Where ports for servers started by tests and the bench begin when MGRPC_TEST_PORTS is unset. */
+export const FIRST_PORT = 20_000;
+/** The first port Linux gives to outgoing connections by default (ip_local_port_range's start). */
+export const EPHEMERAL_START = 32_768;
+
+/** The first port this OS gives to outgoing connections (Linux's ip_local_port_range; 32768 elsewhere). */
+export function ephemeralStart(read: () => string = () => readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')): number {
+  try {
+    const first = Number(read().trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 1024 ? first : EPHEMERAL_START;
+  } catch {
+    return EPHEMERAL_START;
+  }
+}
+
+/**
+ * The ports tests and the bench may take for servers they start: MGRPC_TEST_PORTS
+ * (`20000-20999`) when set, else 20000 up to just below the OS's ephemeral range, so the
+ * kernel never hands one of them to an outgoing connection between the moment it is found
+ * free and the moment our server binds it (a port from bind(0) can be).
+ *
+ * @example
+ *   testPortRange({ MGRPC_TEST_PORTS: '20000-20999' }); // { first: 20000, last: 20999 }
+ */
+export function testPortRange(env: NodeJS.ProcessEnv = process.env, ephemeral = ephemeralStart): PortRange {
+  const setting = env.MGRPC_TEST_PORTS?.trim();
+  if (setting) {
+    const match = /^(\d+)\s*-\s*(\d+)$/.exec(setting);
+    const [first, last] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+    if (!(first >= 1024 && last <= 65_535 && last - first >= 19)) {
+      throw new Error(`MGRPC_TEST_PORTS='${setting}' is not a range of at least 20 ports like 20000-20999 (first >= 1024, last <= 65535)`);
+    }
+    return { first, last };
+  }
+  const last = ephemeral() - 1;
+  if (last - FIRST_PORT < 999) {
+    throw new Error(`the OS's ephemeral ports start at ${last + 1}, leaving no default test range above ${FIRST_PORT}: set MGRPC_TEST_PORTS, e.g. 10100-10999`);
+  }
+  return { first: FIRST_PORT, last };
+}
+
+// Each process walks a random block of its own within the range, so concurrent test
+// workers rarely meet; a block found busy is left for another.
+const BLOCK_SIZE = 50;
+let range: PortRange | undefined;
+let next = 0;
+let blockEnd = 0;
+
+function startRandomBlock(within: PortRange): void {
+  const size = Math.min(BLOCK_SIZE, within.last - within.first + 1);
+  const blocks = Math.floor((within.last - within.first + 1) / size);
+  next = within.first + Math.floor(Math.random() * blocks) * size;
+  blockEnd = next + size;
 }
 
 /** Whether a loopback listener could bind `port` right now. */
@@ -82,15 +128,14 @@ export function bindable(port: number): Promise<boolean> {
   });
 }
 
-/** A loopback port that is free now and outside the range the OS gives to outgoing connections. */
+/** A loopback port that is free now, in testPortRange(): outside the ports the OS gives to outgoing connections. */
 export async function freePort(): Promise<number> {
-  for (let tries = 0; tries < 1000; tries++) {
-    if (offset === BLOCK_SIZE) {
-      block = randomBlock();
-      offset = 0;
-    }
-    const port = block + offset++;
+  range ??= testPortRange();
+  const tries = range.last - range.first + 1;
+  for (let tried = 0; tried < tries; tried++) {
+    if (next >= blockEnd) startRandomBlock(range);
+    const port = next++;
     if (await bindable(port)) return port;
   }
-  throw new Error(`no free loopback port found from ${FIRST_PORT}`);
+  throw new Error(`no free loopback port in ${range.first}-${range.last} (MGRPC_TEST_PORTS widens or moves it)`);
 }

@@ -12,7 +12,7 @@ import { createClient, serve, type PromiseClient, type RunningService } from '__
 import { proto } from '__stubs__';
 import service from './index.js';
 
-/** A __model_words__ as REST sends and shows it (snake_case), and the values an update sets. */
+/** __A_model_words__ as REST sends and shows it (snake_case), and the values an update sets. */
 const sample: Record<string, unknown> = __SAMPLE_JSON__;
 const changed: Record<string, unknown> = __CHANGED_JSON__;
 /** The same values as gRPC messages carry them (camelCase; int64 as a decimal string). */
@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('__name__ over REST', () => {
-  it('creates, lists, retrieves, updates and deletes a __model_words__', async () => {
+  it('creates, lists, retrieves, updates and deletes __a_model_words__', async () => {
     const created = await rest('POST', '/__models_path__', sample);
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject(sample);
@@ -84,7 +84,7 @@ describe('__name__ over REST', () => {
 });
 
 describe('__name__ over gRPC', () => {
-  it('creates, lists, retrieves, updates and deletes a __model_words__', async () => {
+  it('creates, lists, retrieves, updates and deletes __a_model_words__', async () => {
     const created = await client.Create(sampleMessage as never);
     expect(created).toMatchObject(sampleMessage);
     const id = created.id;

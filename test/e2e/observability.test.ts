@@ -199,13 +199,13 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(dashboard.info.title).toBe('dashboard');
     expect(methodsOf(dashboard)).toEqual({
       '/api/products': ['get', 'post'],
-      '/api/products/{lookup}': ['delete', 'get', 'patch', 'put'],
+      '/api/products/{id}': ['delete', 'get', 'patch', 'put'],
       '/api/user': ['get', 'post'],
     });
     expect(methodsOf(product)).toEqual({
       '/api/products/{id}/like': ['get', 'post'],
       '/api/products': ['get'],
-      '/api/products/{lookup}': ['get'],
+      '/api/products/{id}': ['get'],
     });
     const error = dashboard.paths['/api/products'].post.responses['400'].content['application/json'].schema;
     expect(error).toEqual({ $ref: '#/components/schemas/Error' });
@@ -214,7 +214,7 @@ describe('OpenAPI document and Swagger UI', () => {
 
   it('request bodies carry the limits the validation enforces, and the API enforces exactly those', async () => {
     const dashboard = (await http('GET', `${system.dashboardUrl}/api/schema`)).body as Doc;
-    for (const [path, method] of [['/api/products', 'post'], ['/api/products/{lookup}', 'put'], ['/api/products/{lookup}', 'patch']] as const) {
+    for (const [path, method] of [['/api/products', 'post'], ['/api/products/{id}', 'put'], ['/api/products/{id}', 'patch']] as const) {
       const body = dashboard.paths[path][method].requestBody.content['application/json'].schema;
       expect(body.additionalProperties).toBe(false);
       expect(body.properties.title).toMatchObject({ type: 'string', minLength: 1, maxLength: 200 });
@@ -232,7 +232,7 @@ describe('OpenAPI document and Swagger UI', () => {
     const product = (await http('GET', `${system.productUrl}/api/schema`)).body as Doc;
     const like = product.paths['/api/products/{id}/like'].post.requestBody.content['application/json'].schema;
     expect(like).toMatchObject({ type: 'object', additionalProperties: false, properties: { user_id: { type: 'string', format: 'uuid' } } });
-    const answer = product.paths['/api/products/{lookup}'].get.responses['200'].content['application/json'].schema;
+    const answer = product.paths['/api/products/{id}'].get.responses['200'].content['application/json'].schema;
     expect(Object.keys(answer.properties).sort()).toEqual(['created_at', 'id', 'image', 'title', 'updated_at']);
   });
 

@@ -118,7 +118,7 @@ describe('mgrpc startservice', () => {
     [['books', '--model', 'book:title:string'], /invalid model name 'book'/],
     [['books', '--model', 'Book:id:string'], /'id' is reserved/],
     [['books', '--model', 'Book:Title:string'], /bad field name 'Title'.*snake_case/],
-    [['books', '--model', 'Book:pages:int?'], /only string, text, uuid, date fields can be optional/],
+    [['books', '--model', 'Book:pages:int?'], /only string, text, uuid, date, datetime fields can be optional/],
     [['books', '--model', 'Book:a:string,a:int'], /field 'a' appears twice/],
   ])('refuses startservice %j with a clear message and writes nothing', async (args, message) => {
     // services/orders exists: the first test created it (tests in a file run in order).
@@ -155,10 +155,17 @@ describe('mgrpc startproject', () => {
   it('creates a project whose first service builds, passes its test and is found by the installed CLI', async () => {
     parent = mkdtempSync(path.join(tmpdir(), 'mgrpc-project-'));
     dir = path.join(parent, 'shop');
-    const made = await sh(process.execPath, [CLI, 'startproject', dir, '--service', 'orders', '--model', 'Order:title:string,count:bigint']);
+    const npmCache = path.join(parent, 'npm-cache');
+    const made = await sh(process.execPath, [CLI, 'startproject', dir, '--service', 'orders', '--model', 'Order:title:string,count:bigint'], { npm_config_cache: npmCache });
     expect(made.code, made.stderr).toBe(0);
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
     expect(pkg.dependencies.mgrpc).toBe(`file:${ROOT}`);
+    // npm 11 runs these install scripts without "not yet covered by allowScripts".
+    expect(pkg.allowScripts).toEqual({ ...JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).allowScripts, [`file:${ROOT}`]: true });
+    // sqlite3's install (prebuild-install) finds mgrpc's built binary in npm's cache instead of compiling.
+    const reused = /npm install will reuse mgrpc's built sqlite3 \((.+)\)/.exec(made.stdout)?.[1];
+    expect(reused, made.stdout).toMatch(new RegExp(`^${npmCache}/_prebuilds/[0-9a-f]{6}-sqlite3-v[\\d.]+-napi-v\\d+-`));
+    expect(statSync(reused!).size).toBeGreaterThan(100_000);
     expect(pkg.scripts).toMatchObject({ start: 'mgrpc up', build: 'mgrpc codegen && tsc -p tsconfig.json' });
     for (const file of ['.env.example', '.gitignore', '.npmrc', 'docker-compose.yml', 'README.md', 'protos/orders.proto', 'services/orders/orders.test.ts']) {
       expect(statSync(path.join(dir, file)).isFile(), file).toBe(true);

@@ -54,7 +54,7 @@ afterEach(() => {
 });
 
 describe('mgrpc up --replicas', () => {
-  it('runs 2 replicas of each process that share data, balance gRPC calls, count likes exactly and stop on SIGINT', { timeout: 90_000 }, async () => {
+  it('runs 2 replicas of each process that share data, balance gRPC calls, count likes exactly and stop on SIGINT', async () => {
     const base = await freeBase();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'mgrpc-replicas-'));
     dirs.push(dataDir);

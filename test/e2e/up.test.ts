@@ -14,6 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { freeBasePort } from '../support/ports.js';
 import { CLI, http } from '../support/system.js';
+import { waitUntil } from '../support/wait.js';
 
 interface Up {
   child: ChildProcess;
@@ -48,12 +49,9 @@ function startUp(base: number, env: NodeJS.ProcessEnv = {}): Up {
   return up;
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, up: Up, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${up.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits for `condition` (an event, not a time budget: the test's timeout ends a hang). */
+async function until(condition: () => boolean | Promise<boolean>, what: string, up: Up): Promise<void> {
+  await waitUntil(what, condition, 15_000, up.output);
 }
 
 /** Every pid `up` reported starting, by process name. */
@@ -191,6 +189,6 @@ describe('mgrpc up', () => {
     expect(pids).toHaveLength(4);
     up.child.kill('SIGKILL');
     await up.exited;
-    await until(() => pids.every((pid) => !alive(pid)), 'the children to stop by themselves', up, 10_000);
+    await until(() => pids.every((pid) => !alive(pid)), 'the children to stop by themselves', up);
   });
 });

@@ -1,9 +1,18 @@
-/** Polls `attempt` every 100 ms until `ok` holds or `timeoutMs` passes; returns the last value. */
-export async function eventually<T>(attempt: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+import { noteSlowWait } from './wait.js';
+
+/**
+ * Polls `attempt` every 100 ms until `ok` holds, and returns that value: an event, not a
+ * time budget (see noteSlowWait in wait.ts); after `patienceMs` it says once on stderr that
+ * it still waits, with the last value.
+ */
+export async function eventually<T>(attempt: () => Promise<T>, ok: (value: T) => boolean, patienceMs = 5000): Promise<T> {
+  let last: T | undefined;
+  const note = noteSlowWait(`a value to hold (${ok.toString().slice(0, 80)})`, Date.now(), patienceMs, () => JSON.stringify(last)?.slice(0, 500) ?? 'undefined');
   for (;;) {
     const value = await attempt();
-    if (ok(value) || Date.now() > deadline) return value;
+    if (ok(value)) return value;
+    last = value;
+    note();
     await new Promise((r) => setTimeout(r, 100));
   }
 }

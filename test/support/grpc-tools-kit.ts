@@ -78,7 +78,7 @@ async function install(): Promise<GrpcToolsKit> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // A lock left by a killed run (an install takes seconds, not minutes) is taken over.
       if (Date.now() - statSync(lock).mtimeMs > 5 * 60_000) rmSync(lock, { recursive: true, force: true });
-      await eventually(async () => existsSync(ready) || !existsSync(lock), Boolean, 1000);
+      await eventually(async () => existsSync(ready) || !existsSync(lock) || Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 5 * 60_000, Boolean);
       if (existsSync(ready)) return kit;
     }
   }

@@ -1,28 +1,36 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 
-import { bindable, EPHEMERAL_START, FIRST_PORT } from '../../services/framework/server-process.js';
+import { bindable, testPortRange } from '../../services/framework/server-process.js';
 
 export { freePort } from '../../services/framework/server-process.js';
 
 /**
  * A base port B with B+offset bindable for every offset, for `mgrpc up --base-port`: all of
- * them below the range the OS gives to outgoing connections, as freePort's are, so no client
- * socket takes one between this check and the servers' bind.
+ * them in testPortRange() (MGRPC_TEST_PORTS), as freePort's are, so no client socket takes
+ * one between this check and the servers' bind.
  */
 export async function freeBasePort(offsets: readonly number[]): Promise<number> {
-  const span = EPHEMERAL_START - FIRST_PORT - Math.max(...offsets);
+  const { first, last } = testPortRange();
+  const span = last - first - Math.max(...offsets) + 1;
+  if (span < 1) throw new Error(`MGRPC_TEST_PORTS ${first}-${last} is narrower than the offsets ${offsets.join(', ')}`);
   for (let attempt = 0; attempt < 100; attempt++) {
-    const base = FIRST_PORT + Math.floor(Math.random() * span);
+    const base = first + Math.floor(Math.random() * span);
     if ((await Promise.all(offsets.map((offset) => bindable(base + offset)))).every(Boolean)) return base;
   }
   throw new Error('no free base port found');
 }
 
-/** Resolves once something accepts TCP connections on host:port, or rejects after timeoutMs. */
-export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+/**
+ * Resolves once something accepts TCP connections on host:port. It waits for that event, not
+ * for a time: on a slow machine it is slower, never a failure; the test's own timeout ends a
+ * hang (after `patienceMs` it says once, on stderr, what it is still waiting for). Race it
+ * with the server process's exit, as startSystem does.
+ */
+export async function waitForPort(port: number, host = '127.0.0.1', patienceMs = 15_000): Promise<void> {
+  const started = Date.now();
+  let noted = false;
+  for (;;) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, host);
       socket.once('connect', () => {
@@ -32,9 +40,12 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
       socket.once('error', () => resolve(false));
     });
     if (open) return;
+    if (!noted && Date.now() - started > patienceMs) {
+      noted = true;
+      process.stderr.write(`still waiting for a listener on ${host}:${port} after ${patienceMs} ms (a slow machine?)\n`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
 }
 
 /**

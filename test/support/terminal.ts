@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 
 import { CLI, ROOT } from './system.js';
+import { noteSlowWait } from './wait.js';
 
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
@@ -45,13 +46,16 @@ export class Terminal {
     return this.tmux('capture-pane', '-p');
   }
 
-  /** Waits until the screen matches, and returns it. */
-  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Waits until the screen matches, and returns it: an event, not a time budget (the test's
+   * timeout ends a hang); after `patienceMs` it shows once, on stderr, what the screen shows.
+   */
+  async waitFor(pattern: RegExp, patienceMs = 10_000): Promise<string> {
+    const note = noteSlowWait(`the terminal to show ${pattern}`, Date.now(), patienceMs, () => this.screen());
     for (;;) {
       const screen = this.screen();
       if (pattern.test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}; it shows:\n${screen}`);
+      note();
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -4,9 +4,9 @@
  * never contain an `r`, so the key cannot be mistaken for the start of an id.
  */
 import { Box, Text, useInput } from 'ink';
-import TextInput from 'ink-text-input';
 import { useState } from 'react';
 
+import { LineField } from '../line-field.js';
 import { useLineInput } from '../use-line-input.js';
 
 export interface LikePromptProps {
@@ -20,7 +20,16 @@ export interface LikePromptProps {
 
 export function LikePrompt({ title, validate, onSubmit, onCancel }: LikePromptProps) {
   const [problem, setProblem] = useState<string>();
-  const line = useLineInput('', () => submit(), () => setProblem(undefined));
+  const line = useLineInput('', {
+    onEnter: () => submit(),
+    onEdit: () => setProblem(undefined),
+    // On an empty line, r likes as a random user.
+    intercept: (chunk, text) => {
+      if (text !== '' || (chunk !== 'r' && chunk !== 'R')) return false;
+      onSubmit(undefined);
+      return true;
+    },
+  });
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) onCancel();
   });
@@ -36,11 +45,7 @@ export function LikePrompt({ title, validate, onSubmit, onCancel }: LikePromptPr
       <Box flexShrink={0}>
         <Text color="cyan">? </Text>
         <Text bold>Like &apos;{title.length > 20 ? `${title.slice(0, 19)}…` : title}&apos; as: </Text>
-        <TextInput
-          value={line.value}
-          onChange={(next) => (line.latest.current === '' && (next === 'r' || next === 'R') ? onSubmit(undefined) : line.onChange(next))}
-          onSubmit={submit}
-        />
+        <LineField line={line} />
       </Box>
       {problem ? (
         <Text color="red" wrap="truncate">

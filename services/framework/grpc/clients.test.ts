@@ -3,13 +3,13 @@
  * upstream, deadlines, pass-through of the caller's mistakes, metadata, and the shared
  * channel per target.
  */
-import net from 'node:net';
 
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AppError, createClient, defineService, startGrpcServer, type CallContext, type RunningGrpcServer } from '../index.js';
 import { loadBookService, recordingLogger, startLibrary, type Library } from '../../../test/support/library.js';
+import { freePort } from '../../../test/support/ports.js';
 import { sleep } from '../../../test/support/wait.js';
 
 const definition = loadBookService().service;
@@ -56,14 +56,6 @@ afterAll(async () => {
   await probe?.close(500);
   await lib?.close();
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function appError(promise: Promise<unknown>): Promise<AppError> {
   const err = await promise.then(

@@ -23,6 +23,12 @@ export interface OpenApiOptions {
   router: Router;
   /** Where the router is mounted (default '/api'). */
   prefix?: string;
+  /**
+   * Which operations need MGRPC_API_KEY: 'writes', or 'all' when reads are protected too.
+   * Left out when the API is open, and then the document declares no security scheme
+   * (Swagger UI shows no padlocks and no Authorize button).
+   */
+  protect?: 'writes' | 'all';
 }
 
 export type OpenApiDocument = JsonSchema & { openapi: string; paths: Record<string, Record<string, JsonSchema>> };
@@ -41,15 +47,19 @@ const ERROR_SCHEMA: JsonSchema = {
   additionalProperties: false,
 };
 
-/** `/products/:lookup` -> `/products/{lookup}`, and the parameter names. */
-function openApiPath(path: string): { path: string; params: string[] } {
+/**
+ * `/products/:lookup` -> `/products/{id}` (a parameter described with `routeName: 'lookup'`
+ * takes its documented name), and the parameter names.
+ */
+function openApiPath(path: string, names: ReadonlyMap<string, string>): { path: string; params: string[] } {
   const params: string[] = [];
   const converted = path
     .split('/')
     .map((segment) => {
       if (!segment.startsWith(':')) return segment;
-      params.push(segment.slice(1));
-      return `{${segment.slice(1)}}`;
+      const name = names.get(segment.slice(1)) ?? segment.slice(1);
+      params.push(name);
+      return `{${name}}`;
     })
     .join('/');
   return { path: converted, params };
@@ -69,7 +79,9 @@ function errorResponse(status: number): JsonSchema {
   return { description: STATUS_CODES[status] ?? `status ${status}`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 }
 
-function operation(spec: OperationSpec, method: HttpMethod, path: string, pathParams: string[], tag: string): JsonSchema {
+const SECURED = [{ apiKey: [] }, { bearer: [] }];
+
+function operation(spec: OperationSpec, method: HttpMethod, path: string, pathParams: string[], tag: string, protect: OpenApiOptions['protect']): JsonSchema {
   const declared = new Set((spec.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name));
   // A path parameter the description left out is still a parameter (OpenAPI requires it).
   const parameters = [...pathParams.filter((name) => !declared.has(name)).map((name) => parameter({ name, in: 'path', schema: { type: 'string' } })), ...(spec.parameters ?? []).map(parameter)];
@@ -77,7 +89,8 @@ function operation(spec: OperationSpec, method: HttpMethod, path: string, pathPa
   for (const [status, response] of Object.entries(spec.responses)) {
     responses[status] = { description: response.description, ...(response.schema ? { content: { 'application/json': { schema: toJsonSchema(response.schema, 'output') } } } : {}) };
   }
-  for (const status of [...(spec.errors ?? []), ...(spec.write ? [401] : []), 500]) responses[String(status)] ??= errorResponse(status);
+  const secured = protect === 'all' || (protect === 'writes' && spec.write === true);
+  for (const status of [...(spec.errors ?? []), ...(secured ? [401] : []), 500]) responses[String(status)] ??= errorResponse(status);
   return {
     operationId: spec.operationId ?? `${method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
     summary: spec.summary,
@@ -88,7 +101,7 @@ function operation(spec: OperationSpec, method: HttpMethod, path: string, pathPa
       ? { requestBody: { required: spec.requestBody.required ?? true, ...(spec.requestBody.description ? { description: spec.requestBody.description } : {}), content: { 'application/json': { schema: toJsonSchema(spec.requestBody.schema) } } } }
       : {}),
     responses,
-    ...(spec.write ? { security: [{ apiKey: [] }, { bearer: [] }, {}] } : {}),
+    ...(secured ? { security: SECURED } : {}),
   };
 }
 
@@ -96,13 +109,16 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
   const prefix = options.prefix ?? '/api';
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of listRoutes(options.router, prefix)) {
-    const { path, params } = openApiPath(route.path);
     const described = describedRoute(route.router, route.localPath) ?? {};
+    const names = new Map(
+      Object.values(described).flatMap((spec) => (spec?.parameters ?? []).flatMap((p) => (p.in === 'path' && p.routeName ? [[p.routeName, p.name] as const] : []))),
+    );
+    const { path, params } = openApiPath(route.path, names);
     const tag = route.path.slice(prefix.length).split('/').find((s) => s !== '') ?? 'api';
     for (const method of METHODS) {
       if (!route.methods.includes(method)) continue;
       const spec = described[method] ?? { summary: `${method.toUpperCase()} ${route.path} (undocumented)`, responses: { 200: { description: 'undocumented' } } };
-      (paths[path] ??= {})[method] = operation(spec, method, path, params, tag);
+      (paths[path] ??= {})[method] = operation(spec, method, path, params, tag, options.protect);
     }
   }
   return {
@@ -111,10 +127,14 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     paths,
     components: {
       schemas: { Error: ERROR_SCHEMA },
-      securitySchemes: {
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'MGRPC_API_KEY, when the service has one' },
-        bearer: { type: 'http', scheme: 'bearer', description: 'MGRPC_API_KEY as a bearer token' },
-      },
+      ...(options.protect
+        ? {
+            securitySchemes: {
+              apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: "the service's MGRPC_API_KEY" },
+              bearer: { type: 'http', scheme: 'bearer', description: 'MGRPC_API_KEY as a bearer token' },
+            },
+          }
+        : {}),
     },
   };
 }

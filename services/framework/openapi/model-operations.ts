@@ -5,6 +5,7 @@
  */
 import type { Model } from 'sequelize';
 
+import { withArticle } from '../model/casing.js';
 import type { ModelResource } from '../model/resource.js';
 import { serializerBodySchema, serializerResponseSchema } from './json-schema.js';
 import type { JsonSchema, ParameterSpec, RouteDescription } from './operations.js';
@@ -19,8 +20,10 @@ export interface ModelOperations {
 export function modelOperations<M extends Model>(resource: ModelResource<M>, actions: readonly string[]): ModelOperations {
   const has = (action: string) => actions.includes(action);
   const name = resource.name;
+  const aName = withArticle(name);
   const one = serializerResponseSchema(resource);
-  const lookup: ParameterSpec = { name: 'lookup', in: 'path', description: `the ${name}'s ${resource.lookupField}`, schema: resource.lookupSchema ?? { type: 'string' } };
+  // Documented under the lookup field's name, as hand-written routes (`/:id/like`) name theirs.
+  const lookup: ParameterSpec = { name: String(resource.lookupField), routeName: 'lookup', in: 'path', description: `the ${name}'s ${resource.lookupField}`, schema: resource.lookupSchema ?? { type: 'string' } };
   const page = (param: string, description: string, maximum?: number): ParameterSpec => ({
     name: param,
     in: 'query',
@@ -39,17 +42,17 @@ export function modelOperations<M extends Model>(resource: ModelResource<M>, act
   }
   if (has('create')) {
     collection.post = {
-      summary: `Create a ${name}`,
+      summary: `Create ${aName}`,
       requestBody: { schema: serializerBodySchema(resource, 'create') },
       responses: { 201: { description: `The new ${name}`, schema: one } },
       errors: [400, 413, 415, 503],
       write: true,
     };
   }
-  if (has('retrieve')) item.get = { summary: `Get a ${name}`, parameters: [lookup], responses: { 200: { description: `The ${name}`, schema: one } }, errors: [400, 404] };
+  if (has('retrieve')) item.get = { summary: `Get ${aName}`, parameters: [lookup], responses: { 200: { description: `The ${name}`, schema: one } }, errors: [400, 404] };
   if (has('update')) {
     item.put = {
-      summary: `Replace a ${name}'s writable fields`,
+      summary: `Replace ${aName}'s writable fields`,
       parameters: [lookup],
       requestBody: { schema: serializerBodySchema(resource, 'update') },
       responses: { 200: { description: `The ${name} after the change`, schema: one } },
@@ -59,7 +62,7 @@ export function modelOperations<M extends Model>(resource: ModelResource<M>, act
   }
   if (has('partialUpdate')) {
     item.patch = {
-      summary: `Change some of a ${name}'s fields`,
+      summary: `Change some of ${aName}'s fields`,
       parameters: [lookup],
       requestBody: { schema: serializerBodySchema(resource, 'partial') },
       responses: { 200: { description: `The ${name} after the change`, schema: one } },
@@ -67,6 +70,6 @@ export function modelOperations<M extends Model>(resource: ModelResource<M>, act
       write: true,
     };
   }
-  if (has('destroy')) item.delete = { summary: `Delete a ${name}`, parameters: [lookup], responses: { 204: { description: 'Deleted' } }, errors: [400, 404, 503], write: true };
+  if (has('destroy')) item.delete = { summary: `Delete ${aName}`, parameters: [lookup], responses: { 204: { description: 'Deleted' } }, errors: [400, 404, 503], write: true };
   return { collection, item };
 }

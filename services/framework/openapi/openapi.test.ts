@@ -32,10 +32,10 @@ const jsonBody = (operation: any) => operation.requestBody.content['application/
 
 describe('buildOpenApiDocument', () => {
   it('lists every route the router serves, undocumented ones marked as such', () => {
-    const routed = listRoutes(api, '/api').map((r) => r.path.replace(/:(\w+)/g, '{$1}'));
+    const routed = listRoutes(api, '/api').map((r) => r.path.replace(':lookup', ':id').replace(/:(\w+)/g, '{$1}'));
     expect(Object.keys(doc.paths).sort()).toEqual([...new Set(routed)].sort());
     expect(Object.keys(doc.paths['/api/books']).sort()).toEqual(['get', 'post']);
-    expect(Object.keys(doc.paths['/api/books/{lookup}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+    expect(Object.keys(doc.paths['/api/books/{id}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
     expect(op('/api/explode', 'get').summary).toContain('undocumented');
   });
 
@@ -47,11 +47,11 @@ describe('buildOpenApiDocument', () => {
     // What a client may send (a number or a digit string), not what the transform makes of it.
     expect(create.properties.pages.anyOf).toHaveLength(2);
     expect(Object.keys(create.properties).sort()).toEqual(['isbn', 'pages', 'title']);
-    expect(jsonBody(op('/api/books/{lookup}', 'patch'))).not.toHaveProperty('required');
+    expect(jsonBody(op('/api/books/{id}', 'patch'))).not.toHaveProperty('required');
   });
 
   it('describes answers from the fields the serializer shows, read-only ones marked', () => {
-    const book = op('/api/books/{lookup}', 'get').responses['200'].content['application/json'].schema;
+    const book = op('/api/books/{id}', 'get').responses['200'].content['application/json'].schema;
     expect(book.required).toEqual(['id', 'title', 'isbn', 'pages', 'created_at']);
     expect(book.properties.id).toMatchObject({ type: 'string', format: 'uuid', readOnly: true });
     expect(book.properties.created_at.readOnly).toBe(true);
@@ -61,11 +61,26 @@ describe('buildOpenApiDocument', () => {
   });
 
   it('declares the lookup parameter from the lookup schema, and errors in the one error shape', () => {
-    const retrieve = op('/api/books/{lookup}', 'get');
-    expect(retrieve.parameters).toContainEqual(expect.objectContaining({ name: 'lookup', in: 'path', required: true, schema: expect.objectContaining({ format: 'uuid' }) }));
+    const retrieve = op('/api/books/{id}', 'get');
+    expect(retrieve.parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ format: 'uuid' }) }));
+    expect(retrieve.parameters.map((p: any) => p.name)).not.toContain('lookup');
     for (const status of ['400', '404', '500']) expect(retrieve.responses[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
-    expect(op('/api/books', 'post').responses['401']).toBeDefined();
     expect(op('/api/books', 'get').parameters.map((p: any) => p.name)).toEqual(['limit', 'offset']);
+  });
+
+  it('declares no security scheme and no 401 while the API is open, so Swagger UI shows no padlocks', () => {
+    expect(doc.components).not.toHaveProperty('securitySchemes');
+    expect(op('/api/books', 'post')).not.toHaveProperty('security');
+    expect(op('/api/books', 'post').responses['401']).toBeUndefined();
+  });
+
+  it('with a key, requires it on writes (or on everything when reads are protected too)', () => {
+    const writes = buildOpenApiDocument({ title: 'library', router: api, protect: 'writes' });
+    expect(Object.keys(writes.components.securitySchemes)).toEqual(['apiKey', 'bearer']);
+    expect(writes.paths['/api/books'].post).toMatchObject({ security: [{ apiKey: [] }, { bearer: [] }], responses: { 401: expect.anything() } });
+    expect(writes.paths['/api/books'].get).not.toHaveProperty('security');
+    const all = buildOpenApiDocument({ title: 'library', router: api, protect: 'all' });
+    expect(all.paths['/api/books'].get.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
   });
 });
 

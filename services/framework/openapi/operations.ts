@@ -22,8 +22,11 @@ export type SchemaSource = z.ZodType | JsonSchema;
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface ParameterSpec {
+  /** The documented name (`id` in `/products/{id}`). */
   name: string;
   in: 'path' | 'query';
+  /** The name in the express route when it differs from `name` (`lookup` in `/:lookup`). */
+  routeName?: string;
   description?: string;
   required?: boolean;
   schema: SchemaSource;

@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 describe.each(DIALECTS)('on %s', (dialect) => {
-  it('4 relays claiming at once: each row exactly once, an entity only after its older row completed', { timeout: 60_000 }, async () => {
+  it('4 relays claiming at once: each row exactly once, an entity only after its older row completed', async () => {
     const db = await testDatabaseUrl(dialect, dir, 'outbox.sqlite3');
     drop = db.drop;
     const relays = await Promise.all([0, 1, 2, 3].map(() => openDatabase(db.url)));

@@ -67,7 +67,14 @@ export function createRestApp(options: RestAppOptions): Express {
     });
   }
   // Before the API key guard: the document describes the API, never its data (see docs/api.md).
-  const docs = apiDocsRouter(() => buildOpenApiDocument({ title: options.name ?? 'mgrpc', router: options.api, description: `The ${options.name ?? 'mgrpc'} service's REST API.` }));
+  const docs = apiDocsRouter(() =>
+    buildOpenApiDocument({
+      title: options.name ?? 'mgrpc',
+      router: options.api,
+      description: `The ${options.name ?? 'mgrpc'} service's REST API.`,
+      protect: options.apiKey ? (options.apiKey.protectReads ? 'all' : 'writes') : undefined,
+    }),
+  );
   app.use('/api', (req, res, next) => (isApiDocsPath(req.path) ? docs(req, res, next) : next()));
   // Before body parsing: an unauthenticated client does not get to make us parse its body.
   if (options.apiKey) app.use('/api', apiKeyGuard(options.apiKey));
