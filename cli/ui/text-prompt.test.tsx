@@ -35,6 +35,8 @@ describe('TextPrompt', () => {
       stdout: terminal.stdout as unknown as NodeJS.WriteStream,
       patchConsole: false,
       exitOnCtrlC: false,
+      // Every frame written whole, also where CI is set (ink then renders only the last frame).
+      debug: true,
     });
     unmount = app.unmount;
     await waitUntil('the prompt', () => terminal.last().includes('Mechanical pencil'));
