@@ -14,6 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, pool } from '../support/eventually.js';
 import { freeBasePort } from '../support/ports.js';
 import { CLI, createUsers, http, ROOT } from '../support/system.js';
+import { alive } from '../support/wait.js';
 
 const children: ChildProcess[] = [];
 const pids: number[] = [];
@@ -24,14 +25,6 @@ const OFFSETS = [6, 7, 8, 9, 16, 17, 18, 19, 1006, 1009, 1016, 1019];
 
 const freeBase = () => freeBasePort(OFFSETS);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Successful calls of `method` a gRPC process has served, from its /metrics. */
 async function handled(metricsPort: number, method: string): Promise<number> {

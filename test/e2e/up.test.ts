@@ -14,7 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { freeBasePort } from '../support/ports.js';
 import { CLI, http } from '../support/system.js';
-import { waitUntil } from '../support/wait.js';
+import { alive, waitUntil } from '../support/wait.js';
 
 interface Up {
   child: ChildProcess;
@@ -61,14 +61,6 @@ function startedPids(up: Up): Map<number, string> {
   return pids;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (or npx tsc -p tsconfig.json) first`);

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { Supervisor, type ExitInfo, type ProcessSpec } from './supervisor.js';
+import { alive } from '../../../test/support/wait.js';
 
 const node = (name: string, script: string): ProcessSpec => ({ name, command: process.execPath, args: ['-e', script] });
 
@@ -30,14 +31,6 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 afterEach(async () => {
   for (const s of supervisors.splice(0)) s.kill();
