@@ -60,7 +60,11 @@ export async function outboxReport(options: OutboxReportOptions, now: number, en
       continue;
     }
     if (dialectOf(url) === 'sqlite' && !existsSync(sqliteStorage(url))) {
-      report.push({ service: name, database: redactUrl(url), error: `no database at ${sqliteStorage(url)} (data dir from ${dir.from}): pass --data-dir, or set MGRPC_DATA_DIR, to where \`mgrpc up\` keeps it` });
+      // From a running `up`'s data dir, the likely cause is a service added after it started.
+      const fix = dir.from.includes('`mgrpc up`')
+        ? `that \`mgrpc up\` has not run ${name} (added after it started?): restart \`mgrpc up\``
+        : 'pass --data-dir, or set MGRPC_DATA_DIR, to where `mgrpc up` keeps it';
+      report.push({ service: name, database: redactUrl(url), error: `no database at ${sqliteStorage(url)} (data dir from ${dir.from}): ${fix}` });
       continue;
     }
     const sequelize = await openDatabase(url, { ...databaseOptionsFromEnv(env), connectRetryMs: 0, access: options.retryFailed ? 'write' : 'read' });

@@ -110,7 +110,9 @@ async function processesToAsk(): Promise<{ source: string; processes: UpProcess[
     processes.push({ name, service: name, side: 'rest', address: rest.value.replace(/^https?:\/\//, '') });
     processes.push({ name: `${name}_grpc`, service: name, side: 'grpc', address: grpcAt.value });
   }
-  return { source: [...sources].join(', '), processes };
+  // "the default" once: the longer form already says why the default was taken.
+  const said = [...sources].filter((from, _, all) => from !== 'the default' || !all.some((other) => other !== from && other.startsWith('the default')));
+  return { source: said.join(', '), processes };
 }
 
 export async function systemStatus(options: StatusOptions): Promise<SystemStatus> {

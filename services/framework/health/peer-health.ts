@@ -51,7 +51,7 @@ export function createPeerHealth(credentials: grpc.ChannelCredentials = grpc.cre
           (err, response: { status?: string } | undefined) => {
             if (!err) resolve(response?.status === 'SERVING' ? 'ok' : `not serving (${response?.status ?? 'no status'})`);
             else if (err.code === grpc.status.DEADLINE_EXCEEDED) resolve(`unavailable: no answer from ${peer.target} within ${timeoutMs} ms`);
-            else if (err.code === grpc.status.UNAVAILABLE) resolve(`unavailable: cannot reach ${peer.target} (${err.details})`);
+            else if (err.code === grpc.status.UNAVAILABLE) resolve(`unavailable: cannot reach ${peer.target} (${reasonOf(err.details)})`);
             else resolve(`unhealthy: ${peer.target} answered ${grpc.status[err.code]}: ${err.details}`);
           },
         );
@@ -62,4 +62,24 @@ export function createPeerHealth(credentials: grpc.ChannelCredentials = grpc.cre
       clients.clear();
     },
   };
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+};
+
+/**
+ * grpc-js's details, readable: "No connection established. Last error: Error: connect
+ * ECONNREFUSED 127.0.0.1:10009. Resolution note: " says "connection refused".
+ */
+function reasonOf(details: string): string {
+  const code = /\b(E[A-Z_]+)\b/.exec(details)?.[1];
+  if (code && NETWORK_REASONS[code]) return NETWORK_REASONS[code];
+  return details.replace(/\s*Resolution note:\s*$/, '').slice(0, 200) || 'no connection';
 }
