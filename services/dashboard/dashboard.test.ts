@@ -4,51 +4,32 @@
  * over a migrated SQLite file in a temp dir. The product service is not running: writes
  * answer after MGRPC_SYNC_WAIT_MS with their copies queued (test/e2e covers the two together).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createClient, serve, type PromiseClient, type RunningService } from '../framework/index.js';
+import { serveInProcess, type ServedService } from '../../test/support/in-process.js';
+import { createClient, type PromiseClient } from '../framework/index.js';
 import { proto } from '../stubs/index.js';
 import service from './index.js';
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 
-let dir: string;
-let grpcServer: RunningService;
-let restServer: RunningService;
+let served: ServedService;
 let products: PromiseClient<typeof proto.product.ProductService.service>;
 let users: PromiseClient<typeof proto.user.UserService.service>;
 
-async function rest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${restServer.url}/api${urlPath}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const rest = (method: string, urlPath: string, body?: unknown) => served.rest(method, urlPath, body);
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-dashboard-'));
   // Port 1 on loopback refuses at once: the product service is down.
-  const env = { MGRPC_DATA_DIR: dir, LOG_LEVEL: 'error', PRODUCT_GRPC_SERVER: '127.0.0.1:1', MGRPC_SYNC_WAIT_MS: '50', MGRPC_METRICS_PORT: 'off' };
-  const address = { host: '127.0.0.1', port: 0 };
-  grpcServer = await serve(service, 'grpc', { address, env, migrate: true, drainMs: 1000 });
-  restServer = await serve(service, 'rest', { address, env, migrate: true, drainMs: 1000 });
-  products = createClient(proto.product.ProductService.service, grpcServer.url, { name: 'dashboard gRPC', deadlineMs: 5000 });
-  users = createClient(proto.user.UserService.service, grpcServer.url, { name: 'dashboard gRPC', deadlineMs: 5000 });
+  served = await serveInProcess(service, { PRODUCT_GRPC_SERVER: '127.0.0.1:1', MGRPC_SYNC_WAIT_MS: '50' });
+  products = createClient(proto.product.ProductService.service, served.grpc.url, { name: 'dashboard gRPC', deadlineMs: 5000 });
+  users = createClient(proto.user.UserService.service, served.grpc.url, { name: 'dashboard gRPC', deadlineMs: 5000 });
 });
 
 afterAll(async () => {
   products?.close();
   users?.close();
-  await restServer?.close();
-  await grpcServer?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await served?.close();
 });
 
 describe('dashboard over REST', () => {

@@ -5,13 +5,10 @@
  * this service's own ProductReceiverService, and likes are recorded and wait, pending, for
  * the dashboard (test/e2e covers the two together).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createClient, serve, type PromiseClient, type RunningService } from '../framework/index.js';
+import { serveInProcess, type ServedService } from '../../test/support/in-process.js';
+import { createClient, type PromiseClient } from '../framework/index.js';
 import { proto } from '../stubs/index.js';
 import service from './index.js';
 
@@ -19,36 +16,20 @@ const ID = '6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b';
 const USER = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 
-let dir: string;
-let grpcServer: RunningService;
-let restServer: RunningService;
+let served: ServedService;
 let receiver: PromiseClient<typeof proto.product_receiver.ProductReceiverService.service>;
 
-async function rest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${restServer.url}/api${urlPath}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const rest = (method: string, urlPath: string, body?: unknown) => served.rest(method, urlPath, body);
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-product-'));
   // Port 1 on loopback refuses at once: the dashboard is down.
-  const env = { MGRPC_DATA_DIR: dir, LOG_LEVEL: 'error', DASHBOARD_GRPC_SERVER: '127.0.0.1:1', MGRPC_SYNC_WAIT_MS: '50', MGRPC_METRICS_PORT: 'off' };
-  const address = { host: '127.0.0.1', port: 0 };
-  grpcServer = await serve(service, 'grpc', { address, env, migrate: true, drainMs: 1000 });
-  restServer = await serve(service, 'rest', { address, env, migrate: true, drainMs: 1000 });
-  receiver = createClient(proto.product_receiver.ProductReceiverService.service, grpcServer.url, { name: 'product gRPC', deadlineMs: 5000 });
+  served = await serveInProcess(service, { DASHBOARD_GRPC_SERVER: '127.0.0.1:1', MGRPC_SYNC_WAIT_MS: '50' });
+  receiver = createClient(proto.product_receiver.ProductReceiverService.service, served.grpc.url, { name: 'product gRPC', deadlineMs: 5000 });
 });
 
 afterAll(async () => {
   receiver?.close();
-  await restServer?.close();
-  await grpcServer?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await served?.close();
 });
 
 describe('product copies over gRPC, read over REST', () => {

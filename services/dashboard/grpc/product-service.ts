@@ -14,7 +14,7 @@
  */
 import type { Transaction } from 'sequelize';
 
-import { AppError, applyOnceBatched, atomic, defineService, sqlRunner, sqlTimestamp, type Row } from '../../framework/index.js';
+import { AppError, applyOnceBatched, atomic, chunks, defineService, sqlRunner, sqlTimestamp, sqlTuples, type Row } from '../../framework/index.js';
 import { proto } from '../../stubs/index.js';
 import type { LikeProductResponse } from '../../stubs/product/LikeProductResponse.js';
 import type { DashboardContext } from '../context.js';
@@ -33,15 +33,22 @@ export function productService({ products, models }: DashboardContext) {
   const sql = sqlRunner(sequelize);
   const addLikes = `UPDATE ${table} SET likes = likes + ?, updated_at = ? WHERE id = ? RETURNING *`;
 
-  const users = `SELECT id FROM ${sequelize.getQueryInterface().quoteIdentifier(models.User.getTableName() as string)} WHERE id = ?`;
+  const usersTable = sequelize.getQueryInterface().quoteIdentifier(models.User.getTableName() as string);
 
-  /** The named users this dashboard does not know (or whose ids are not UUIDs), with why. */
+  /** The named users this dashboard does not know (or whose ids are not UUIDs), with why: one query per 64 users. */
   const unknownUsers = async (requests: { userId?: string }[], transaction: Transaction | undefined): Promise<Map<string, AppError>> => {
     const unknown = new Map<string, AppError>();
+    const asked: string[] = [];
     for (const userId of new Set(requests.map((r) => r.userId).filter((id): id is string => !!id))) {
-      if (!UUID.test(userId)) unknown.set(userId, AppError.invalid('user_id', `'${userId.slice(0, 64)}' is not a valid UUID`));
-      else if ((await sql.all(users, [userId.toLowerCase()], transaction)).length === 0) unknown.set(userId, AppError.notFound(`user ${userId} not found`));
+      if (UUID.test(userId)) asked.push(userId);
+      else unknown.set(userId, AppError.invalid('user_id', `'${userId.slice(0, 64)}' is not a valid UUID`));
     }
+    const known = new Set<string>();
+    for (const part of chunks(asked)) {
+      const rows = await sql.all<{ id: string }>(`SELECT id FROM ${usersTable} WHERE id IN (${sqlTuples(part.length)})`, part.map((id) => id.toLowerCase()), transaction);
+      for (const row of rows) known.add(String(row.id).toLowerCase());
+    }
+    for (const userId of asked) if (!known.has(userId.toLowerCase())) unknown.set(userId, AppError.notFound(`user ${userId} not found`));
     return unknown;
   };
 
