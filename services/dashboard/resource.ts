@@ -9,8 +9,8 @@ import type { Attributes, Sequelize, Transaction } from 'sequelize';
 import { z } from 'zod';
 
 import { AppError, ModelResource, type Outbox } from '../framework/index.js';
-import type { DashboardModels, Product, ProductModel } from './models/index.js';
-import { productSerializer } from './serializers.js';
+import type { DashboardModels, Product, ProductModel, User } from './models/index.js';
+import { productSerializer, userSerializer } from './serializers.js';
 import type { EnqueueProductChange } from './sync/product-copies.js';
 
 export class ProductResource extends ModelResource<Product> {
@@ -61,4 +61,9 @@ export async function randomUserId({ User }: DashboardModels, sequelize: Sequeli
   const user = await User.findOne({ order: sequelize.random() });
   if (!user) throw new AppError('FAILED_PRECONDITION', 'there are no users yet: create one with `mgrpc user create` (POST /api/user)');
   return user.id;
+}
+
+/** Users as a generic resource, for the admin (the API's /user routes are the tutorial's own). */
+export function userResource({ User: model }: DashboardModels): ModelResource<User> {
+  return new ModelResource<User>({ name: 'user', model, serializer: userSerializer, lookupSchema: z.uuid(), ordering: [['createdAt', 'ASC'], ['id', 'ASC']] });
 }

@@ -21,6 +21,7 @@ export { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
 export { answerClientErrors, createRestApp } from './rest/app.js';
 export { loadExpress, Router } from './rest/express.js';
 export { modelViewSet, VIEW_ACTIONS, type ViewAction } from './rest/model-viewset.js';
+export { adminResource, type AdminColumn, type AdminOptions, type ColumnCell } from './admin/registry.js';
 export { errorHandler, methodNotAllowed, notFoundHandler } from './rest/error-handler.js';
 export { DEFAULT_BASE_PORT, databaseUrlFor, defineServiceModule, type ServiceModule, type SetupArgs } from './service-module.js';
 export { Outbox, outboxOptionsFromEnv, type BatchItem, type Deliver, type DeliverMany, type DeliveryContext, type EnqueueOptions, type OutboxEntry, type OutboxOptions } from './outbox/outbox.js';

@@ -170,7 +170,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   }
 
   const readiness = createReadiness({ sequelize, peers: module.peers?.(ctx) ?? [], credentials: clientSecurity.credentials });
-  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness, name: module.name, metrics });
+  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness, name: module.name, metrics, admin: { outbox } });
   const server = http.createServer(app);
   answerClientErrors(server);
   // Bounded keep-alive so a drained server can close promptly.

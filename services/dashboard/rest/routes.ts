@@ -2,12 +2,13 @@
  * The dashboard's REST API (under /api):
  *   GET/POST /products, GET/PUT/PATCH/DELETE /products/:id   (a model view set)
  *   GET /user (a random user's id), POST /user (no body or {}; creates one: 201 {"id": …})
+ * The admin (/admin) shows the products view set by itself, and users as registered here.
  */
 import { z } from 'zod';
 
-import { AppError, describeRoute, methodNotAllowed, modelViewSet, Router, type RouteDescription } from '../../framework/index.js';
+import { AppError, adminResource, describeRoute, methodNotAllowed, modelViewSet, Router, type RouteDescription } from '../../framework/index.js';
 import type { DashboardContext } from '../context.js';
-import { randomUserId } from '../resource.js';
+import { randomUserId, userResource } from '../resource.js';
 
 // A user has no writable fields: anything sent is a mistake the client should hear about.
 const userBody = z.strictObject({});
@@ -50,5 +51,6 @@ export function routes({ products, models, sequelize }: DashboardContext): Route
     })
     .all(methodNotAllowed(['GET', 'POST']));
   describeRoute(router, '/user', userOperations);
+  adminResource(router, '/users', userResource(models), ['list', 'retrieve', 'create']);
   return router;
 }

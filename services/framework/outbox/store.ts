@@ -227,6 +227,12 @@ export class OutboxStore {
     }));
   }
 
+  /** The payloads and states of a topic's undelivered entries, oldest first, at most `limit`. */
+  async undelivered(topic: string, limit: number): Promise<{ state: 'pending' | 'failed'; payload: string }[]> {
+    const rows = await this.select(`SELECT state, payload FROM ${this.table} WHERE topic = ? ORDER BY id LIMIT ?`, [topic, limit]);
+    return rows.map((r) => ({ state: r.state as 'pending' | 'failed', payload: String(r.payload) }));
+  }
+
   async origin(): Promise<string> {
     const settings = this.sequelize.getQueryInterface().quoteIdentifier(SETTINGS_TABLE);
     const [row] = await this.select(`SELECT value FROM ${settings} WHERE name = 'outbox_origin'`, []);

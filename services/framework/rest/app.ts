@@ -2,17 +2,20 @@
  * The express application every REST service runs in: a request log with request ids first,
  * JSON bodies with a size limit, the service's routers under /api, its OpenAPI document
  * (/api/schema) and Swagger UI (/api/docs), health endpoints (/healthz liveness, /readyz
- * readiness), Prometheus metrics (/metrics) when given, and the one error handler last.
+ * readiness), Prometheus metrics (/metrics) when given, the web admin (/admin, see
+ * admin/router.ts: HTML pages with their own errors), and the one error handler last.
  */
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import type { Express, RequestHandler, Router } from 'express';
 
+import { adminRouter } from '../admin/router.js';
 import { AppError } from '../errors.js';
 import { createReadiness, readinessHandler, type Readiness } from '../health/readiness.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Outbox } from '../outbox/outbox.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
 import { apiDocsRouter, isApiDocsPath } from '../openapi/docs-router.js';
 import { apiKeyGuard, type ApiKeyOptions } from '../security/api-key.js';
@@ -35,6 +38,8 @@ export interface RestAppOptions {
   name?: string;
   /** When set, requests are counted and timed, and GET /metrics serves them (open, like /healthz). */
   metrics?: Metrics;
+  /** The web admin at /admin (on by default); `outbox` gives it the outbox page. `false`: no admin. */
+  admin?: { outbox?: Outbox } | false;
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -76,6 +81,10 @@ export function createRestApp(options: RestAppOptions): Express {
     }),
   );
   app.use('/api', (req, res, next) => (isApiDocsPath(req.path) ? docs(req, res, next) : next()));
+  // Before the JSON body rules: the admin's forms post url-encoded bodies, parsed by its router.
+  if (options.admin !== false) {
+    app.use('/admin', adminRouter({ api: options.api, service: options.name ?? 'mgrpc', logger: options.logger, apiKey: options.apiKey, outbox: options.admin?.outbox }));
+  }
   // Before body parsing: an unauthenticated client does not get to make us parse its body.
   if (options.apiKey) app.use('/api', apiKeyGuard(options.apiKey));
   app.use(requireJsonBody);

@@ -5,10 +5,14 @@
  * @example
  *   router.use('/products', modelViewSet(products));                 // all actions
  *   router.use('/products', modelViewSet(products, ['list']));       // read-only list
+ *
+ * The router also registers the resource with the web admin (admin/registry.ts), with the
+ * same actions: what the API may do to it, the admin may do; `admin` adds columns to its pages.
  */
 import type { Request } from 'express';
 import type { Model } from 'sequelize';
 
+import { markForAdmin, type AdminOptions } from '../admin/registry.js';
 import { AppError } from '../errors.js';
 import type { ModelResource } from '../model/resource.js';
 import { modelOperations } from '../openapi/model-operations.js';
@@ -27,8 +31,9 @@ function queryInt(req: Request, name: string): number | undefined {
   return value;
 }
 
-export function modelViewSet<M extends Model>(resource: ModelResource<M>, actions: readonly ViewAction[] = VIEW_ACTIONS): Router {
+export function modelViewSet<M extends Model>(resource: ModelResource<M>, actions: readonly ViewAction[] = VIEW_ACTIONS, options: { admin?: AdminOptions } = {}): Router {
   const router = Router();
+  markForAdmin(router, resource, actions, options.admin);
   const has = (a: ViewAction) => actions.includes(a);
   const s = resource.serializer;
 

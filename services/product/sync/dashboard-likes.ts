@@ -42,6 +42,30 @@ export function dashboardLikes(outbox: Outbox, clients: ProductClients, logger: 
     );
 }
 
+/** How many likes of each product are still on their way to the dashboard (pending) or refused (failed). */
+export interface LikesWaiting {
+  pending: number;
+  failed: number;
+}
+
+/**
+ * The likes of `productIds` not yet counted by the dashboard, read from the outbox (the
+ * admin's sync state of each copy). Reads at most `limit` entries: a backlog beyond that
+ * shows as at least that many.
+ */
+export async function likesWaiting(outbox: Outbox, productIds: readonly string[], limit = 10_000): Promise<Map<string, LikesWaiting>> {
+  const wanted = new Set(productIds);
+  const out = new Map<string, LikesWaiting>();
+  for (const entry of await outbox.store.undelivered(DASHBOARD_LIKE, limit)) {
+    const { productId } = JSON.parse(entry.payload) as LikeChange;
+    if (!wanted.has(productId)) continue;
+    const counts = out.get(productId) ?? { pending: 0, failed: 0 };
+    counts[entry.state] += 1;
+    out.set(productId, counts);
+  }
+  return out;
+}
+
 /** How long a dashboard without LikeProducts is sent single calls before it is asked again. */
 const REPROBE_MS = 5 * 60_000;
 

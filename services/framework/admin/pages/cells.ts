@@ -1,0 +1,40 @@
+/** How one value is shown in a table cell, the same on first render and in the live updates. */
+import { html, type Html } from '../html.js';
+import type { ColumnCell } from '../registry.js';
+
+export interface ShownValue {
+  /** What the page shows. */
+  text: string;
+  /** What live updates compare (the JSON value as text). */
+  value: string;
+  badge?: ColumnCell['badge'];
+}
+
+export function shownValue(value: unknown): ShownValue {
+  if (value === null || value === undefined) return { text: '—', value: '' };
+  if (typeof value === 'boolean') return { text: value ? 'yes' : 'no', value: String(value) };
+  if (typeof value === 'object') {
+    const text = JSON.stringify(value);
+    return { text, value: text };
+  }
+  return { text: String(value), value: String(value) };
+}
+
+export function shownCell(cell: ColumnCell | undefined): ShownValue {
+  return cell ? { text: cell.text, value: `${cell.badge ?? ''}:${cell.text}`, badge: cell.badge } : { text: '—', value: '' };
+}
+
+export function cellContent(shown: ShownValue): Html {
+  if (shown.badge) return html`<span class="badge ${shown.badge}">${shown.text}</span>`;
+  return shown.value === '' ? html`<span class="null">${shown.text}</span>` : html`${shown.text}`;
+}
+
+export function isNumeric(value: unknown): boolean {
+  return typeof value === 'number';
+}
+
+/** "created_at" -> "Created at". */
+export function labelOf(name: string): string {
+  const words = name.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
