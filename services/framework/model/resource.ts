@@ -35,6 +35,8 @@ export interface ResourceConfig<M extends Model> extends ListFieldsConfig<M> {
   ordering?: Order;
   /** Upper bound of a list page. */
   maxPageSize?: number;
+  /** Size of a page when a client asks for pages without saying how big (default 20, at most maxPageSize). */
+  pageSize?: number;
 }
 
 export type { ListOptions, ListQuery } from './list-query.js';
@@ -45,6 +47,7 @@ export class ModelResource<M extends Model> {
   readonly serializer: ModelSerializer<M>;
   readonly lookupField: FieldName<M>;
   readonly maxPageSize: number;
+  readonly pageSize: number;
   /** Validates lookup values (also documents the path parameter). */
   readonly lookupSchema?: z.ZodType<string>;
   private readonly listFields: ListFields<M>;
@@ -56,6 +59,7 @@ export class ModelResource<M extends Model> {
     this.lookupField = config.lookupField ?? (config.model.primaryKeyAttribute as FieldName<M>);
     this.lookupSchema = config.lookupSchema;
     this.maxPageSize = config.maxPageSize ?? 1000;
+    this.pageSize = Math.min(config.pageSize ?? 20, this.maxPageSize);
     if (!(this.lookupField in config.model.getAttributes())) {
       throw new Error(`lookupField '${this.lookupField}' is not an attribute of ${config.model.name}`);
     }
