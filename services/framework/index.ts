@@ -12,7 +12,8 @@ export { chunks, sqlRunner, sqlTimestamp, sqlTuples, UniqueViolation, type Row, 
 export { coalesce, type CoalesceOptions } from './db/coalesce.js';
 export { migrate, pendingMigrations, type Migration, type MigrationContext } from './db/migrations.js';
 export { ModelSerializer, type FieldName, type SerializerConfig, type WriteMode } from './model/serializer.js';
-export { ModelResource, type ListQuery, type ResourceConfig } from './model/resource.js';
+export { ModelResource, type ListOptions, type ListQuery, type ResourceConfig } from './model/resource.js';
+export { SEARCH_LIMITS, type ListFieldsConfig } from './model/list-query.js';
 export { camelCase, snakeCase } from './model/casing.js';
 export { defineService, type CallContext, type GrpcService, type HandlersOf, type UnaryHandler } from './grpc/define-service.js';
 export { ACTIONS, modelActions, type ActionName } from './grpc/actions.js';

@@ -3,40 +3,13 @@
  * list query (model/resource.ts: search, ordering, filters, paging), so the admin and the
  * API's lists answer the same way and refuse the same fields with the same messages.
  */
-import type { Model } from 'sequelize';
-
 import { AppError } from '../errors.js';
-import type { ModelResource } from '../model/resource.js';
+import type { ListQuery } from '../model/resource.js';
 import type { ListState } from './pages/list-page.js';
 
 /** The largest page the admin shows (also bounded by the resource's maxPageSize). */
 export const ADMIN_MAX_PAGE = 100;
 export const ADMIN_PAGE = 25;
-
-export interface ListQueryLike {
-  limit?: number;
-  offset?: number;
-  search?: string;
-  ordering?: string;
-  filters?: Record<string, string>;
-}
-
-export interface ListOptionsLike {
-  searchFields: string[];
-  orderingFields: string[];
-  filterFields: string[];
-}
-
-/** The resource's list API as the admin uses it. */
-export interface Listing {
-  list(query: ListQueryLike): Promise<Model[]>;
-  count(query: ListQueryLike): Promise<number>;
-  listOptions(): ListOptionsLike;
-}
-
-export function listing(resource: ModelResource<Model>): Listing {
-  return resource as unknown as Listing;
-}
 
 function one(query: Record<string, unknown>, name: string): string | undefined {
   const value = query[name];
@@ -69,7 +42,7 @@ export function listState(query: Record<string, unknown>, maxPageSize: number, f
   };
 }
 
-export function listQuery(state: ListState): ListQueryLike {
+export function listQuery(state: ListState): ListQuery {
   return {
     limit: state.perPage,
     offset: (state.page - 1) * state.perPage,

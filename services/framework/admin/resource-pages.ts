@@ -11,7 +11,7 @@ import { AppError } from '../errors.js';
 import { snakeCase } from '../model/casing.js';
 import { formFields, formToJSON } from './form.js';
 import type { Html } from './html.js';
-import { listing, listQuery, listState } from './listing.js';
+import { listQuery, listState } from './listing.js';
 import { shownCell, shownValue, type ShownValue } from './pages/cells.js';
 import { listPage } from './pages/list-page.js';
 import type { PageFrame } from './pages/layout.js';
@@ -59,7 +59,7 @@ export function resourcePages(router: Router, kit: PageKit): void {
 
   router.get('/:slug', async (req, res) => {
     const entry = find(req.params.slug!, 'list');
-    const list = listing(entry.resource);
+    const list = entry.resource;
     const options = list.listOptions();
     const view = {
       slug: entry.slug,

@@ -22,7 +22,6 @@ import { LIVE_SCRIPT } from './assets/live.js';
 import { STYLE } from './assets/style.js';
 import { Csrf } from './csrf.js';
 import type { Html } from './html.js';
-import { listing } from './listing.js';
 import { outboxPages } from './outbox-pages.js';
 import { labelOf } from './pages/cells.js';
 import { barePage, layout, type PageFrame } from './pages/layout.js';
@@ -138,7 +137,7 @@ export function adminRouter(options: AdminRouterOptions): Router {
   router.get('/', async (req, res) => {
     const described = await Promise.all(
       kit.entries().map(async (e) => {
-        const total = e.actions.includes('list') ? await listing(e.resource).count({}) : undefined;
+        const total = e.actions.includes('list') ? await e.resource.count({}) : undefined;
         const writable = e.actions.some((a) => a !== 'list' && a !== 'retrieve');
         return { slug: e.slug, label: labelOf(e.slug), description: `${total ?? '?'} ${total === 1 ? e.resource.name : 'objects'}${writable ? '' : ' · read-only'}` };
       }),

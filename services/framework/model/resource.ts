@@ -19,9 +19,10 @@ import { atomic } from '../db/atomic.js';
 import { sqlRunner } from '../db/sql.js';
 import { AppError } from '../errors.js';
 import { snakeCase } from './casing.js';
+import { ListFields, type ListFieldsConfig, type ListOptions, type ListQuery } from './list-query.js';
 import type { FieldName, ModelSerializer, WriteMode } from './serializer.js';
 
-export interface ResourceConfig<M extends Model> {
+export interface ResourceConfig<M extends Model> extends ListFieldsConfig<M> {
   /** Singular noun used in messages: "product 42 not found". */
   name: string;
   model: ModelStatic<M>;
@@ -30,15 +31,15 @@ export interface ResourceConfig<M extends Model> {
   lookupField?: FieldName<M>;
   /** Validates lookup values before they reach the database (e.g. `z.uuid()`). */
   lookupSchema?: z.ZodType<string>;
+  /** The default ordering of a list (a client's `ordering` comes first, the primary key last). */
   ordering?: Order;
   /** Upper bound of a list page. */
   maxPageSize?: number;
+  /** Size of a page when a client asks for pages without saying how big (default 20, at most maxPageSize). */
+  pageSize?: number;
 }
 
-export interface ListQuery {
-  limit?: number;
-  offset?: number;
-}
+export type { ListOptions, ListQuery } from './list-query.js';
 
 export class ModelResource<M extends Model> {
   readonly name: string;
@@ -46,9 +47,10 @@ export class ModelResource<M extends Model> {
   readonly serializer: ModelSerializer<M>;
   readonly lookupField: FieldName<M>;
   readonly maxPageSize: number;
+  readonly pageSize: number;
   /** Validates lookup values (also documents the path parameter). */
   readonly lookupSchema?: z.ZodType<string>;
-  private readonly ordering?: Order;
+  private readonly listFields: ListFields<M>;
 
   constructor(config: ResourceConfig<M>) {
     this.name = config.name;
@@ -56,11 +58,12 @@ export class ModelResource<M extends Model> {
     this.serializer = config.serializer;
     this.lookupField = config.lookupField ?? (config.model.primaryKeyAttribute as FieldName<M>);
     this.lookupSchema = config.lookupSchema;
-    this.ordering = config.ordering;
     this.maxPageSize = config.maxPageSize ?? 1000;
+    this.pageSize = Math.min(config.pageSize ?? 20, this.maxPageSize);
     if (!(this.lookupField in config.model.getAttributes())) {
       throw new Error(`lookupField '${this.lookupField}' is not an attribute of ${config.model.name}`);
     }
+    this.listFields = new ListFields(config.model, config.serializer, config.ordering, config);
   }
 
   get sequelize() {
@@ -87,7 +90,22 @@ export class ModelResource<M extends Model> {
     }
     const offset = query.offset ?? 0;
     if (!Number.isInteger(offset) || offset < 0) throw AppError.invalid('offset', 'must be a non-negative integer');
-    return this.model.findAll({ order: this.ordering, limit, offset });
+    return this.model.findAll({ where: this.listFields.where(query), order: this.listFields.order(query), limit, offset });
+  }
+
+  /** How many objects `list` would page through: the same filters and search, no paging. */
+  async count(query: ListQuery = {}): Promise<number> {
+    return this.model.count({ where: this.listFields.where(query) });
+  }
+
+  /** The search, ordering and filter fields a list accepts, as the API spells them. */
+  listOptions(): ListOptions {
+    return this.listFields.options();
+  }
+
+  /** Equal for two queries that select and order the same rows (paging aside): what page tokens are bound to. */
+  listFingerprint(query: ListQuery): string {
+    return this.listFields.fingerprint(query);
   }
 
   async retrieve(lookup: unknown, transaction?: Transaction): Promise<M> {

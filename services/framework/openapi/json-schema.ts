@@ -50,6 +50,12 @@ const SEQUELIZE_TYPES: Record<string, JsonSchema> = {
   DATEONLY: { type: 'string', format: 'date' },
 };
 
+/** The JSON Schema of one model attribute's column type (a string when it has none of ours). */
+export function attributeSchema<M extends Model>(resource: ModelResource<M>, attribute: string): JsonSchema {
+  const type = (resource.model.getAttributes() as Record<string, { type?: { key?: string } }>)[attribute]?.type?.key ?? '';
+  return { ...(SEQUELIZE_TYPES[type] ?? { type: 'string' }) };
+}
+
 /** What the serializer's toJSON shows: every field, snake_case, typed from the model (writable ones from the zod schema). */
 export function serializerResponseSchema<M extends Model>(resource: ModelResource<M>): JsonSchema {
   const { serializer } = resource;

@@ -5,9 +5,9 @@
  */
 import type { Model } from 'sequelize';
 
-import { withArticle } from '../model/casing.js';
+import { camelCase, withArticle } from '../model/casing.js';
 import type { ModelResource } from '../model/resource.js';
-import { serializerBodySchema, serializerResponseSchema } from './json-schema.js';
+import { attributeSchema, serializerBodySchema, serializerResponseSchema } from './json-schema.js';
 import type { JsonSchema, ParameterSpec, RouteDescription } from './operations.js';
 
 export interface ModelOperations {
@@ -28,16 +28,48 @@ export function modelOperations<M extends Model>(resource: ModelResource<M>, act
     name: param,
     in: 'query',
     description,
-    schema: { type: 'integer', minimum: param === 'limit' ? 1 : 0, ...(maximum ? { maximum } : {}) } satisfies JsonSchema,
+    schema: { type: 'integer', minimum: param === 'offset' ? 0 : 1, ...(maximum ? { maximum } : {}) } satisfies JsonSchema,
   });
   const collection: RouteDescription = {};
   const item: RouteDescription = {};
   if (has('list')) {
+    const options = resource.listOptions();
+    const text = (param: string, description: string): ParameterSpec => ({ name: param, in: 'query', description, schema: { type: 'string' } });
     collection.get = {
       summary: `List ${name}s`,
-      parameters: [page('limit', `page size (default and maximum ${resource.maxPageSize})`, resource.maxPageSize), page('offset', 'how many to skip')],
-      responses: { 200: { description: `The ${name}s`, schema: { type: 'array', items: one } } },
-      errors: [400],
+      description:
+        `A bare array, or with \`page\` a page \`{count, next, previous, results}\` (next and previous are absolute URLs). ` +
+        `Filters are exact matches; an empty filter value is ignored.`,
+      parameters: [
+        ...(options.searchFields.length > 0 ? [text('search', `case-insensitive; every term (split on spaces and commas) must be found in one of: ${options.searchFields.join(', ')}`)] : []),
+        ...(options.orderingFields.length > 0 ? [text('ordering', `comma-separated, '-' for descending: ${options.orderingFields.join(', ')}`)] : []),
+        ...options.filterFields.map((field): ParameterSpec => ({ name: field, in: 'query', description: `only ${name}s whose ${field} is exactly this`, schema: attributeSchema(resource, camelCase(field)) })),
+        { name: 'page', in: 'query', description: "answer a page (1-based, or 'last') instead of a bare array", schema: { anyOf: [{ type: 'integer', minimum: 1 }, { const: 'last' }] } },
+        page('page_size', `with page: its size (default ${resource.pageSize})`, resource.maxPageSize),
+        page('limit', `without page: how many (default and maximum ${resource.maxPageSize})`, resource.maxPageSize),
+        page('offset', 'without page: how many to skip'),
+      ],
+      responses: {
+        200: {
+          description: `The ${name}s (a page of them with \`page\`)`,
+          schema: {
+            anyOf: [
+              { type: 'array', items: one },
+              {
+                type: 'object',
+                properties: {
+                  count: { type: 'integer', minimum: 0 },
+                  next: { anyOf: [{ type: 'string', format: 'uri' }, { type: 'null' }] },
+                  previous: { anyOf: [{ type: 'string', format: 'uri' }, { type: 'null' }] },
+                  results: { type: 'array', items: one },
+                },
+                required: ['count', 'next', 'previous', 'results'],
+              },
+            ],
+          },
+        },
+      },
+      errors: [400, 404],
     };
   }
   if (has('create')) {

@@ -9,41 +9,38 @@
  * The router also registers the resource with the web admin (admin/registry.ts), with the
  * same actions: what the API may do to it, the admin may do; `admin` adds columns to its pages.
  */
-import type { Request } from 'express';
 import type { Model } from 'sequelize';
 
 import { markForAdmin, type AdminOptions } from '../admin/registry.js';
-import { AppError } from '../errors.js';
 import type { ModelResource } from '../model/resource.js';
 import { modelOperations } from '../openapi/model-operations.js';
 import { describeRoute } from '../openapi/operations.js';
 import { methodNotAllowed } from './error-handler.js';
 import { Router } from './express.js';
+import { LIST_PARAMS, listPage, parseListRequest } from './list-request.js';
 
 export const VIEW_ACTIONS = ['list', 'create', 'retrieve', 'update', 'partialUpdate', 'destroy'] as const;
 export type ViewAction = (typeof VIEW_ACTIONS)[number];
-
-function queryInt(req: Request, name: string): number | undefined {
-  const raw = req.query[name];
-  if (raw === undefined) return undefined;
-  const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value)) throw AppError.invalid(name, 'must be a non-negative integer');
-  return value;
-}
 
 export function modelViewSet<M extends Model>(resource: ModelResource<M>, actions: readonly ViewAction[] = VIEW_ACTIONS, options: { admin?: AdminOptions } = {}): Router {
   const router = Router();
   markForAdmin(router, resource, actions, options.admin);
   const has = (a: ViewAction) => actions.includes(a);
   const s = resource.serializer;
+  const clash = resource.listOptions().filterFields.find((name) => (LIST_PARAMS as readonly string[]).includes(name));
+  if (has('list') && clash) throw new Error(`filterFields: '${clash}' is also a list parameter (${LIST_PARAMS.join(', ')}); leave it out of filterFields`);
 
   const collection = router.route('/');
   const collectionMethods: string[] = [];
   if (has('list')) {
     collectionMethods.push('GET');
     collection.get(async (req, res) => {
-      const items = await resource.list({ limit: queryInt(req, 'limit'), offset: queryInt(req, 'offset') });
-      res.json(items.map((item) => s.toJSON(item)));
+      const { query, page } = parseListRequest(resource, req);
+      if (page) {
+        res.json(await listPage(resource, req, query, page, (item) => s.toJSON(item)));
+        return;
+      }
+      res.json((await resource.list(query)).map((item) => s.toJSON(item)));
     });
   }
   if (has('create')) {
