@@ -156,7 +156,7 @@ describe('dashboard admin', () => {
     expect(liked.status, liked.text).toBe(200);
     await page.waitForFunction((cell) => cell?.textContent === '1', await likes.elementHandle());
     expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
-    await page.goto(`${sys.dashboardUrl}/admin/products?ordering=-likes`);
+    await page.goto(`${sys.dashboardUrl}/admin/products?ordering=-likes&per_page=10`);
     await screenshot('admin-products.png');
   });
 
@@ -187,7 +187,7 @@ describe('product service admin', () => {
     const pending = await http('POST', `${sys.productUrl}/api/products/${id}/like`, { user_id: users[1] }, AUTH);
     expect(pending.status, pending.text).toBe(202);
     await page.waitForFunction((cell) => cell?.textContent === '1 like pending', await sync.elementHandle());
-    await page.goto(`${sys.productUrl}/admin/products`);
+    await page.goto(`${sys.productUrl}/admin/products?per_page=10`);
     await screenshot('admin-product-copies.png');
 
     await page.goto(`${sys.productUrl}/admin/products/${id}`);

@@ -39,7 +39,7 @@ function kindOf(schema: z.ZodType): InputKind {
   if (accepts(schema, true) && !accepts(schema, 'x')) return 'checkbox';
   if ((accepts(schema, 1) || accepts(schema, 0) || accepts(schema, 1.5)) && !accepts(schema, 'x')) return 'number';
   const max = maxLengthOf(schema);
-  return max !== undefined && max <= 1000 ? 'text' : accepts(schema, 'x') ? 'textarea' : 'text';
+  return max !== undefined && max <= 4096 ? 'text' : accepts(schema, 'x') ? 'textarea' : 'text';
 }
 
 /** The writable fields of `serializer`, in its order. */

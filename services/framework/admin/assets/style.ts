@@ -19,7 +19,7 @@ h1 { font-size: 1.45rem; margin: 0 0 1rem; }
 .toolbar label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .2rem; }
 input[type=text], input[type=search], input[type=number], input[type=password], select, textarea {
   font: inherit; padding: .42rem .55rem; border: 1px solid #cfd4dc; border-radius: 6px; background: #fff; min-width: 12rem; }
-textarea { width: 100%; min-height: 6rem; }
+textarea { min-height: 6rem; }
 input:focus, select:focus, textarea:focus { outline: 2px solid #9db5f5; border-color: var(--accent); }
 button, .button { font: inherit; padding: .42rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; display: inline-block; }
 .button.secondary, button.secondary { background: #fff; color: var(--accent); }
@@ -50,6 +50,11 @@ td.changed { animation: flash 1.5s ease-out; }
 .badge.pending { color: var(--warn); border-color: #fedf89; background: #fffaeb; }
 .badge.failed { color: var(--bad); border-color: #fecdca; background: #fef3f2; }
 .spacer { flex: 1; }
+details.filters { align-self: end; }
+details.filters summary { cursor: pointer; color: var(--accent); padding: .42rem 0; }
+details.filters .filter-fields { display: flex; flex-wrap: wrap; gap: .6rem; margin-top: .4rem; }
+.field input[type=text], .field input[type=password], .field textarea { width: 100%; max-width: 40rem; }
+td.num, td.time, td a.mono { white-space: nowrap; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 1rem; }
 .grid .card h2 { font-size: 1.05rem; margin: 0 0 .3rem; }
 `;

@@ -8,6 +8,8 @@ export interface ShownValue {
   /** What live updates compare (the JSON value as text). */
   value: string;
   badge?: ColumnCell['badge'];
+  /** A time: kept on one line. */
+  time?: boolean;
 }
 
 export function shownValue(value: unknown): ShownValue {
@@ -17,8 +19,12 @@ export function shownValue(value: unknown): ShownValue {
     const text = JSON.stringify(value);
     return { text, value: text };
   }
+  // ISO times read better as "2026-12-06 22:14:47" (UTC, as stored); the live value stays exact.
+  if (typeof value === 'string' && ISO_TIME.test(value)) return { text: `${value.slice(0, 10)} ${value.slice(11, 19)}`, value, time: true };
   return { text: String(value), value: String(value) };
 }
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 export function shownCell(cell: ColumnCell | undefined): ShownValue {
   return cell ? { text: cell.text, value: `${cell.badge ?? ''}:${cell.text}`, badge: cell.badge } : { text: '—', value: '' };

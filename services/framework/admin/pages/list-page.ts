@@ -62,9 +62,11 @@ ${view.notice ? html`<div class="notice" role="status">${view.notice}</div>` : '
 ${view.error ? html`<div class="error-box" role="alert">${view.error}</div>` : ''}
 <form class="toolbar" method="get" action="/admin/${view.slug}">
   ${view.options.searchFields.length > 0 ? html`<label>Search ${view.options.searchFields.join(', ')}<input type="search" name="search" value="${state.search}" maxlength="200"></label>` : ''}
-  ${view.options.filterFields.map(
-    (field) => html`<label>${labelOf(field)}<input type="text" name="f_${field}" value="${state.filters[field] ?? ''}" maxlength="200"></label>`,
-  )}
+  ${view.options.filterFields.length > 0
+    ? html`<details class="filters"${Object.keys(state.filters).length > 0 ? html` open` : ''}><summary>Filters${Object.keys(state.filters).length > 0 ? ` (${Object.keys(state.filters).length})` : ''}</summary><div class="filter-fields">${view.options.filterFields.map(
+        (field) => html`<label>${labelOf(field)}<input type="text" name="f_${field}" value="${state.filters[field] ?? ''}" maxlength="200"></label>`,
+      )}</div></details>`
+    : ''}
   ${state.ordering ? html`<input type="hidden" name="ordering" value="${state.ordering}">` : ''}
   <button type="submit" class="secondary">Apply</button>
   <a href="/admin/${view.slug}">Reset</a>
@@ -76,8 +78,10 @@ ${view.error ? html`<div class="error-box" role="alert">${view.error}</div>` : '
 ${view.rows.map(
   (row) => html`<tr data-row="${row.lookup}">${view.columns.map((column) => {
     const shown = shownValue(row.json[column]);
-    const content = column === view.lookupColumn ? html`<a class="mono" href="/admin/${view.slug}/${encodeURIComponent(row.lookup)}">${shown.text}</a>` : cellContent(shown);
-    return html`<td data-field="${column}" data-value="${shown.value}"${isNumeric(row.json[column]) ? html` class="num"` : ''}>${content}</td>`;
+    // A UUID is long and says little: its first 8 characters link to the object, the rest is in the tooltip.
+    const short = /^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(shown.text) ? `${shown.text.slice(0, 8)}…` : shown.text;
+    const content = column === view.lookupColumn ? html`<a class="mono" href="/admin/${view.slug}/${encodeURIComponent(row.lookup)}" title="${shown.text}">${short}</a>` : cellContent(shown);
+    return html`<td data-field="${column}" data-value="${shown.value}"${isNumeric(row.json[column]) ? html` class="num"` : shown.time ? html` class="time"` : ''}>${content}</td>`;
   })}${view.extraColumns.map((c) => {
     const shown = shownCell(row.extra.get(c.name));
     return html`<td data-field="${c.name}" data-value="${shown.value}">${cellContent(shown)}</td>`;
