@@ -77,6 +77,8 @@ const bodyParser: LibraryTranslator = (err) => {
     return invalid('body', 'malformed JSON');
   }
   if (type === 'entity.too.large') return { code: 'PAYLOAD_TOO_LARGE', message: 'body: request body is too large' };
+  // A url-encoded form (the admin's) with more fields than its parser takes.
+  if (type === 'parameters.too.many') return invalid('body', 'too many form fields');
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
     return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'body: unsupported encoding (send UTF-8 JSON, optionally gzip or deflate)', field: 'body' };
   }

@@ -214,6 +214,25 @@ describe('mgrpc startproject', () => {
       // The project's service and the server share one framework: its errors keep their status.
       expect((await http('GET', `${api}/3f1c2a8e-1111-4111-8111-111111111111`)).status, output).toBe(404);
 
+      // Its web admin, with no code of its own: the view set's resource, written through the form.
+      const admin = `http://127.0.0.1:${port}/admin`;
+      const form = await fetch(`${admin}/orders/new`);
+      expect(form.status).toBe(200);
+      const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
+      const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+      const post = (body: Record<string, string>) =>
+        fetch(`${admin}/orders/new`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie, origin: `http://127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ _csrf: token, ...body }),
+        });
+      const invalid = await post({ title: 'From the admin', count: 'lots' });
+      expect(invalid.status).toBe(400);
+      expect(await invalid.text()).toMatch(/data-input="count">[\s\S]*?class="field-error"[^>]*>must be a whole number</);
+      expect((await post({ title: 'From the admin', count: '9000000000' })).status).toBe(303);
+      expect((await http('GET', api)).body).toContainEqual(expect.objectContaining({ title: 'From the admin', count: 9000000000 }));
+
       const built = path.join(dir, 'dist/services/orders/index.js');
       utimesSync(built, new Date(), new Date());
       await eventually(async () => listening(), (n) => n >= 2, 30_000);

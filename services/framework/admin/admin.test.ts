@@ -181,6 +181,19 @@ describe('admin pages (open on loopback)', () => {
     expect(await books.count({})).toBe(before);
   });
 
+  it('refuses oversized and overstuffed forms with readable pages, writing nothing', async () => {
+    const visitor = new Visitor(open.url);
+    const form = await visitor.get('/admin/books/new');
+    const before = await books.count({});
+    const large = await visitor.submit(form.text, '/admin/books/new', { title: 'x'.repeat(70_000) });
+    expect([large.status, large.text.includes('request body is too large')]).toEqual([413, true]);
+    const many = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`f${i}`, 'x']));
+    const stuffed = await visitor.submit(form.text, '/admin/books/new', { title: 'ok', ...many });
+    expect([stuffed.status, stuffed.text.includes('too many form fields')]).toEqual([400, true]);
+    expect(stuffed.text).not.toMatch(NO_STACK);
+    expect(await books.count({})).toBe(before);
+  });
+
   it('serves the rows a page shows as JSON, with a 304 when nothing changed', async () => {
     const [book] = await books.list({ limit: 1 });
     const url = `${open.url}/admin/books/rows.json?ids=${book!.id}`;

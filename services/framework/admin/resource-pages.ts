@@ -14,12 +14,11 @@ import { snakeCase } from '../model/casing.js';
 import { formFields, formToJSON } from './form.js';
 import type { Html } from './html.js';
 import { listQuery, listState } from './listing.js';
-import { shownCell, shownValue, type ShownValue } from './pages/cells.js';
+import { labelOf, shownCell, shownValue, type ShownValue } from './pages/cells.js';
 import { listPage } from './pages/list-page.js';
 import type { PageFrame } from './pages/layout.js';
 import { objectPage, type ObjectView } from './pages/object-page.js';
 import type { ColumnCell, FoundEntry } from './registry.js';
-import { labelOf } from './pages/cells.js';
 
 export interface PageKit {
   entries(): FoundEntry[];

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -24,7 +24,7 @@ import { Csrf } from './csrf.js';
 import type { Html } from './html.js';
 import { outboxPages } from './outbox-pages.js';
 import { labelOf } from './pages/cells.js';
-import { barePage, layout, type PageFrame } from './pages/layout.js';
+import { barePage, layout } from './pages/layout.js';
 import { errorPage, indexPage, loginPage, noKeyPage } from './pages/misc-pages.js';
 import { findAdminEntries, type FoundEntry } from './registry.js';
 import { resourcePages, type PageKit } from './resource-pages.js';
@@ -95,8 +95,9 @@ export function adminRouter(options: AdminRouterOptions): Router {
   };
   router.get('/static/admin.css', asset('text/css', STYLE));
   router.get('/static/admin.js', asset('text/javascript', LIVE_SCRIPT));
-  // Forms only: small, flat bodies (no nested objects from `a[b]=c`).
-  router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
+  // Forms only: small, flat bodies (no nested objects from `a[b]=c`); parsed once access is
+  // granted (the login form aside), so a stranger does not get to make us parse anything.
+  const forms = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
 
   const checkCsrf: RequestHandler = (req, _res, next) => {
     if (req.method === 'POST') csrf.check(req);
@@ -107,7 +108,7 @@ export function adminRouter(options: AdminRouterOptions): Router {
     if (!options.apiKey) return res.redirect(303, '/admin/');
     bare(res, 200, 'Log in', loginPage(kit.csrf(req, res), safeNext(req.query.next)));
   });
-  router.post('/login', checkCsrf, (req, res) => {
+  router.post('/login', forms, checkCsrf, (req, res) => {
     if (!options.apiKey) return res.redirect(303, '/admin/');
     const key = (req.body as Record<string, unknown>)?.key;
     const next = safeNext((req.body as Record<string, unknown>)?.next);
@@ -127,7 +128,7 @@ export function adminRouter(options: AdminRouterOptions): Router {
     if (req.method === 'GET') return res.redirect(303, `/admin/login?${new URLSearchParams({ next: req.originalUrl.slice(0, 500) })}`);
     next(new AppError('UNAUTHENTICATED', 'log in to the admin first (your session has ended)'));
   });
-  router.use(checkCsrf);
+  router.use(forms, checkCsrf);
 
   router.post('/logout', (req, res) => {
     sessions.end(cookieId(req));
