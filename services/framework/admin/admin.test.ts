@@ -18,15 +18,18 @@ const KEY = 'k'.repeat(40);
 
 interface Served {
   url: string;
+  logger: ReturnType<typeof recordingLogger>;
   close(): Promise<void>;
 }
 
 async function serveApp(api: Router, host: string, apiKey?: string): Promise<Served> {
-  const server = http.createServer(createRestApp({ api, logger: recordingLogger(), name: 'library', apiKey: apiKey ? { key: apiKey } : undefined }));
+  const logger = recordingLogger();
+  const server = http.createServer(createRestApp({ api, logger, name: 'library', apiKey: apiKey ? { key: apiKey } : undefined }));
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    logger,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -207,6 +210,9 @@ describe('admin pages (open on loopback)', () => {
     expect(changed.status).toBe(200);
     expect(((await changed.json()) as typeof body).rows[book!.id]!.pages!.text).toBe('999');
     expect((await fetch(`${open.url}/admin/books/rows.json?ids=${Array(101).fill(book!.id).join(',')}`)).status).toBe(400);
+    // Polled every second by every open page: logged at debug, so it does not drown the request log.
+    expect(open.logger.lines.filter((line) => line.includes('/admin/:slug/rows.json')).every((line) => line.startsWith('debug'))).toBe(true);
+    expect(open.logger.lines.some((line) => line.startsWith('debug') && line.includes('/admin/:slug/rows.json'))).toBe(true);
   });
 });
 

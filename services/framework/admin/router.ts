@@ -42,6 +42,9 @@ export interface AdminRouterOptions {
   sessions?: SessionOptions;
 }
 
+/** The route of the live values every open page polls (the REST app logs it at debug). */
+export const ADMIN_LIVE_ROUTE = '/admin/:slug/rows.json';
+
 const ASSET_VERSION = createHash('sha256').update(STYLE).update(LIVE_SCRIPT).digest('hex').slice(0, 12);
 
 // No inline script or style anywhere, so the policy can forbid both.

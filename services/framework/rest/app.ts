@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 
 import type { Express, RequestHandler, Router } from 'express';
 
-import { adminRouter } from '../admin/router.js';
+import { ADMIN_LIVE_ROUTE, adminRouter } from '../admin/router.js';
 import { AppError } from '../errors.js';
 import { createReadiness, readinessHandler, type Readiness } from '../health/readiness.js';
 import type { Logger } from '../logger.js';
@@ -64,7 +64,7 @@ export function createRestApp(options: RestAppOptions): Express {
   app.set('json spaces', 0);
   // First, so that every request, refused ones included, is logged and counted with its request id.
   let routeOf: (path: string) => string = () => 'unmatched';
-  app.use(requestLog({ logger: options.logger, metrics: options.metrics, routeOf: (path) => routeOf(path) }));
+  app.use(requestLog({ logger: options.logger, metrics: options.metrics, routeOf: (path) => routeOf(path), quietRoutes: [ADMIN_LIVE_ROUTE] }));
   const { metrics } = options;
   if (metrics) {
     app.get('/metrics', (_req, res, next) => {

@@ -16,6 +16,8 @@ export interface RequestLogOptions {
   metrics?: Metrics;
   /** The route pattern of a path (see route-list.ts `routeMatcher`). */
   routeOf(path: string): string;
+  /** Routes logged at debug, not info: polled ones (the admin's live values), which would drown the rest. */
+  quietRoutes?: readonly string[];
 }
 
 const REQUEST_ID = Symbol('mgrpc.requestId');
@@ -35,7 +37,8 @@ export function requestLog(options: RequestLogOptions): RequestHandler {
       // A client that went away before the answer was sent: the status is what it would have got.
       const aborted = !res.writableFinished;
       options.metrics?.observeHttp(req.method, route, res.statusCode, seconds);
-      options.logger.info('request', {
+      const log = options.quietRoutes?.includes(route) ? options.logger.debug : options.logger.info;
+      log.call(options.logger, 'request', {
         method: req.method,
         route,
         status: res.statusCode,

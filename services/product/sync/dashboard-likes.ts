@@ -53,7 +53,7 @@ export interface LikesWaiting {
  * admin's sync state of each copy). Reads at most `limit` entries: a backlog beyond that
  * shows as at least that many.
  */
-export async function likesWaiting(outbox: Outbox, productIds: readonly string[], limit = 10_000): Promise<Map<string, LikesWaiting>> {
+export async function likesWaiting(outbox: Outbox, productIds: readonly string[], limit = 2000): Promise<Map<string, LikesWaiting>> {
   const wanted = new Set(productIds);
   const out = new Map<string, LikesWaiting>();
   for (const entry of await outbox.store.undelivered(DASHBOARD_LIKE, limit)) {
