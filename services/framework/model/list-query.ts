@@ -16,7 +16,7 @@
  *
  * Defaults when a resource declares none: text columns are searchable; every serialized
  * field of a plain column type (text, UUID, number, boolean, date) is orderable and
- * filterable.
+ * filterable (a field named like a list parameter, `page` say, is not a default filter).
  *
  * @example
  *   await products.list({ search: 'pencil', ordering: '-likes', filters: { image: '' }, limit: 10 });
@@ -54,6 +54,12 @@ export interface ListOptions {
   orderingFields: string[];
   filterFields: string[];
 }
+
+/**
+ * The list's own parameter names (REST query parameters): a field of one of these names is
+ * left out of the default filter fields, since `?page=` cannot mean both.
+ */
+export const LIST_PARAMS = ['search', 'ordering', 'page', 'page_size', 'limit', 'offset'] as const;
 
 /** Longest search string and most terms in it: enough for a person, bounded for the database. */
 export const SEARCH_LIMITS = { length: 200, terms: 10 } as const;
@@ -138,7 +144,7 @@ export class ListFields<M extends Model> {
       if (f.kind !== 'text') throw new Error(`searchFields: '${f.attribute}' is not a text column; search only looks in text`);
     }
     this.ordering = (config.orderingFields ?? plain).map((f) => field(f, 'orderingFields'));
-    this.filters = (config.filterFields ?? plain).map((f) => field(f, 'filterFields'));
+    this.filters = (config.filterFields ?? plain.filter((f) => !(LIST_PARAMS as readonly string[]).includes(snakeCase(f)))).map((f) => field(f, 'filterFields'));
   }
 
   /** The names a client may use, as the API spells them. */
