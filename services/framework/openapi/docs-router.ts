@@ -58,6 +58,7 @@ function redocHtml(base: string, title: string): string {
     <meta charset="UTF-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>${escapeHtml(title)} API</title>
+    <link rel="icon" type="image/png" href="${base}/docs/favicon-32x32.png" sizes="32x32">
   </head>
   <body>
     <redoc spec-url="${base}/schema"></redoc>

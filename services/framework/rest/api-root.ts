@@ -9,7 +9,7 @@
  */
 import type { Request, RequestHandler, Router } from 'express';
 
-import { escapeHtml, PAGE_CSP, wantsHtml } from './browsable/html.js';
+import { ASSET_PATH, escapeHtml, PAGE_CSP, wantsHtml } from './browsable/html.js';
 import { listRoutes } from './route-list.js';
 
 function origin(req: Request): string {
@@ -61,7 +61,8 @@ export function siteIndex(name: string): RequestHandler {
   <head>
     <meta charset="UTF-8">
     <title>${escapeHtml(name)}</title>
-    <link rel="stylesheet" href="/static/mgrpc/browsable.css">
+    <link rel="icon" href="data:,">
+    <link rel="stylesheet" href="${ASSET_PATH}/browsable.css">
   </head>
   <body>
     <h1>${escapeHtml(name)}</h1>

@@ -89,6 +89,7 @@ export function renderPage(input: PageInput): string {
     <meta charset="UTF-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>${escapeHtml(input.title)} · ${escapeHtml(input.service)}</title>
+    <link rel="icon" href="data:,">
     <link rel="stylesheet" href="${ASSET_PATH}/browsable.css">
     <script src="${ASSET_PATH}/browsable.js" defer></script>
   </head>
