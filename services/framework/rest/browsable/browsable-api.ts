@@ -44,12 +44,13 @@ function formBody(described: RouteDescription, methods: HttpMethod[], body: unkn
 
 export function browsableApi(options: { api: Router; service: string; prefix?: string }): RequestHandler {
   const prefix = options.prefix ?? '/api';
-  let routes: KnownRoute[] | undefined;
-  const routeOf = (path: string): KnownRoute | undefined => {
-    // Listed on first use: routers may be filled in after the app is made.
-    routes ??= listRoutes(options.api, prefix).map((r) => ({ pattern: r.path, regexp: patternRegExp(r.path), described: describedRoute(r.router, r.localPath) ?? {} }));
-    return routes.find((r) => r.regexp.test(path)) ?? (path === prefix || path === `${prefix}/` ? { pattern: prefix, regexp: /^$/, described: {} } : undefined);
-  };
+  let listed: KnownRoute[] | undefined;
+  // Listed on first use: routers may be filled in after the app is made.
+  const routes = () =>
+    (listed ??= listRoutes(options.api, prefix).map((r) => ({ pattern: r.path, regexp: patternRegExp(r.path), described: describedRoute(r.router, r.localPath) ?? {} })));
+  const routeOf = (path: string) => routes().find((r) => r.regexp.test(path));
+  // `/api/products` lists the items found at `/api/products/:lookup`.
+  const hasItems = (pattern: string) => routes().some((r) => r.pattern.startsWith(`${pattern}/:`) && !r.pattern.slice(pattern.length + 2).includes('/'));
 
   return (req, res, next) => {
     res.vary('Accept');
@@ -66,15 +67,13 @@ export function browsableApi(options: { api: Router; service: string; prefix?: s
 
   function pageInput(req: Request, url: string, path: string, status: number, allow: string | undefined, body: unknown): PageInput {
     const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-    const route = routeOf(path);
+    const root = path === prefix || path === `${prefix}/`;
+    const route = root ? undefined : routeOf(path);
     const described = route?.described ?? {};
     const method = req.method === 'HEAD' ? 'get' : (req.method.toLowerCase() as HttpMethod);
-    const title = route?.pattern === prefix ? 'API root' : (described[method]?.summary ?? described.get?.summary ?? path);
+    const title = root ? 'API root' : (described[method]?.summary ?? described.get?.summary ?? path);
     const writes = WRITES.filter((m) => described[m] !== undefined);
-    const collectionPath = route && !route.pattern.includes(':') ? path.replace(/\/$/, '') : undefined;
-    // `/api/products` lists items found at `/api/products/:lookup`: link each one.
-    const depth = route?.pattern.split('/').length ?? 0;
-    const itemRoute = collectionPath && routes?.some((r) => r.pattern.startsWith(`${route!.pattern}/:`) && r.pattern.split('/').length === depth + 1);
+    const itemBase = route && !route.pattern.includes(':') && hasItems(route.pattern) ? path.replace(/\/$/, '') : undefined;
     return {
       service: options.service,
       method: req.method,
@@ -84,7 +83,7 @@ export function browsableApi(options: { api: Router; service: string; prefix?: s
       headers: allow ? { Allow: allow } : {},
       body,
       title,
-      itemBase: itemRoute ? collectionPath : undefined,
+      itemBase,
       form: writes.length > 0 ? { url: path, methods: writes.map((m) => m.toUpperCase()), body: formBody(described, writes, status < 400 ? body : undefined) } : undefined,
     };
   }
