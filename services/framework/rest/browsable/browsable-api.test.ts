@@ -49,6 +49,7 @@ describe('content negotiation', () => {
     expect(res.text).not.toContain('<img src=x');
     expect(res.text).toContain('&#60;script&#62;window.pwned=1&#60;/script&#62;');
     expect(res.text).toContain(`<a href="${lib.restUrl}/api/books?page=2&#38;page_size=2">`);
+    expect(res.text).toContain('Allow: GET, POST');
   });
 
   it('shows errors as pages with their status', async () => {

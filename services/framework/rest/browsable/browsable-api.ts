@@ -80,7 +80,8 @@ export function browsableApi(options: { api: Router; service: string; prefix?: s
       url,
       origin,
       status,
-      headers: allow ? { Allow: allow } : {},
+      // As DRF's page shows it: what this URL takes, from the route's description when no 405 said it.
+      headers: allow ? { Allow: allow } : route ? { Allow: Object.keys(described).map((m) => m.toUpperCase()).join(', ') } : {},
       body,
       title,
       itemBase,
