@@ -24,10 +24,21 @@ export interface ProductChanges {
 
 const item = (id: string) => `/api/products/${encodeURIComponent(id)}`;
 
+/** What `GET /api/products` is narrowed and ordered by (docs/api.md#lists); empty values are left out. */
+export interface ListParams {
+  search?: string;
+  ordering?: string;
+}
+
+const listPath = (params: ListParams = {}) => {
+  const query = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '')).toString();
+  return query ? `/api/products?${query}` : '/api/products';
+};
+
 export function dashboardApi(client: ServiceClient) {
   return {
     client,
-    listProducts: (): Promise<ApiResponse<Product[]>> => client.request('GET', '/api/products'),
+    listProducts: (params?: ListParams): Promise<ApiResponse<Product[]>> => client.request('GET', listPath(params)),
     getProduct: (id: string): Promise<ApiResponse<Product>> => client.request('GET', item(id)),
     createProduct: (fields: { title: string; image?: string }): Promise<ApiResponse<Product>> =>
       client.request('POST', '/api/products', fields),
@@ -40,7 +51,7 @@ export function dashboardApi(client: ServiceClient) {
 export function productApi(client: ServiceClient) {
   return {
     client,
-    listCopies: (): Promise<ApiResponse<ProductCopy[]>> => client.request('GET', '/api/products'),
+    listCopies: (params?: ListParams): Promise<ApiResponse<ProductCopy[]>> => client.request('GET', listPath(params)),
     getCopy: (id: string): Promise<ApiResponse<ProductCopy>> => client.request('GET', item(id)),
     /** Without `userId` the product service likes on behalf of a random user. */
     like: (id: string, userId?: string): Promise<ApiResponse<LikeResult>> =>

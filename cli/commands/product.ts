@@ -42,11 +42,14 @@ function listCommand(): Command {
   return withClientOptions(new Command('list'))
     .description('list products: the dashboard’s (with like counts) or the product service’s copies')
     .addOption(new Option('--source <service>', 'which service to ask').choices(['dashboard', 'product']).default('dashboard'))
-    .action(async (opts: ClientOptions & { source: 'dashboard' | 'product' }) => {
+    .option('--search <text>', 'only products whose title contains every word of it (any case)')
+    .option('--ordering <fields>', "order by these fields, '-' for descending: -likes,title")
+    .action(async (opts: ClientOptions & { source: 'dashboard' | 'product'; search?: string; ordering?: string }) => {
       const { clientApi } = await import('../client/api.js');
       const { formatProductList, jsonOutput } = await import('../client/format.js');
       const api = clientApi(serviceUrls(opts));
-      const { data, raw } = opts.source === 'product' ? await api.product.listCopies() : await api.dashboard.listProducts();
+      const params = { search: opts.search, ordering: opts.ordering };
+      const { data, raw } = opts.source === 'product' ? await api.product.listCopies(params) : await api.dashboard.listProducts(params);
       write(opts.json ? jsonOutput(raw) : formatProductList(data));
     });
 }

@@ -56,6 +56,27 @@ describe('dashboard over REST', () => {
   });
 });
 
+describe('product lists over both transports', () => {
+  it('search, filter, order and page alike over REST and ListProducts', async () => {
+    for (const title of ['Qz pencil HB', 'Qz pencil 2B', 'Qz pen']) expect((await rest('POST', '/products', { title })).status).toBe(201);
+    const page = await rest('GET', '/products?search=qz%20pencil&ordering=-title&page=1&page_size=1');
+    expect(page.body).toMatchObject({ count: 2, previous: null, results: [{ title: 'Qz pencil HB' }] });
+    expect(page.body.next).toMatch(/\/api\/products\?search=qz\+pencil&ordering=-title&page=2&page_size=1$/);
+    expect((await rest('GET', '/products?title=Qz%20pen&likes=0')).body.map((p: { title: string }) => p.title)).toEqual(['Qz pen']);
+    expect(await rest('GET', '/products?ordering=colour')).toMatchObject({ status: 400, body: { field: 'ordering' } });
+
+    const first = await products.ListProducts({ search: 'qz pencil', orderBy: 'title desc', pageSize: 1 });
+    expect(first.items.map((p) => p.title)).toEqual(['Qz pencil HB']);
+    expect(first.totalSize).toBe(2);
+    const second = await products.ListProducts({ search: 'qz pencil', orderBy: 'title desc', pageSize: 1, pageToken: first.nextPageToken });
+    expect(second.items.map((p) => p.title)).toEqual(['Qz pencil 2B']);
+    expect(second.nextPageToken).toBe('');
+    expect((await products.ListProducts({ filter: 'title = "Qz pen" AND likes = 0' })).items.map((p) => p.title)).toEqual(['Qz pen']);
+    await expect(products.ListProducts({ filter: 'colour = red' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('(expected id, title, image, likes, created_at, updated_at)') });
+    await expect(products.ListProducts({ search: 'qz', pageToken: first.nextPageToken })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^page_token: was issued for another/) });
+  });
+});
+
 describe('dashboard over gRPC', () => {
   it('likes one at a time and in a batch, each like answered with its own count', async () => {
     const id: string = (await rest('POST', '/products', { title: 'Liked' })).body.id;

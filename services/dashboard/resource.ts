@@ -20,7 +20,8 @@ export class ProductResource extends ModelResource<Product> {
     private readonly enqueueChange: EnqueueProductChange,
     private readonly syncWaitMs: number,
   ) {
-    super({ name: 'product', model, serializer: productSerializer, lookupSchema: z.uuid(), ordering: [['createdAt', 'ASC'], ['id', 'ASC']] });
+    // Searched by title only: an image URL's "https" or "png" would match every product.
+    super({ name: 'product', model, serializer: productSerializer, lookupSchema: z.uuid(), ordering: [['createdAt', 'ASC'], ['id', 'ASC']], searchFields: ['title'] });
   }
 
   override async create(data: Partial<Attributes<Product>>): Promise<Product> {

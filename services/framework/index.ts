@@ -16,7 +16,8 @@ export { ModelResource, type ListOptions, type ListQuery, type ResourceConfig } 
 export { SEARCH_LIMITS, type ListFieldsConfig } from './model/list-query.js';
 export { camelCase, snakeCase } from './model/casing.js';
 export { defineService, type CallContext, type GrpcService, type HandlersOf, type UnaryHandler } from './grpc/define-service.js';
-export { ACTIONS, modelActions, type ActionName } from './grpc/actions.js';
+export { ACTIONS, listAction, modelActions, type ActionName } from './grpc/actions.js';
+export { parseFilter, parseOrderBy } from './grpc/list-request.js';
 export { createClient, isUnimplemented, type CallOptions, type ClientOptions, type PromiseClient } from './grpc/clients.js';
 export { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
 export { answerClientErrors, createRestApp } from './rest/app.js';

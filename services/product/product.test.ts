@@ -42,6 +42,15 @@ describe('product copies over gRPC, read over REST', () => {
     expect((await rest('GET', `/products/${ID}`)).status).toBe(404);
   });
 
+  it('lists the copies searched, filtered and a page at a time', async () => {
+    const ids = ['6f1c2a9e-3b4d-4e5f-8a7b-000000000001', '6f1c2a9e-3b4d-4e5f-8a7b-000000000002'];
+    for (const [i, productId] of ids.entries()) await receiver.CreateProductFromReceiver({ productReceiver: { productId, title: `Stool ${i}`, image: '' } });
+    expect((await rest('GET', '/products?search=stool&ordering=-title')).body.map((p: { id: string }) => p.id)).toEqual([...ids].reverse());
+    expect((await rest('GET', `/products?id=${ids[0]}`)).body.map((p: { title: string }) => p.title)).toEqual(['Stool 0']);
+    expect((await rest('GET', '/products?search=stool&page=2&page_size=1')).body).toMatchObject({ count: 2, next: null, results: [{ id: ids[1] }] });
+    expect((await rest('GET', '/products?search=stool&page=3&page_size=1')).status).toBe(404);
+  });
+
   it('answers bad copies with INVALID_ARGUMENT naming the field, and REST writes with 405', async () => {
     await expect(receiver.CreateProductFromReceiver({ productReceiver: { productId: 'nope', title: 'x', image: '' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'product_id: must be a UUID' });
     await expect(receiver.Update({ productReceiver: { productId: MISSING_ID, title: '', image: '' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });

@@ -18,5 +18,7 @@ export function productCopies({ Product }: ProductModels): ProductCopies {
     serializer: productSerializer,
     lookupSchema: z.uuid(),
     ordering: [['createdAt', 'ASC'], ['id', 'ASC']],
+    // As the dashboard's list: by title only (an image URL's "png" would match every product).
+    searchFields: ['title'],
   });
 }

@@ -75,6 +75,21 @@ describe('__name__ over REST', () => {
     expect((await rest('GET', `/__models_path__/${id}`)).status).toBe(404);
   });
 
+  it('lists a page at a time, filtered and ordered', async () => {
+    const first = (await rest('POST', '/__models_path__', sample)).body.id;
+    const second = (await rest('POST', '/__models_path__', changed)).body.id;
+    const page = await rest('GET', '/__models_path__?ordering=-created_at&page=1&page_size=1');
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ previous: null, results: [expect.anything()] });
+    expect(page.body.count).toBeGreaterThanOrEqual(2);
+    const next = await rest('GET', new URL(page.body.next).pathname.slice('/api'.length) + new URL(page.body.next).search);
+    expect(next.body.results[0].id).not.toBe(page.body.results[0].id);
+    const filtered = await rest('GET', `/__models_path__?__FIRST_FIELD__=${encodeURIComponent(String(changed.__FIRST_FIELD__))}`);
+    expect(filtered.body.map((item: { id: string }) => item.id)).toContain(second);
+    expect(filtered.body.map((item: { id: string }) => item.id)).not.toContain(first);
+    expect((await rest('GET', '/__models_path__?ordering=nope')).status).toBe(400);
+  });
+
   it('refuses bad input with 400 and names the field', async () => {
     const res = await rest('POST', '/__models_path__', { ...sample, id: MISSING_ID });
     expect(res.status).toBe(400);
@@ -97,6 +112,16 @@ describe('__name__ over gRPC', () => {
 
     await client.Destroy({ id });
     await expect(client.Retrieve({ id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('lists a page at a time by token', async () => {
+    for (const message of [sampleMessage, changedMessage]) await client.Create(message as never);
+    const first = await client.List({ pageSize: 1, orderBy: 'created_at desc' });
+    expect(first.items).toHaveLength(1);
+    expect(first.totalSize).toBeGreaterThanOrEqual(2);
+    const second = await client.List({ pageSize: 1, orderBy: 'created_at desc', pageToken: first.nextPageToken });
+    expect(second.items[0]!.id).not.toBe(first.items[0]!.id);
+    await expect(client.List({ pageSize: 1, pageToken: first.nextPageToken })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('answers NOT_FOUND and INVALID_ARGUMENT for bad lookups', async () => {

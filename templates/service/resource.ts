@@ -18,5 +18,7 @@ export function __model__Resource(model: __Model__Model, config: __Pascal__Confi
       ['id', 'ASC'],
     ],
     maxPageSize: config.maxPageSize,
+    // Lists search the text fields and order and filter by every field; to narrow that, name
+    // them here: searchFields, orderingFields, filterFields (docs/api.md#lists).
   });
 }

@@ -110,7 +110,13 @@ const restCases: RestCase[] = [
   { name: 'limit=-1', service: 'dashboard', method: 'GET', path: '/api/products?limit=-1', status: 400, code: 'INVALID_ARGUMENT', message: 'limit: must be a non-negative integer', field: 'limit' },
   { name: 'limit=1e308', service: 'dashboard', method: 'GET', path: '/api/products?limit=1e308', status: 400, code: 'INVALID_ARGUMENT', message: 'limit: must be a non-negative integer', field: 'limit' },
   { name: 'offset of 30 digits', service: 'dashboard', method: 'GET', path: `/api/products?offset=${'9'.repeat(30)}`, status: 400, code: 'INVALID_ARGUMENT', message: 'offset: must be a non-negative integer', field: 'offset' },
-  { name: 'limit twice', service: 'dashboard', method: 'GET', path: '/api/products?limit=1&limit=2', status: 400, code: 'INVALID_ARGUMENT', message: 'limit: must be a non-negative integer', field: 'limit' },
+  { name: 'limit twice', service: 'dashboard', method: 'GET', path: '/api/products?limit=1&limit=2', status: 400, code: 'INVALID_ARGUMENT', message: 'limit: must be given once', field: 'limit' },
+  // Lists: search, ordering, filters and pages.
+  { name: 'an unknown ordering field', service: 'dashboard', method: 'GET', path: '/api/products?ordering=-price', status: 400, code: 'INVALID_ARGUMENT', message: "ordering: 'price' is not an ordering field (expected id, title, image, likes, created_at, updated_at, each optionally prefixed with '-')", field: 'ordering' },
+  { name: 'a filter of the wrong type', service: 'product', method: 'GET', path: '/api/products?id=7', status: 400, code: 'INVALID_ARGUMENT', message: "id: '7' is not a valid UUID", field: 'id' },
+  { name: 'a search with a NUL', service: 'dashboard', method: 'GET', path: '/api/products?search=a%00b', status: 400, code: 'INVALID_ARGUMENT', message: 'search: contains the control character U+0000', field: 'search' },
+  { name: 'page 0', service: 'dashboard', method: 'GET', path: '/api/products?page=0', status: 400, code: 'INVALID_ARGUMENT', message: "page: must be a whole number from 1, or 'last'", field: 'page' },
+  { name: 'a page past the last', service: 'dashboard', method: 'GET', path: '/api/products?page=99999', status: 404, code: 'NOT_FOUND', message: /^page 99999 does not exist: the list has \d+ pages? of 20$/ },
   { name: 'limit over the page size', service: 'dashboard', method: 'GET', path: '/api/products?limit=1001', status: 400, code: 'INVALID_ARGUMENT', message: 'limit: must be an integer from 1 to 1000', field: 'limit' },
   // Methods.
   { name: 'DELETE the collection', service: 'dashboard', method: 'DELETE', path: '/api/products', status: 405, code: 'METHOD_NOT_ALLOWED', message: 'DELETE is not allowed on /api/products; use GET or POST' },

@@ -70,6 +70,10 @@ describe('mgrpc user / product, scripted (no terminal)', () => {
     expect(copies.split('\n')[0]).toMatch(/^id\s+title\s+image$/);
     expect(copies).toMatch(new RegExp(`${id}\\s+Fountain pen\\s+https://img.example/fp.png`));
     expect(JSON.parse(ok(mgrpc('product', 'list', '--json'))).map((p: { id: string }) => p.id)).toContain(id);
+    const searched = ok(mgrpc('product', 'list', '--search', 'INK', '--ordering', '-title', '--source', 'product'));
+    expect(searched).toContain('Ink bottle');
+    expect(searched).not.toContain('Fountain pen');
+    failsWith(mgrpc('product', 'list', '--ordering', 'price'), 1, /ordering: 'price' is not an ordering field \(expected id, title, image, likes/);
 
     const shown = ok(mgrpc('product', 'get', id));
     expect(shown).toMatch(new RegExp(`^id: +${id}\ntitle: +Fountain pen\nlikes: +0\nimage: +https://img.example/fp.png\n`));

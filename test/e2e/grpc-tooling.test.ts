@@ -51,7 +51,7 @@ describe('server reflection', () => {
     ]);
     const [file] = decodeFiles(service);
     expect(file.package).toBe('product');
-    expect(file.service.map((s) => [s.name, s.method.map((m) => m.name)])).toEqual([['ProductService', ['LikeProduct', 'LikeProducts']]]);
+    expect(file.service.map((s) => [s.name, s.method.map((m) => m.name)])).toEqual([['ProductService', ['LikeProduct', 'LikeProducts', 'ListProducts']]]);
     expect(file.messageType.map((m) => m.name).sort()).toEqual([
       'KeyedLike',
       'LikeError',
@@ -60,6 +60,8 @@ describe('server reflection', () => {
       'LikeProductResponse',
       'LikeProductsRequest',
       'LikeProductsResponse',
+      'ListProductsRequest',
+      'ListProductsResponse',
       'Product',
     ]);
     const product = file.messageType.find((m) => m.name === 'Product')!;

@@ -73,6 +73,10 @@ describe('the tutorial flow on PostgreSQL', () => {
     const counted = await http('GET', `${sys.dashboardUrl}/api/products/${created.id}`);
     // A number, as on SQLite (BIGINT columns are not handed out as strings).
     expect(counted.body.likes).toBe(1);
+    // Lists on PostgreSQL: searched (any case), filtered by the count, a page at a time, on both services.
+    const page = await http('GET', `${sys.dashboardUrl}/api/products?search=MECHANICAL&likes=1&page=1&page_size=1`);
+    expect(page.body).toMatchObject({ count: 1, next: null, previous: null, results: [{ id: created.id, likes: 1 }] });
+    expect((await http('GET', `${sys.productUrl}/api/products?search=pencil%20mechanical&ordering=-title`)).body.map((p: { id: string }) => p.id)).toContain(created.id);
 
     const again = await http('POST', `${sys.productUrl}/api/products/${created.id}/like`, { user_id: user });
     expect(again.status, again.text).toBe(409);

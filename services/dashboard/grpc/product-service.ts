@@ -11,10 +11,13 @@
  * - A plain call (the tutorial's clients, grpcurl) is applied as it comes, in a batch too.
  * - LikeProducts carries many relayed likes in one call, each with its own idempotency key
  *   in the message; they join the same batch and each is answered (or refused) on its own.
+ *
+ * ListProducts is the framework's generic List over the products resource: the same search,
+ * filters and ordering as GET /api/products.
  */
 import type { Transaction } from 'sequelize';
 
-import { AppError, applyOnceBatched, atomic, chunks, defineService, sqlRunner, sqlTimestamp, sqlTuples, type Row } from '../../framework/index.js';
+import { AppError, applyOnceBatched, atomic, chunks, defineService, listAction, sqlRunner, sqlTimestamp, sqlTuples, type Row } from '../../framework/index.js';
 import { proto } from '../../stubs/index.js';
 import type { LikeProductResponse } from '../../stubs/product/LikeProductResponse.js';
 import type { DashboardContext } from '../context.js';
@@ -108,5 +111,6 @@ export function productService({ products, models }: DashboardContext) {
         }),
       };
     },
+    ListProducts: listAction(products),
   }, { repeatedCaps: { LikeProducts: { likes: MAX_LIKES_PER_CALL } } });
 }

@@ -3,7 +3,8 @@
  * handler object (django-grpc-framework's mixins, without the class hierarchy).
  *
  * Conventions for a CRUD service on message `X` (what `mgrpc startservice` generates):
- *   List(ListXRequest{limit, offset}) -> ListXResponse{items: X[]}
+ *   List(ListXRequest{limit, offset, page_size, page_token, filter, order_by, search})
+ *     -> ListXResponse{items: X[], next_page_token, total_size}     (grpc/list-request.ts)
  *   Retrieve(XRetrieveRequest{<lookup>}) -> X        Create(X) -> X
  *   Update(X) -> X   PartialUpdate(X) -> X (non-empty, non-zero fields only)   Destroy(...{<lookup>}) -> Empty
  *
@@ -13,8 +14,10 @@
  */
 import type { Model } from 'sequelize';
 
+import { AppError } from '../errors.js';
 import type { ModelResource } from '../model/resource.js';
 import type { UnaryHandler } from './define-service.js';
+import { listQueryOf, pageToken, readPageToken, type ListMessage } from './list-request.js';
 
 type Message = Record<string, unknown>;
 
@@ -25,13 +28,34 @@ function lookupOf<M extends Model>(resource: ModelResource<M>, request: Message)
   return request[resource.serializer.messageField(resource.lookupField)];
 }
 
+/**
+ * A page of the list: `page_size` (or the older `limit`; 0 is the default, maxPageSize) from
+ * `page_token` (or `offset`), with `total_size` and the token of the next page ('' after the last).
+ * Typed loosely, like modelActions, so a hand-written service can serve it under its own
+ * message types: `ListProducts: listAction(products)`.
+ */
 export const listAction =
-  <M extends Model>(r: ModelResource<M>): UnaryHandler<Message, Message> =>
+  <M extends Model>(r: ModelResource<M>): UnaryHandler<any, any> =>
   async (request) => {
-    const limit = Number(request.limit ?? 0) || undefined;
-    const offset = Number(request.offset ?? 0) || undefined;
-    const items = await r.list({ limit, offset });
-    return { items: items.map((item) => r.serializer.toMessage(item)) };
+    const m = request as ListMessage;
+    const pageSize = Number(m.pageSize ?? 0);
+    const limit = Number(m.limit ?? 0);
+    if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > r.maxPageSize) {
+      throw AppError.invalid('page_size', `must be an integer from 1 to ${r.maxPageSize} (0 or unset: ${r.maxPageSize})`);
+    }
+    if (pageSize > 0 && limit !== 0) throw AppError.invalid('limit', 'cannot be combined with page_size: use page_size and page_token, or limit and offset');
+    if (m.pageToken && Number(m.offset ?? 0) !== 0) throw AppError.invalid('offset', 'cannot be combined with page_token: the token says where the page starts');
+    const query = listQueryOf(m, r.listOptions());
+    const fingerprint = r.listFingerprint(query);
+    const offset = m.pageToken ? readPageToken(m.pageToken, fingerprint) : Number(m.offset ?? 0) || undefined;
+    const size = pageSize || limit || undefined;
+    const [items, total] = await Promise.all([r.list({ ...query, limit: size, offset }), r.count(query)]);
+    const end = (offset ?? 0) + items.length;
+    return {
+      items: items.map((item) => r.serializer.toMessage(item)),
+      nextPageToken: items.length > 0 && end < total ? pageToken(end, fingerprint) : '',
+      totalSize: total,
+    };
   };
 
 export const retrieveAction =

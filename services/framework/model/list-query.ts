@@ -16,7 +16,7 @@
  *
  * Defaults when a resource declares none: text columns are searchable; every serialized
  * field of a plain column type (text, UUID, number, boolean, date) is orderable and
- * filterable.
+ * filterable (a field named like a list parameter, `page` say, is not a default filter).
  *
  * @example
  *   await products.list({ search: 'pencil', ordering: '-likes', filters: { image: '' }, limit: 10 });
@@ -54,6 +54,12 @@ export interface ListOptions {
   orderingFields: string[];
   filterFields: string[];
 }
+
+/**
+ * The list's own parameter names (REST query parameters): a field of one of these names is
+ * left out of the default filter fields, since `?page=` cannot mean both.
+ */
+export const LIST_PARAMS = ['search', 'ordering', 'page', 'page_size', 'limit', 'offset'] as const;
 
 /** Longest search string and most terms in it: enough for a person, bounded for the database. */
 export const SEARCH_LIMITS = { length: 200, terms: 10 } as const;
@@ -116,29 +122,32 @@ export class ListFields<M extends Model> {
     private readonly defaultOrder: Order | undefined,
     config: ListFieldsConfig<M> = {},
   ) {
-    const attributes = model.getAttributes();
+    const attributes = model.getAttributes() as Record<string, { type?: unknown; field?: string } | undefined>;
+    const kindOf = (attribute: string): Kind | undefined => KINDS[(attributes[attribute]?.type as { key?: string } | undefined)?.key ?? ''];
     const field = (attribute: string, option: string): Field => {
       const known = this.fields.get(attribute);
       if (known) return known;
-      const definition = attributes[attribute as keyof typeof attributes];
+      const definition = attributes[attribute];
       if (!definition) throw new Error(`${option}: '${attribute}' is not an attribute of ${model.name}`);
-      const typeKey = (definition.type as { key?: string }).key ?? '';
-      const kind = KINDS[typeKey];
-      if (!kind) throw new Error(`${option}: '${attribute}' is a ${typeKey} column; lists can only use text, UUID, number, boolean and date columns`);
-      const made = { attribute, name: snakeCase(attribute), column: definition.field ?? attribute, kind };
+      const kind = kindOf(attribute);
+      if (!kind) throw new Error(`${option}: '${attribute}' is not a text, UUID, number, boolean or date column, which are all a list can use`);
+      const made: Field = { attribute, name: snakeCase(attribute), column: definition.field ?? attribute, kind };
       this.fields.set(attribute, made);
       this.byName.set(made.name, made);
+      // gRPC clients may name a field as its proto does (product_id for id).
       const protoName = snakeCase(serializer.messageField(attribute as FieldName<M>));
       if (!this.byName.has(protoName)) this.byName.set(protoName, made);
       return made;
     };
-    const plain = serializer.fields.filter((f) => KINDS[(attributes[f as keyof typeof attributes]?.type as { key?: string } | undefined)?.key ?? '']);
-    this.search = (config.searchFields ?? plain.filter((f) => field(f, 'searchFields').kind === 'text')).map((f) => field(f, 'searchFields'));
+    // The defaults: what the serializer shows, of a column type a list can use.
+    const plain: string[] = serializer.fields.filter((f) => kindOf(f) !== undefined);
+    this.search = (config.searchFields ?? plain.filter((f) => kindOf(f) === 'text')).map((f) => field(f, 'searchFields'));
     for (const f of this.search) {
       if (f.kind !== 'text') throw new Error(`searchFields: '${f.attribute}' is not a text column; search only looks in text`);
     }
     this.ordering = (config.orderingFields ?? plain).map((f) => field(f, 'orderingFields'));
-    this.filters = (config.filterFields ?? plain).map((f) => field(f, 'filterFields'));
+    const notAParameter = (f: string) => !(LIST_PARAMS as readonly string[]).includes(snakeCase(f));
+    this.filters = (config.filterFields ?? plain.filter(notAParameter)).map((f) => field(f, 'filterFields'));
   }
 
   /** The names a client may use, as the API spells them. */

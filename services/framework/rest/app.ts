@@ -1,8 +1,10 @@
 /**
  * The express application every REST service runs in: a request log with request ids first,
  * JSON bodies with a size limit, the service's routers under /api, its OpenAPI document
- * (/api/schema) and Swagger UI (/api/docs), health endpoints (/healthz liveness, /readyz
- * readiness), Prometheus metrics (/metrics) when given, the web admin (/admin, see
+ * (/api/schema) with Swagger UI (/api/docs) and Redoc (/api/redoc), also under the
+ * tutorial's URLs (openapi/docs-router.ts), the API root (/api/) and the site's index (/),
+ * the browsable API for browsers (rest/browsable/), health endpoints (/healthz liveness,
+ * /readyz readiness), Prometheus metrics (/metrics) when given, the web admin (/admin, see
  * admin/router.ts: HTML pages with their own errors), and the one error handler last.
  */
 import { STATUS_CODES, type Server } from 'node:http';
@@ -19,6 +21,9 @@ import type { Outbox } from '../outbox/outbox.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
 import { apiDocsRouter, isApiDocsPath } from '../openapi/docs-router.js';
 import { apiKeyGuard, type ApiKeyOptions } from '../security/api-key.js';
+import { apiRoot, siteIndex } from './api-root.js';
+import { browsableAssets } from './browsable/assets.js';
+import { browsableApi } from './browsable/browsable-api.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { loadExpress } from './express.js';
 import { queryGuard } from './query-guard.js';
@@ -85,6 +90,10 @@ export function createRestApp(options: RestAppOptions): Express {
   if (options.admin !== false) {
     app.use('/admin', adminRouter({ api: options.api, service: options.name ?? 'mgrpc', logger: options.logger, apiKey: options.apiKey, outbox: options.admin?.outbox }));
   }
+  // A browser gets every answer under /api (errors included) as an HTML page; other clients JSON.
+  app.use('/api', browsableApi({ api: options.api, service: options.name ?? 'mgrpc' }));
+  app.use(browsableAssets());
+  app.get('/', siteIndex(options.name ?? 'mgrpc'));
   // Before body parsing: an unauthenticated client does not get to make us parse its body.
   if (options.apiKey) app.use('/api', apiKeyGuard(options.apiKey));
   app.use(requireJsonBody);
@@ -100,6 +109,7 @@ export function createRestApp(options: RestAppOptions): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', readinessHandler(readiness));
+  app.get('/api', queryGuard(options.api), apiRoot(options.api));
   app.use('/api', queryGuard(options.api), options.api);
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));

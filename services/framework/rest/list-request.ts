@@ -11,10 +11,11 @@ import type { Request } from 'express';
 import type { Model } from 'sequelize';
 
 import { AppError } from '../errors.js';
+import { LIST_PARAMS } from '../model/list-query.js';
 import type { ListQuery, ModelResource } from '../model/resource.js';
 
-/** The list's own parameters; every other query parameter is a filter. */
-export const LIST_PARAMS = ['search', 'ordering', 'page', 'page_size', 'limit', 'offset'] as const;
+// The list's own parameters are LIST_PARAMS; every other query parameter is a filter.
+export { LIST_PARAMS };
 
 export interface PageRequest {
   /** 1-based, or the last page. */
