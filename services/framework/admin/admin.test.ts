@@ -120,6 +120,11 @@ describe('admin pages (open on loopback)', () => {
       ['/admin/books/3f1c2a8e-1111-4111-8111-111111111111', 404, 'book 3f1c2a8e-1111-4111-8111-111111111111 not found'],
       ['/admin/nothing', 404, 'the admin has no page /admin/nothing'],
       ['/admin/%3Cscript%3E', 404, '&lt;script&gt;'],
+      ['/admin/books/%E0%A4%A', 400, 'malformed percent-encoding'],
+      ['/admin/books?search=a&search=b', 400, 'search: must be given once'],
+      ['/admin/books?f_pages=many', 400, 'pages'],
+      ['/admin/books?page=0', 400, 'page: must be a whole number from 1'],
+      ['/admin/books/rows.json?ids=1,2', 400, 'not a valid UUID'],
     ];
     for (const [path, status, text] of cases) {
       const res = await visitor.get(path);
