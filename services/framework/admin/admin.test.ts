@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { bookResource, defineBook, type Book } from '../../../test/support/book.js';
 import { openLibraryDatabase, recordingLogger } from '../../../test/support/library.js';
-import { createRestApp, modelViewSet, Router, type ModelResource } from '../index.js';
+import { waitUntil } from '../../../test/support/wait.js';
+import { AppError, atomic, createRestApp, migrate, modelViewSet, Outbox, outboxMigration, Router, type ModelResource } from '../index.js';
 import { SessionStore } from './session.js';
 
 const KEY = 'k'.repeat(40);
@@ -22,9 +23,9 @@ interface Served {
   close(): Promise<void>;
 }
 
-async function serveApp(api: Router, host: string, apiKey?: string): Promise<Served> {
+async function serveApp(api: Router, host: string, apiKey?: string, outbox?: Outbox): Promise<Served> {
   const logger = recordingLogger();
-  const server = http.createServer(createRestApp({ api, logger, name: 'library', apiKey: apiKey ? { key: apiKey } : undefined }));
+  const server = http.createServer(createRestApp({ api, logger, name: 'library', apiKey: apiKey ? { key: apiKey } : undefined, admin: { outbox } }));
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as { port: number };
   return {
@@ -304,6 +305,37 @@ describe('admin access', () => {
       expect(away.location).toBe('/admin/');
     } finally {
       await served.close();
+    }
+  });
+});
+
+describe('admin outbox page', () => {
+  it('shows an entry the receiver refused, and queues it again with the retry action', async () => {
+    await migrate(db.sequelize, [outboxMigration]);
+    const outbox = new Outbox(db.sequelize, { logger: recordingLogger(), pollMs: 20 });
+    let accept = false;
+    outbox.handle('test.note', async () => {
+      if (!accept) throw new AppError('INVALID_ARGUMENT', 'note: <not> wanted');
+      return 'ok';
+    });
+    await outbox.start();
+    const served = await serveApp(Router(), '127.0.0.1', undefined, outbox);
+    try {
+      const entry = await atomic(db.sequelize, (t) => outbox.enqueue(t, { topic: 'test.note', payload: { n: 1 } }));
+      expect((await outbox.waitFor(entry, 60_000)).status).toBe('failed');
+      const visitor = new Visitor(served.url);
+      const page = await visitor.get('/admin/outbox');
+      expect(page.text).toContain('<strong data-outbox="failed">1</strong>');
+      expect(page.text).toContain('INVALID_ARGUMENT: note: &lt;not&gt; wanted');
+
+      accept = true;
+      const retried = await visitor.submit(page.text, '/admin/outbox/retry', {});
+      expect([retried.status, retried.location]).toEqual([303, '/admin/outbox?retried=1']);
+      await waitUntil('the retried entry delivered', async () => (await outbox.stats()).length === 0);
+      expect((await visitor.get('/admin/outbox')).text).toContain('Nothing pending');
+    } finally {
+      await served.close();
+      await outbox.stop();
     }
   });
 });
