@@ -11,8 +11,6 @@ import { serve, type RunningService, type ServiceModule } from '../../services/f
 
 export interface ServedService {
   grpc: RunningService;
-  /** http://127.0.0.1:PORT of the REST side (for pages: /admin). */
-  restUrl: string;
   rest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
@@ -25,7 +23,6 @@ export async function serveInProcess(module: ServiceModule<any>, env: NodeJS.Pro
   const restServer = await serve(module, 'rest', options);
   return {
     grpc,
-    restUrl: restServer.url,
     async rest(method, urlPath, body) {
       const res = await fetch(`${restServer.url}/api${urlPath}`, {
         method,
