@@ -22,7 +22,8 @@ export class Csrf {
   /** Throws PERMISSION_DENIED unless the POST carries this browser's token and comes from our own pages. */
   check(req: Request): void {
     const origin = req.get('origin');
-    if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) {
+    // The host only: behind a TLS-terminating proxy the page is https while this server sees http.
+    if (origin !== undefined && hostOf(origin) !== req.get('host')) {
       throw new AppError('PERMISSION_DENIED', `the form was sent from another site (${origin.slice(0, 100)}): use the admin's own pages`);
     }
     const site = req.get('sec-fetch-site');
@@ -34,5 +35,14 @@ export class Csrf {
     if (!id || typeof sent !== 'string' || !constantTimeEqual(sent, this.token(id))) {
       throw new AppError('PERMISSION_DENIED', 'the form has expired or was not sent from the admin (CSRF check failed): reload the page and send it again');
     }
+  }
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    // "null" (a sandboxed or privacy-sensitive context) or garbage: not our page.
+    return undefined;
   }
 }
