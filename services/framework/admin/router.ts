@@ -143,7 +143,7 @@ export function adminRouter(options: AdminRouterOptions): Router {
       kit.entries().map(async (e) => {
         const total = e.actions.includes('list') ? await e.resource.count({}) : undefined;
         const writable = e.actions.some((a) => a !== 'list' && a !== 'retrieve');
-        return { slug: e.slug, label: labelOf(e.slug), description: `${total ?? '?'} ${total === 1 ? e.resource.name : 'objects'}${writable ? '' : ' · read-only'}` };
+        return { slug: e.slug, label: labelOf(e.slug), description: `${total ?? '?'} ${total === 1 ? e.resource.name : e.slug.replace(/[-_]/g, ' ')}${writable ? '' : ' · read-only'}` };
       }),
     );
     kit.send(res, 200, kit.frame(req, res), 'Administration', indexPage(described, options.outbox !== undefined));
