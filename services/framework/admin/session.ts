@@ -31,8 +31,9 @@ export function cookieId(req: Request): string | undefined {
 }
 
 export function setCookie(req: Request, res: Response, id: string): void {
-  // Secure when the request came over TLS (directly, or as a trusting proxy said).
-  const secure = req.secure ? '; Secure' : '';
+  // Secure when the browser speaks TLS: directly, or to a proxy in front that says so. Trusting
+  // the header here is harmless: a client that lies about it only loses its own cookie over http.
+  const secure = req.secure || req.get('x-forwarded-proto') === 'https' ? '; Secure' : '';
   res.append('Set-Cookie', `${COOKIE}=${id}; Path=/admin; HttpOnly; SameSite=Strict${secure}`);
 }
 
