@@ -192,7 +192,7 @@ describe('admin pages (open on loopback)', () => {
     // Behind a TLS-terminating proxy the page's origin is https: the host is what must match.
     const proxied = await visitor.post('/admin/books/new', { title: 'Via the proxy', _csrf: token }, { origin: open.url.replace('http:', 'https:') });
     expect(proxied.status).toBe(303);
-    const behindTls = await new Visitor(open.url).get('/admin/books', { 'x-forwarded-proto': 'https' });
+    const behindTls = await new Visitor(open.url).get('/admin/books/new', { 'x-forwarded-proto': 'https' });
     expect(behindTls.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
   });
 
