@@ -10,6 +10,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { bookResource, defineBook, type Book } from '../../../test/support/book.js';
+import { prng } from '../../../test/support/prng.js';
 import { openLibraryDatabase, recordingLogger } from '../../../test/support/library.js';
 import { waitUntil } from '../../../test/support/wait.js';
 import { AppError, atomic, createRestApp, migrate, modelViewSet, Outbox, outboxMigration, Router, type ModelResource } from '../index.js';
@@ -225,6 +226,29 @@ describe('admin pages (open on loopback)', () => {
     // Polled every second by every open page: logged at debug, so it does not drown the request log.
     expect(open.logger.lines.filter((line) => line.includes('/admin/:slug/rows.json')).every((line) => line.startsWith('debug'))).toBe(true);
     expect(open.logger.lines.some((line) => line.startsWith('debug') && line.includes('/admin/:slug/rows.json'))).toBe(true);
+  });
+});
+
+describe('admin under hostile input', () => {
+  it('answers seeded random paths, queries and forms with a page below 500 and no stack trace', async () => {
+    const seed = Number(process.env.MGRPC_FUZZ_SEED ?? 0) || (Math.random() * 2 ** 32) >>> 0;
+    const random = prng(seed);
+    const visitor = new Visitor(open.url);
+    const form = await visitor.get('/admin/books/new');
+    const [book] = await books.list({ limit: 1 });
+    const junk = () =>
+      random.pick(['', '-', '0', '-1', '1e309', 'NaN', '%', '%E0%A4%A', '<script>', "' OR 1=1 --", '\u0000', '日本語', '😀'.repeat(3), 'x'.repeat(random.int(300)), book!.id, '..', '-title,pages', 'title,,']);
+    const paths = ['/admin/books', '/admin/books/new', `/admin/books/${book!.id}`, '/admin/books/rows.json', `/admin/books/${encodeURIComponent(junk())}`, `/admin/${encodeURIComponent(junk())}`];
+    const params = ['search', 'ordering', 'page', 'per_page', 'f_title', 'f_pages', 'f_id', 'ids', 'done', 'next', junk()];
+    for (let i = 0; i < 200; i++) {
+      const query = new URLSearchParams(Array.from({ length: random.int(4) }, () => [random.pick(params), junk()])).toString();
+      const path = `${random.pick(paths)}${query ? `?${query}` : ''}`;
+      const res = random.chance(0.3)
+        ? await visitor.submit(form.text, random.pick([`/admin/books/${book!.id}`, '/admin/books/new']), { title: junk(), pages: junk(), isbn: junk() })
+        : await visitor.get(path);
+      expect(res.status, `seed ${seed}: ${path}`).toBeLessThan(500);
+      expect(res.text, `seed ${seed}: ${path}`).not.toMatch(NO_STACK);
+    }
   });
 });
 
