@@ -71,8 +71,12 @@ function tableChanges(from: Table, to: Table): Operation[] {
   const fromIndexes = new Map(from.indexes.map((i) => [indexKey(i), i]));
   const toIndexes = new Map(to.indexes.map((i) => [indexKey(i), i]));
 
+  const removed = (index: Index) => index.fields.some((field) => !after.has(field));
+  // Undone last among the removals of its columns (downs run in reverse), so they are all back by then.
+  const firstRemoved = (index: Index) => from.columns.find((c) => !after.has(c.name) && index.fields.includes(c.name))?.name;
   for (const [key, index] of fromIndexes) {
-    if (toIndexes.has(key)) continue;
+    // An index on a removed column goes with it (see removeColumn below, whose down restores both).
+    if (toIndexes.has(key) || removed(index)) continue;
     if (index.constraint) throw new MigrationError(`table ${from.name}: the UNIQUE constraint on (${index.fields.join(', ')}) is gone from the model, and no removeIndex drops a constraint; write this migration by hand`);
     ops.push({ summary: `- index ${from.name} ${key}`, slug: `remove-${who}-index`, up: [removeIndex(from.name, index)], down: [addIndex(from.name, index)] });
   }
@@ -106,7 +110,7 @@ function tableChanges(from: Table, to: Table): Operation[] {
       summary: `- column ${from.name}.${name}`,
       slug: `remove-${who}-${kebab(name)}`,
       up: [`await queryInterface.removeColumn(${q(from.name)}, ${q(name)}, { transaction });`],
-      down: restoreColumn(from.name, column),
+      down: [...restoreColumn(from.name, column), ...from.indexes.filter((i) => firstRemoved(i) === name).map((i) => addIndex(from.name, i))],
     });
   }
   for (const [key, index] of toIndexes) {

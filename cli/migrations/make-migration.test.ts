@@ -1,0 +1,163 @@
+/**
+ * makemigrations in-process: this repository's services have no model change without its
+ * migration (CI fails on one); and for changes of every kind, the rendered file, run as
+ * written on SQLite, leaves nothing to detect, and its down brings back the schema before.
+ */
+import { DataTypes, type ModelAttributes, type ModelOptions, type Sequelize } from 'sequelize';
+import { describe, expect, it } from 'vitest';
+
+import { openDatabase } from '../../services/framework/db/connect.js';
+import { revert, type Migration } from '../../services/framework/db/migrations.js';
+import { sqliteUrl } from '../../services/framework/db/url.js';
+import type { ServiceModule } from '../../services/framework/service-module.js';
+import { SERVICE_NAMES, loadService } from '../../services/registry.js';
+import { bookMigrations, defineBook } from '../../test/support/book.js';
+import { detectChanges, renderMigration, suggestSlug } from './make-migration.js';
+import { migratedSchema } from './migrated-schema.js';
+import { MigrationError } from './migration-error.js';
+import { columnKey, indexKey, type Schema } from './schema.js';
+
+type Models = (sequelize: Sequelize) => object;
+
+function libraryWith(models: Models, migrations: Migration[] = bookMigrations): ServiceModule<unknown> {
+  return {
+    name: 'library',
+    ports: { rest: 0, grpc: 1 },
+    migrations,
+    models,
+    setup: () => ({}),
+    grpcServices: () => [],
+    restRoutes: () => {
+      throw new Error('not served in this test');
+    },
+  };
+}
+
+/** A Book model as defineBook has it, changed by `edit`. */
+const books =
+  (edit: (attributes: ModelAttributes) => ModelAttributes, options: ModelOptions = {}): Models =>
+  (sequelize) => {
+    const attributes = { ...defineBook(sequelize).getAttributes() } as unknown as ModelAttributes;
+    for (const name of ['createdAt', 'updatedAt']) delete attributes[name];
+    return { Book: sequelize.define('Book', edit(attributes), { tableName: 'books', underscored: true, ...options }) };
+  };
+
+/** The migration file as written, run as JavaScript (its only TypeScript is the import and the annotation). */
+function load(text: string): Migration {
+  const js = text.replace(/^import type .*$/m, '').replace(/export const \w+: Migration = /, 'return ');
+  return new Function(js)() as Migration;
+}
+
+async function schemaOf(module: ServiceModule<unknown>): Promise<string[]> {
+  const sequelize = await openDatabase(sqliteUrl(':memory:'));
+  try {
+    return flatten(await migratedSchema(module, sequelize));
+  } finally {
+    await sequelize.close();
+  }
+}
+
+/** Tables, columns and indexes, as comparable lines (index names aside). */
+const flatten = (schema: Schema) =>
+  [...schema.values()].flatMap((t) => [...t.columns.map((c) => `${t.name}.${c.name} ${columnKey(c)}`), ...t.indexes.map((i) => `${t.name} ${indexKey(i)}`)]).sort();
+
+/** makemigrations, then the written file applied: nothing left to detect; reverted: the schema from before. */
+async function roundTrip(models: Models): Promise<{ summaries: string[]; text: string }> {
+  const before = libraryWith(models);
+  const operations = await detectChanges(before);
+  expect(operations.length).toBeGreaterThan(0);
+  const text = renderMigration({ service: 'library', name: '0002-x', exported: 'x', frameworkImport: 'mgrpc/framework', operations });
+  const generated = load(text);
+  const after = libraryWith(models, [...bookMigrations, generated]);
+  expect(await detectChanges(after)).toEqual([]);
+
+  const sequelize = await openDatabase(sqliteUrl(':memory:'));
+  try {
+    await migratedSchema(after, sequelize);
+    expect(await revert(sequelize, after.migrations, '0001-books')).toEqual(['0002-x']);
+    // No migrations to run: just read what the revert left.
+    expect(flatten(await migratedSchema(libraryWith(models, []), sequelize))).toEqual(await schemaOf(libraryWith(models)));
+  } finally {
+    await sequelize.close();
+  }
+  return { summaries: operations.map((op) => op.summary), text };
+}
+
+describe('makemigrations', () => {
+  it.each(SERVICE_NAMES)("this repository's %s service: its migrations make what its models describe", async (name) => {
+    expect((await detectChanges(await loadService(name))).map((op) => op.summary)).toEqual([]);
+  });
+
+  it('the test model as its migration made it: no changes (a UNIQUE written inline is the same as a unique index)', async () => {
+    expect(await detectChanges(libraryWith((sequelize) => ({ Book: defineBook(sequelize) })))).toEqual([]);
+  });
+
+  it('added, changed and removed columns and indexes: applied, nothing left; reverted, as before', async () => {
+    const { summaries, text } = await roundTrip(
+      books(
+        ({ isbn: _isbn, ...attributes }) => ({
+          ...attributes,
+          title: { type: DataTypes.STRING(300), allowNull: false },
+          subtitle: { type: DataTypes.TEXT, allowNull: true },
+          rating: { type: DataTypes.DECIMAL(3, 1), allowNull: false, defaultValue: 2.5 },
+          available: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+        }),
+        { indexes: [{ fields: ['rating', 'title'], unique: true }] },
+      ),
+    );
+    expect(summaries).toEqual([
+      '+ column books.subtitle',
+      '+ column books.rating',
+      '+ column books.available',
+      '~ column books.title: { type: DataTypes.STRING(200), allowNull: false } -> { type: DataTypes.STRING(300), allowNull: false }',
+      '- column books.isbn',
+      '+ index books unique (rating, title)',
+    ]);
+    // The removed column comes back as it was, with its unique index.
+    expect(text).toContain("await queryInterface.addColumn('books', 'isbn', { type: DataTypes.STRING(13), allowNull: true }, { transaction });");
+    expect(text).toContain("await queryInterface.addIndex('books', ['isbn'], { name: 'books_isbn_unique', unique: true, transaction });");
+    expect(text).toContain('defaultValue: true');
+  });
+
+  it('a removed required column with no default comes back nullable first, then required', async () => {
+    const { text } = await roundTrip(books(({ title: _title, ...attributes }) => attributes));
+    expect(text).toContain("await queryInterface.addColumn('books', 'title', { type: DataTypes.STRING(200), allowNull: true }, { transaction });");
+    expect(text).toContain("await queryInterface.changeColumn('books', 'title', { type: DataTypes.STRING(200), allowNull: false }, { transaction });");
+  });
+
+  it('a new model is a new table and a removed one is dropped; down recreates it with its indexes', async () => {
+    const { summaries, text } = await roundTrip((sequelize) => ({
+      Author: sequelize.define(
+        'Author',
+        { id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true }, name: { type: DataTypes.STRING(100), allowNull: false, unique: true } },
+        { tableName: 'authors', timestamps: false },
+      ),
+    }));
+    expect(summaries).toEqual(['+ table authors', '- table books']);
+    expect(suggestSlug(await detectChanges(libraryWith((s) => ({ Author: s.define('Author', {}, { tableName: 'authors' }) }))))).toBe('create-author-and-more');
+    expect(text).toContain("await queryInterface.createTable('books', {");
+    expect(text).toContain("id: { type: DataTypes.INTEGER, allowNull: false, primaryKey: true, autoIncrement: true },");
+  });
+
+  it.each([
+    [
+      'a type no generated migration can express',
+      books((a) => ({ ...a, status: { type: DataTypes.ENUM('draft', 'published'), allowNull: true } })),
+      'model Book (table books), attribute status: type ENUM (TEXT on SQLite) cannot be expressed by a generated migration that runs on SQLite and PostgreSQL alike; use one of STRING(n)',
+    ],
+    [
+      'a new required column with no default',
+      books((a) => ({ ...a, edition: { type: DataTypes.INTEGER, allowNull: false } })),
+      'table books: new column edition is NOT NULL with no default, so the rows already there would have no value: give it a defaultValue or allowNull: true',
+    ],
+    [
+      'a changed primary key',
+      books(({ id: _id, ...a }) => ({ ...a, id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true } })),
+      'table books: its primary key changes (id DataTypes.UUID -> id DataTypes.INTEGER); makemigrations does not generate that: write this migration by hand',
+    ],
+  ])('refuses %s, saying what to do', async (_what, models, message) => {
+    const refused = detectChanges(libraryWith(models));
+    await expect(refused).rejects.toBeInstanceOf(MigrationError);
+    await expect(refused).rejects.toThrow(message);
+  });
+});
