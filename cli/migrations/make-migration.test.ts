@@ -97,10 +97,20 @@ describe('makemigrations', () => {
       books(
         ({ isbn: _isbn, ...attributes }) => ({
           ...attributes,
-          title: { type: DataTypes.STRING(300), allowNull: false },
+          title: { type: DataTypes.STRING(300), allowNull: false, unique: 'books_code_title' },
           subtitle: { type: DataTypes.TEXT, allowNull: true },
           rating: { type: DataTypes.DECIMAL(3, 1), allowNull: false, defaultValue: 2.5 },
           available: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+          // Every type the scaffold offers, and the other portable ones.
+          weight: { type: DataTypes.DOUBLE, allowNull: true },
+          ratio: { type: DataTypes.FLOAT, allowNull: true },
+          copies: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
+          editor_id: { type: DataTypes.UUID, allowNull: true },
+          published_on: { type: DataTypes.DATEONLY, allowNull: true },
+          printed_at: { type: DataTypes.DATE, allowNull: true },
+          code: { type: DataTypes.CHAR(4), allowNull: true, unique: 'books_code_title' },
+          extra: { type: DataTypes.JSON, allowNull: true },
+          motto: { type: DataTypes.STRING(20), allowNull: false, defaultValue: "it's" },
         }),
         { indexes: [{ fields: ['rating', 'title'], unique: true }] },
       ),
@@ -109,8 +119,18 @@ describe('makemigrations', () => {
       '+ column books.subtitle',
       '+ column books.rating',
       '+ column books.available',
+      '+ column books.weight',
+      '+ column books.ratio',
+      '+ column books.copies',
+      '+ column books.editor_id',
+      '+ column books.published_on',
+      '+ column books.printed_at',
+      '+ column books.code',
+      '+ column books.extra',
+      '+ column books.motto',
       '~ column books.title: { type: DataTypes.STRING(200), allowNull: false } -> { type: DataTypes.STRING(300), allowNull: false }',
       '- column books.isbn',
+      '+ index books unique (title, code)',
       '+ index books unique (rating, title)',
     ]);
     // The removed column comes back as it was, with its unique index.
@@ -144,6 +164,11 @@ describe('makemigrations', () => {
       'a type no generated migration can express',
       books((a) => ({ ...a, status: { type: DataTypes.ENUM('draft', 'published'), allowNull: true } })),
       'model Book (table books), attribute status: type ENUM (TEXT on SQLite) cannot be expressed by a generated migration that runs on SQLite and PostgreSQL alike; use one of STRING(n)',
+    ],
+    [
+      'a precision SQLite would drop',
+      books((a) => ({ ...a, stamped: { type: DataTypes.DATE(3), allowNull: true } })),
+      'attribute stamped: type DATE with {"length":3} (DATETIME on SQLite) cannot be expressed',
     ],
     [
       'a new required column with no default',

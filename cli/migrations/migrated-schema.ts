@@ -15,7 +15,6 @@ import type { Column, Index, Schema } from './schema.js';
 interface Described {
   type: string;
   allowNull: boolean;
-  defaultValue?: unknown;
   primaryKey: boolean;
   autoIncrement?: boolean;
 }
@@ -25,6 +24,13 @@ interface ShownIndex {
   unique: boolean;
   origin: string;
   fields: { attribute: string }[];
+}
+
+/** A default as SQLite keeps its text: 'quoted' (with '' for a quote), a number, or NULL. */
+function sqlLiteral(text: string | null): string | undefined {
+  if (text === null || /^null$/i.test(text)) return undefined;
+  const quoted = /^'(.*)'$/s.exec(text);
+  return quoted ? quoted[1]!.replace(/''/g, "'") : text;
 }
 
 export async function migratedSchema(module: ServiceModule<any>, sequelize: Sequelize): Promise<Schema> {
@@ -40,6 +46,9 @@ export async function migratedSchema(module: ServiceModule<any>, sequelize: Sequ
   const schema: Schema = new Map();
   for (const { name: table } of names) {
     const described = (await qi.describeTable(table)) as unknown as Record<string, Described>;
+    // describeTable strips every quote from a default ('it''s' comes back as its): read them as SQLite has them.
+    const info = await sequelize.query<{ name: string; dflt_value: string | null }>(`PRAGMA table_info(\`${table}\`)`, { type: QueryTypes.SELECT });
+    const defaults = new Map(info.map((row) => [row.name, sqlLiteral(row.dflt_value)]));
     const columns: Column[] = Object.entries(described).map(([name, d]) => {
       const type = typeFromSql(d.type);
       if (!type) throw new MigrationError(`table ${table}, column ${name}: its type ${d.type} (made by a migration of ${module.name}) has no DataTypes form makemigrations knows`);
@@ -47,7 +56,7 @@ export async function migratedSchema(module: ServiceModule<any>, sequelize: Sequ
         name,
         type: type.code,
         allowNull: d.primaryKey ? false : d.allowNull,
-        defaultValue: defaultFromSql(d.defaultValue, type.key),
+        defaultValue: defaultFromSql(defaults.get(name), type.key),
         primaryKey: d.primaryKey,
         autoIncrement: d.autoIncrement === true,
       };

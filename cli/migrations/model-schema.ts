@@ -12,7 +12,7 @@ import type { Column, DefaultValue, Index, Schema } from './schema.js';
 
 interface Attribute {
   field?: string;
-  type: { key: string; toSql(): string };
+  type: { key: string; options?: Record<string, unknown>; toSql(): string };
   allowNull?: boolean;
   defaultValue?: unknown;
   primaryKey?: boolean;
@@ -54,9 +54,13 @@ export function modelSchema(module: ServiceModule<any>, sequelize: Sequelize): S
       const column = attribute.field ?? name;
       const sql = attribute.type.toSql();
       const type = typeFromSql(sql);
-      if (!type || type.key !== attribute.type.key) {
+      // Sequelize's DOUBLE says 'DOUBLE PRECISION' as its key.
+      const key = attribute.type.key.split(' ')[0];
+      // SQLite drops a timestamp's or a float's precision, which PostgreSQL would keep: no file could say both.
+      const precision = ['DATE', 'FLOAT', 'REAL', 'DOUBLE'].includes(key ?? '') && Object.values(attribute.type.options ?? {}).some((v) => v !== undefined);
+      if (!type || type.key !== key || precision) {
         throw new MigrationError(
-          `${where}, attribute ${name}: type ${attribute.type.key} (${sql} on SQLite) cannot be expressed by a generated migration that runs on SQLite and PostgreSQL alike; ` +
+          `${where}, attribute ${name}: type ${attribute.type.key}${precision ? ` with ${JSON.stringify(attribute.type.options)}` : ''} (${sql} on SQLite) cannot be expressed by a generated migration that runs on SQLite and PostgreSQL alike; ` +
             'use one of STRING(n), TEXT, CHAR(n), INTEGER, BIGINT, SMALLINT, FLOAT, DOUBLE, REAL, DECIMAL(p, s), BOOLEAN, UUID, DATE, DATEONLY, TIME, JSON, BLOB, or write this migration by hand',
         );
       }

@@ -1,11 +1,14 @@
 /**
  * SQLite cannot alter a column in place, so Sequelize's `changeColumn` and `removeColumn`
- * rebuild the table (copy, drop, create, copy back) from `describeTable`. Two things go
- * wrong there: the table's indexes are dropped with it and not made again, and
- * `describeTable` calls a column unique when it is part of ANY unique index, so a column of
- * a two-column unique index comes back unique on its own. The query interface migrations
- * get on SQLite does the same rebuild, but keeps only the columns' own UNIQUE constraints
- * and then recreates the indexes (those on a removed column go with it, as PostgreSQL does).
+ * rebuild the table (copy, drop, create, copy back) from `describeTable`. Three things go
+ * wrong there: the table's indexes are dropped with it and not made again; `describeTable`
+ * calls a column unique when it is part of ANY unique index, so a column of a two-column
+ * unique index comes back unique on its own; and it strips every quote from defaults
+ * ('it''s' comes back as its, 0 as '0'). The query interface migrations get on SQLite does
+ * the same rebuild, but keeps only the columns' own UNIQUE constraints, the defaults as
+ * SQLite has them, and then recreates the indexes (those on a removed column go with it, as
+ * PostgreSQL does). `changeColumn` replaces the column's type, nullability and default, as
+ * it does on PostgreSQL (a default not given is dropped).
  */
 import { QueryTypes, type QueryInterface, type Sequelize } from 'sequelize';
 
@@ -37,6 +40,8 @@ async function rebuild(sequelize: Sequelize, table: string, options: Options | u
   });
   const indexes = (await qi.showIndex(table, opts)) as unknown as SqliteIndex[];
   const fields = (await qi.describeTable(table, opts)) as unknown as Fields;
+  const info = await sequelize.query<{ name: string; dflt_value: string | null }>(`PRAGMA table_info(\`${table}\`)`, { ...opts, type: QueryTypes.SELECT });
+  for (const column of info) fields[column.name]!.defaultValue = column.dflt_value === null ? undefined : sequelize.literal(column.dflt_value);
   const ownUnique = new Set(indexes.filter((i) => i.origin === 'u' && i.fields.length === 1).map((i) => i.fields[0]!.attribute));
   for (const [name, field] of Object.entries(fields)) field.unique = ownUnique.has(name);
   edit(fields);
@@ -66,7 +71,8 @@ export function sqliteQueryInterface(sequelize: Sequelize): QueryInterface {
       value: (table: string, column: string, attribute: unknown, options?: Options) =>
         rebuild(sequelize, table, options, (fields) => {
           if (!(column in fields)) throw new Error(`table ${table} has no column ${column}`);
-          Object.assign(fields[column]!, internals.normalizeAttribute(attribute));
+          const { primaryKey, autoIncrement, unique } = fields[column]!;
+          fields[column] = { primaryKey, autoIncrement, unique, ...internals.normalizeAttribute(attribute) };
         }),
     },
   }) as QueryInterface;
