@@ -1,17 +1,19 @@
 /**
  * makemigrations in-process: this repository's services have no model change without its
  * migration (CI fails on one); and for changes of every kind, the rendered file, run as
- * written on SQLite, leaves nothing to detect, and its down brings back the schema before.
+ * written on SQLite, leaves nothing to detect, and its down brings back the schema before;
+ * on the real PostgreSQL, the same file applies, reverts and applies again.
  */
-import { DataTypes, type ModelAttributes, type ModelOptions, type Sequelize } from 'sequelize';
+import { DataTypes, QueryTypes, type ModelAttributes, type ModelOptions, type Sequelize } from 'sequelize';
 import { describe, expect, it } from 'vitest';
 
 import { openDatabase } from '../../services/framework/db/connect.js';
-import { revert, type Migration } from '../../services/framework/db/migrations.js';
+import { migrate, revert, type Migration } from '../../services/framework/db/migrations.js';
 import { sqliteUrl } from '../../services/framework/db/url.js';
 import type { ServiceModule } from '../../services/framework/service-module.js';
 import { SERVICE_NAMES, loadService } from '../../services/registry.js';
 import { bookMigrations, defineBook } from '../../test/support/book.js';
+import { createTestDatabase } from '../../test/support/postgres.js';
 import { detectChanges, renderMigration, suggestSlug } from './make-migration.js';
 import { migratedSchema } from './migrated-schema.js';
 import { MigrationError } from './migration-error.js';
@@ -61,8 +63,39 @@ async function schemaOf(module: ServiceModule<unknown>): Promise<string[]> {
 const flatten = (schema: Schema) =>
   [...schema.values()].flatMap((t) => [...t.columns.map((c) => `${t.name}.${c.name} ${columnKey(c)}`), ...t.indexes.map((i) => `${t.name} ${indexKey(i)}`)]).sort();
 
+/** Column -> [data_type, is_nullable, column_default] and index definitions of a PostgreSQL table. */
+async function pgTable(sequelize: Sequelize, table: string): Promise<string[]> {
+  const columns = await sequelize.query<Record<string, string>>(
+    'SELECT column_name, data_type, character_maximum_length, is_nullable, column_default FROM information_schema.columns WHERE table_name = ? ORDER BY column_name',
+    { replacements: [table], type: QueryTypes.SELECT },
+  );
+  const indexes = await sequelize.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE tablename = ? ORDER BY indexname', { replacements: [table], type: QueryTypes.SELECT });
+  // Index names aside: an inline UNIQUE (books_isbn_key) comes back as a unique index of another name.
+  return [...columns.map((c) => Object.values(c).join(' ')), ...indexes.map((i) => i.indexdef.replace(/INDEX \S+ ON public\./, 'INDEX ON '))];
+}
+
+/** The generated file on the real PostgreSQL: up, down back to the schema before, up again to the same schema. */
+async function onPostgres(generated: Migration): Promise<{ before: string[]; after: string[] }> {
+  const database = await createTestDatabase();
+  const sequelize = await openDatabase(database.url);
+  try {
+    await migrate(sequelize, bookMigrations);
+    const before = await pgTable(sequelize, 'books');
+    await migrate(sequelize, [...bookMigrations, generated]);
+    const after = await pgTable(sequelize, 'books');
+    expect(await revert(sequelize, [...bookMigrations, generated], '0001-books')).toEqual([generated.name]);
+    expect(await pgTable(sequelize, 'books')).toEqual(before);
+    await migrate(sequelize, [...bookMigrations, generated]);
+    expect(await pgTable(sequelize, 'books')).toEqual(after);
+    return { before, after };
+  } finally {
+    await sequelize.close();
+    await database.drop();
+  }
+}
+
 /** makemigrations, then the written file applied: nothing left to detect; reverted: the schema from before. */
-async function roundTrip(models: Models): Promise<{ summaries: string[]; text: string }> {
+async function roundTrip(models: Models): Promise<{ summaries: string[]; text: string; generated: Migration }> {
   const before = libraryWith(models);
   const operations = await detectChanges(before);
   expect(operations.length).toBeGreaterThan(0);
@@ -80,7 +113,7 @@ async function roundTrip(models: Models): Promise<{ summaries: string[]; text: s
   } finally {
     await sequelize.close();
   }
-  return { summaries: operations.map((op) => op.summary), text };
+  return { summaries: operations.map((op) => op.summary), text, generated };
 }
 
 describe('makemigrations', () => {
@@ -93,7 +126,7 @@ describe('makemigrations', () => {
   });
 
   it('added, changed and removed columns and indexes: applied, nothing left; reverted, as before', async () => {
-    const { summaries, text } = await roundTrip(
+    const { summaries, text, generated } = await roundTrip(
       books(
         ({ isbn: _isbn, ...attributes }) => ({
           ...attributes,
@@ -137,6 +170,20 @@ describe('makemigrations', () => {
     expect(text).toContain("await queryInterface.addColumn('books', 'isbn', { type: DataTypes.STRING(13), allowNull: true }, { transaction });");
     expect(text).toContain("await queryInterface.addIndex('books', ['isbn'], { name: 'books_isbn_unique', unique: true, transaction });");
     expect(text).toContain('defaultValue: true');
+
+    // The same file on PostgreSQL: applied, reverted to the schema before, applied again.
+    const { before, after } = await onPostgres(generated);
+    expect(before).toContain('isbn character varying 13 YES ');
+    expect(after).toEqual(
+      expect.arrayContaining([
+        'title character varying 300 NO ',
+        "motto character varying 20 NO 'it''s'::character varying",
+        'rating numeric  NO 2.5',
+        'available boolean  NO true',
+        'CREATE UNIQUE INDEX ON books USING btree (title, code)',
+      ]),
+    );
+    expect(after.join('\n')).not.toContain('isbn');
   });
 
   it('a removed required column with no default comes back nullable first, then required', async () => {
