@@ -12,6 +12,7 @@ import { dialectOf, migrate, migrateService, migrationStates, openDatabase, pend
 import { bookMigrations } from '../../../test/support/book.js';
 import { libraryModule } from '../../../test/support/library.js';
 import { runScript } from '../../../test/support/loaded-packages.js';
+import { createTestDatabase } from '../../../test/support/postgres.js';
 
 let dir: string;
 let sequelize: Sequelize | undefined;
@@ -122,6 +123,30 @@ describe('migrations', () => {
     await expect(migrate(db, [...bookMigrations, halfway])).rejects.toThrow(/no_such_table/);
     expect(Object.keys(await db.getQueryInterface().describeTable('books'))).not.toContain('subtitle');
     expect(await pendingMigrations(db, [...bookMigrations, halfway])).toEqual(['0002-halfway']);
+  });
+
+  it.each(['sqlite', 'postgres'] as const)('two processes migrating one %s database at once take turns: each migration runs once', async (dialect) => {
+    const database = dialect === 'postgres' ? await createTestDatabase() : undefined;
+    const url = database?.url ?? sqliteUrl(path.join(dir, 'shared.sqlite3'));
+    const [a, b] = [await openDatabase(url), await openDatabase(url)];
+    try {
+      let runs = 0;
+      const counted = (name: string): Migration => ({
+        name,
+        async up({ queryInterface, DataTypes, transaction }) {
+          runs += 1;
+          await queryInterface.createTable(name.replace('-', '_t'), { id: { type: DataTypes.INTEGER, primaryKey: true } }, { transaction });
+        },
+      });
+      const all = [counted('0001-a'), counted('0002-b'), counted('0003-c')];
+      const [first, second] = await Promise.all([migrate(a, all), migrate(b, all)]);
+      expect([...first, ...second].sort()).toEqual(['0001-a', '0002-b', '0003-c']);
+      expect(runs).toBe(3);
+      expect(await pendingMigrations(a, all)).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await database?.drop();
+    }
   });
 
   it('applies up to a migration, reverts newest first through each down, and reports what is applied', async () => {

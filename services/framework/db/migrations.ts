@@ -45,19 +45,23 @@ async function appliedNames(sequelize: Sequelize): Promise<Set<string>> {
   return new Set(rows.map((row) => row.name));
 }
 
-/** Runs `step` (the migration) and `record` (its row) as one transaction. */
-async function inTransaction(sequelize: Sequelize, step: (transaction?: Transaction) => Promise<void>, record: (transaction?: Transaction) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` as one transaction that no other migrating process runs beside: SQLite's
+ * BEGIN IMMEDIATE takes the write lock, PostgreSQL locks the migrations table. So two
+ * processes migrating one database at once (both sides of a service started with --migrate)
+ * take turns, and the second sees what the first recorded.
+ */
+async function inTransaction(sequelize: Sequelize, work: (transaction?: Transaction) => Promise<void>): Promise<void> {
   if (sequelize.getDialect() !== 'sqlite') {
     await sequelize.transaction(async (transaction) => {
-      await step(transaction);
-      await record(transaction);
+      await sequelize.query(`LOCK TABLE ${TABLE} IN SHARE ROW EXCLUSIVE MODE`, { transaction });
+      await work(transaction);
     });
     return;
   }
   await sequelize.query('BEGIN IMMEDIATE');
   try {
-    await step();
-    await record();
+    await work();
     await sequelize.query('COMMIT');
   } catch (err) {
     await sequelize.query('ROLLBACK').catch(() => undefined);
@@ -72,25 +76,45 @@ function context(sequelize: Sequelize, transaction?: Transaction): MigrationCont
 
 async function ensureTable(sequelize: Sequelize): Promise<void> {
   // The shape umzug's SequelizeStorage made: `CREATE TABLE IF NOT EXISTS`, so an existing table is kept.
-  await sequelize.getQueryInterface().createTable(TABLE, { name: { type: DataTypes.STRING, allowNull: false, unique: true, primaryKey: true } });
+  const create = (transaction?: Transaction) =>
+    sequelize.getQueryInterface().createTable(TABLE, { name: { type: DataTypes.STRING, allowNull: false, unique: true, primaryKey: true } }, { transaction });
+  if (sequelize.getDialect() === 'sqlite') return void (await create());
+  // Two PostgreSQL sessions creating the same table at once collide even with IF NOT EXISTS: one at a time.
+  await sequelize.transaction(async (transaction) => {
+    await sequelize.query(`SELECT pg_advisory_xact_lock(hashtext('${TABLE}'))`, { transaction });
+    await create(transaction);
+  });
 }
 
-async function applyOne(sequelize: Sequelize, migration: Migration): Promise<void> {
-  await inTransaction(
-    sequelize,
-    (transaction) => migration.up(context(sequelize, transaction)),
-    async (transaction) => void (await sequelize.query(`INSERT INTO ${TABLE} (name) VALUES (?)`, { replacements: [migration.name], transaction })),
-  );
+async function recorded(sequelize: Sequelize, name: string, transaction?: Transaction): Promise<boolean> {
+  const rows = await sequelize.query(`SELECT name FROM ${TABLE} WHERE name = ?`, { replacements: [name], type: QueryTypes.SELECT, transaction });
+  return rows.length > 0;
 }
 
-async function revertOne(sequelize: Sequelize, migration: Migration): Promise<void> {
+/** Applies one migration with its record; false if another process applied it meanwhile. */
+async function applyOne(sequelize: Sequelize, migration: Migration): Promise<boolean> {
+  let ran = false;
+  await inTransaction(sequelize, async (transaction) => {
+    if (await recorded(sequelize, migration.name, transaction)) return;
+    await migration.up(context(sequelize, transaction));
+    await sequelize.query(`INSERT INTO ${TABLE} (name) VALUES (?)`, { replacements: [migration.name], transaction });
+    ran = true;
+  });
+  return ran;
+}
+
+/** Reverts one migration and drops its record; false if another process reverted it meanwhile. */
+async function revertOne(sequelize: Sequelize, migration: Migration): Promise<boolean> {
   const down = migration.down;
   if (!down) throw new Error(`migration ${migration.name} has no down(): it cannot be reverted (write one, or restore a backup)`);
-  await inTransaction(
-    sequelize,
-    (transaction) => down(context(sequelize, transaction)),
-    async (transaction) => void (await sequelize.query(`DELETE FROM ${TABLE} WHERE name = ?`, { replacements: [migration.name], transaction })),
-  );
+  let ran = false;
+  await inTransaction(sequelize, async (transaction) => {
+    if (!(await recorded(sequelize, migration.name, transaction))) return;
+    await down(context(sequelize, transaction));
+    await sequelize.query(`DELETE FROM ${TABLE} WHERE name = ?`, { replacements: [migration.name], transaction });
+    ran = true;
+  });
+  return ran;
 }
 
 /**
@@ -105,8 +129,7 @@ export async function migrate(sequelize: Sequelize, migrations: Migration[], opt
   const done: string[] = [];
   for (const migration of migrations.slice(0, last + 1)) {
     if (applied.has(migration.name)) continue;
-    await applyOne(sequelize, migration);
-    done.push(migration.name);
+    if (await applyOne(sequelize, migration)) done.push(migration.name);
   }
   return done;
 }
@@ -122,8 +145,7 @@ export async function revert(sequelize: Sequelize, migrations: Migration[], keep
   const done: string[] = [];
   for (const migration of migrations.slice(first).reverse()) {
     if (!applied.has(migration.name)) continue;
-    await revertOne(sequelize, migration);
-    done.push(migration.name);
+    if (await revertOne(sequelize, migration)) done.push(migration.name);
   }
   return done;
 }
