@@ -139,13 +139,14 @@ describe('makemigrations', () => {
           ratio: { type: DataTypes.FLOAT, allowNull: true },
           copies: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
           editor_id: { type: DataTypes.UUID, allowNull: true },
-          published_on: { type: DataTypes.DATEONLY, allowNull: true },
+          publishedOn: { type: DataTypes.DATEONLY, allowNull: true },
           printed_at: { type: DataTypes.DATE, allowNull: true },
           code: { type: DataTypes.CHAR(4), allowNull: true, unique: 'books_code_title' },
           extra: { type: DataTypes.JSON, allowNull: true },
           motto: { type: DataTypes.STRING(20), allowNull: false, defaultValue: "it's" },
         }),
-        { indexes: [{ fields: ['rating', 'title'], unique: true }] },
+        // An index may name attributes or columns: publishedOn is published_on.
+        { indexes: [{ fields: ['rating', 'title'], unique: true }, { fields: ['publishedOn'] }] },
       ),
     );
     expect(summaries).toEqual([
@@ -165,6 +166,7 @@ describe('makemigrations', () => {
       '- column books.isbn',
       '+ index books unique (title, code)',
       '+ index books unique (rating, title)',
+      '+ index books (published_on)',
     ]);
     // The removed column comes back as it was, with its unique index.
     expect(text).toContain("await queryInterface.addColumn('books', 'isbn', { type: DataTypes.STRING(13), allowNull: true }, { transaction });");

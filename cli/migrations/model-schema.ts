@@ -85,7 +85,12 @@ export function modelSchema(module: ServiceModule<any>, sequelize: Sequelize): S
     for (const [name, fields] of namedUnique) indexes.push({ name, fields, unique: true });
     for (const index of internals._indexes) {
       if (index.where || (index.type && index.type !== '')) throw new MigrationError(`${where}: index ${index.name} is partial or of a special type; write this migration by hand`);
-      const fields = index.fields.map((f) => (typeof f === 'string' ? f : (f.name ?? f.attribute ?? '')));
+      if (index.fields.some((f) => typeof f !== 'string' && Object.keys(f).some((k) => k !== 'name' && k !== 'attribute'))) {
+        throw new MigrationError(`${where}: index ${index.name} has ordered, sized or collated fields; write this migration by hand`);
+      }
+      // Fields may name attributes (userId) or columns (user_id): the index is on columns.
+      const attributes = model.getAttributes() as Record<string, { field?: string }>;
+      const fields = index.fields.map((f) => (typeof f === 'string' ? f : (f.name ?? f.attribute ?? ''))).map((f) => attributes[f]?.field ?? f);
       indexes.push({ name: index.name, fields, unique: index.unique === true });
     }
     schema.set(table, { name: table, model: exported, columns, indexes });
