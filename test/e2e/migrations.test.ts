@@ -184,6 +184,10 @@ describe('makemigrations, migrate --to, showmigrations and shell in a project', 
     const failing = await run([CLI, 'shell', '--service', 'orders'], { input: 'await Order.count()\nnoSuchThing\n' });
     expect(failing.code).toBe(1);
     expect(failing.stdout).toBe('1\nUncaught ReferenceError: noSuchThing is not defined\n');
+    // .exit ends the shell: the lines after it are not run.
+    const exited = await run([CLI, 'shell', '--service', 'orders'], { input: "await Order.count()\n.exit\nawait Order.create({ title: 'never' })\n" });
+    expect(exited).toMatchObject({ code: 0, stdout: '1\n' });
+    expect((await run([CLI, 'shell', '--service', 'orders'], { input: 'await Order.count()\n' })).stdout).toBe('1\n');
   });
 
   describe('on PostgreSQL', () => {
