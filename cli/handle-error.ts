@@ -7,6 +7,7 @@
 import { CommanderError } from 'commander';
 
 import { CallFailure } from './grpc-tools/call-failure.js';
+import { MigrationError } from './migrations/migration-error.js';
 import { ScaffoldError } from './scaffold/scaffold-error.js';
 
 /** The command line asks for something that cannot work; the message says what to change. */
@@ -32,6 +33,7 @@ const EXITS: readonly Exit<Error>[] = [
   exit({ kind: CommanderError, code: (err) => (err.exitCode === 0 ? 0 : 2), line: () => undefined }),
   exit({ kind: UsageError, code: () => 2 }),
   exit({ kind: ScaffoldError, code: () => 2 }),
+  exit({ kind: MigrationError, code: () => 2 }),
   // grpcurl's form, which scripts around `mgrpc call` already parse.
   exit({ kind: CallFailure, code: () => 1, line: (err) => err.line }),
 ];

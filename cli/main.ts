@@ -11,10 +11,13 @@ import { callCommand } from './commands/call.js';
 import { codegenCommand } from './commands/codegen.js';
 import { describeCommand } from './commands/describe.js';
 import { grpcrunserverCommand } from './commands/grpcrunserver.js';
+import { makemigrationsCommand } from './commands/makemigrations.js';
 import { migrateCommand } from './commands/migrate.js';
 import { outboxCommand } from './commands/outbox.js';
 import { productCommand } from './commands/product.js';
 import { runserverCommand } from './commands/runserver.js';
+import { shellCommand } from './commands/shell.js';
+import { showmigrationsCommand } from './commands/showmigrations.js';
 import { uiCommand } from './commands/ui.js';
 import { startprojectCommand } from './commands/startproject.js';
 import { startserviceCommand } from './commands/startservice.js';
@@ -33,6 +36,9 @@ export function buildProgram(): Command {
   for (const command of [
     codegenCommand(),
     migrateCommand(),
+    makemigrationsCommand(),
+    showmigrationsCommand(),
+    shellCommand(),
     outboxCommand(),
     runserverCommand(),
     grpcrunserverCommand(),

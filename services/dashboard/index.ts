@@ -19,6 +19,7 @@ export default defineServiceModule<DashboardContext>({
   name: 'dashboard',
   ports: SERVICE_PORTS.dashboard,
   migrations,
+  models: defineModels,
   setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
     const config = loadConfig(env, grpcClientSecurity);
     const models = defineModels(sequelize);

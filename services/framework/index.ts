@@ -10,7 +10,7 @@ export { dialectOf, redactUrl, sqliteStorage, sqliteUrl } from './db/url.js';
 export { atomic, currentTransaction } from './db/atomic.js';
 export { chunks, sqlRunner, sqlTimestamp, sqlTuples, UniqueViolation, type Row, type SqlRunner, type SqlValue } from './db/sql.js';
 export { coalesce, type CoalesceOptions } from './db/coalesce.js';
-export { migrate, pendingMigrations, type Migration, type MigrationContext } from './db/migrations.js';
+export { migrate, migrationStates, pendingMigrations, revert, type Migration, type MigrationContext, type MigrationState } from './db/migrations.js';
 export { ModelSerializer, type FieldName, type SerializerConfig, type WriteMode } from './model/serializer.js';
 export { ModelResource, type ListOptions, type ListQuery, type ResourceConfig } from './model/resource.js';
 export { SEARCH_LIMITS, type ListFieldsConfig } from './model/list-query.js';
@@ -38,7 +38,7 @@ export { TLS_ENV, grpcChannelCredentials, grpcServerCredentials, tlsSettings, ty
 export { grpcClientSecurity, grpcServerSecurity, type GrpcClientSecurity, type GrpcServerSecurity } from './security/grpc-security.js';
 export { API_KEY_ENV, API_KEY_READS_ENV, apiKeyFromEnv, apiKeyGuard, writeRoute, type ApiKeyOptions } from './security/api-key.js';
 export { securitySummary } from './security/summary.js';
-export { DEFAULT_DRAIN_MS, migrateService, serviceMigrations, serve, type RunningService, type ServeOptions, type Side } from './runtime.js';
+export { DEFAULT_DRAIN_MS, migrateService, migrateServiceTo, serviceMigrationStates, serviceMigrations, serve, type RunningService, type ServeOptions, type Side } from './runtime.js';
 export { addHealthService, HEALTH_PATH_PREFIX, healthService, serviceNameOf, type HealthReporter } from './health/grpc-health.js';
 export { createPeerHealth, type Peer, type PeerHealth } from './health/peer-health.js';
 export { createReadiness, readinessHandler, type Readiness, type ReadinessReport } from './health/readiness.js';

@@ -8,11 +8,12 @@
  *   3. the module teardown, then the database close.
  * The CLI's runserver/grpcrunserver are thin wrappers around `serve`.
  */
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 
 import { databaseOptionsFromEnv, openDatabase } from './db/connect.js';
-import { redactUrl } from './db/url.js';
-import { migrate, pendingMigrations } from './db/migrations.js';
+import { dialectOf, redactUrl, sqliteStorage } from './db/url.js';
+import { migrate, migrationStates, pendingMigrations, revert, type Migration, type MigrationState } from './db/migrations.js';
 import { envInt, formatAddress, type ListenAddress } from './config.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, startGrpcServer } from './grpc/server.js';
 import { createReadiness } from './health/readiness.js';
@@ -61,6 +62,49 @@ export async function migrateService(module: ServiceModule<any>, env: NodeJS.Pro
   const sequelize = await openDatabase(url, { ...databaseOptionsFromEnv(env), statementTimeoutMs: 0 }, createLogger(`${module.name}.db`));
   try {
     return { url: redactUrl(url), applied: await migrate(sequelize, serviceMigrations(module)) };
+  } finally {
+    await sequelize.close();
+  }
+}
+
+/**
+ * Moves a service's database to `target`, one of its own migrations (applying the ones up to
+ * it, reverting the ones after it, newest first), or to none of them (`undefined`: every
+ * migration of the service reverted; the framework's tables stay).
+ */
+export async function migrateServiceTo(
+  module: ServiceModule<any>,
+  target: Migration | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ url: string; applied: string[]; reverted: string[] }> {
+  const url = databaseUrlFor(module.name, env);
+  const sequelize = await openDatabase(url, { ...databaseOptionsFromEnv(env), statementTimeoutMs: 0 }, createLogger(`${module.name}.db`));
+  try {
+    const all = serviceMigrations(module);
+    if (!target) return { url: redactUrl(url), applied: [], reverted: await revert(sequelize, module.migrations) };
+    const applied = await migrate(sequelize, all, { to: target.name });
+    return { url: redactUrl(url), applied, reverted: await revert(sequelize, all, target.name) };
+  } finally {
+    await sequelize.close();
+  }
+}
+
+/**
+ * Which of a service's migrations its database has applied. Reads only: a SQLite file that
+ * does not exist yet is not created (`created: false`, nothing applied).
+ */
+export async function serviceMigrationStates(
+  module: ServiceModule<any>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ url: string; created: boolean; states: MigrationState[]; unknown: string[] }> {
+  const url = databaseUrlFor(module.name, env);
+  const all = serviceMigrations(module);
+  if (dialectOf(url) === 'sqlite' && sqliteStorage(url) !== ':memory:' && !existsSync(sqliteStorage(url))) {
+    return { url: redactUrl(url), created: false, states: all.map((m) => ({ name: m.name, applied: false })), unknown: [] };
+  }
+  const sequelize = await openDatabase(url, { ...databaseOptionsFromEnv(env), access: 'read' }, createLogger(`${module.name}.db`));
+  try {
+    return { url: redactUrl(url), created: true, ...(await migrationStates(sequelize, all)) };
   } finally {
     await sequelize.close();
   }

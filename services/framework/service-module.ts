@@ -6,7 +6,7 @@
  *
  * @example
  *   export default defineServiceModule({
- *     name: 'dashboard', ports: { rest: 8, grpc: 9 }, migrations,
+ *     name: 'dashboard', ports: { rest: 8, grpc: 9 }, migrations, models: defineModels,
  *     setup: ({ sequelize, env, grpcClientSecurity }) => ({ models: defineModels(sequelize), clients: createClients(loadConfig(env, grpcClientSecurity)) }),
  *     grpcServices: (ctx) => [productService(ctx), userService(ctx)],
  *     restRoutes: (ctx) => routes(ctx),
@@ -47,6 +47,12 @@ export interface ServiceModule<Ctx = unknown> {
   /** Offsets from the base port (default base 10000): the tutorial's 10007/10008/… layout. */
   ports: { rest: number; grpc: number };
   migrations: Migration[];
+  /**
+   * Defines the service's Sequelize models on a connection and returns them by name
+   * (`{ Product, User }`): what `mgrpc makemigrations` compares with the migrations and
+   * what `mgrpc shell` puts in scope. Usually the service's `defineModels`.
+   */
+  models?(sequelize: Sequelize): object;
   /** Builds what handlers need (models bound to the database, clients of peers). Once per process. */
   setup(args: SetupArgs): Ctx | Promise<Ctx>;
   /** The handler-registration hook: every gRPC service this process serves. */

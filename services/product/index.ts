@@ -19,6 +19,7 @@ export default defineServiceModule<ProductContext>({
   name: 'product',
   ports: SERVICE_PORTS.product,
   migrations,
+  models: defineModels,
   setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
     const config = loadConfig(env, grpcClientSecurity);
     const models = defineModels(sequelize);

@@ -16,6 +16,7 @@ export default defineServiceModule<__Pascal__Context>({
   name: '__name__',
   ports: { rest: __REST_PORT__, grpc: __GRPC_PORT__ },
   migrations,
+  models: defineModels,
   setup({ sequelize, logger, env }) {
     const config = loadConfig(env);
     const models = defineModels(sequelize);

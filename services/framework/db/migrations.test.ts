@@ -8,10 +8,11 @@ import path from 'node:path';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { dialectOf, migrate, migrateService, openDatabase, pendingMigrations, redactUrl, sqliteUrl, type Migration } from '../index.js';
+import { dialectOf, migrate, migrateService, migrationStates, openDatabase, pendingMigrations, redactUrl, revert, sqliteUrl, type Migration } from '../index.js';
 import { bookMigrations } from '../../../test/support/book.js';
 import { libraryModule } from '../../../test/support/library.js';
 import { runScript } from '../../../test/support/loaded-packages.js';
+import { createTestDatabase } from '../../../test/support/postgres.js';
 
 let dir: string;
 let sequelize: Sequelize | undefined;
@@ -80,7 +81,7 @@ describe('migrations', () => {
     expect(await tables(db)).toEqual([]);
   });
 
-  it('a SQLite service checks its migrations without loading umzug or pg (start-up time), and loads umzug to migrate', () => {
+  it('a SQLite service checks and applies its migrations without loading pg (start-up time)', () => {
     // A fresh node process on the built CLI and framework, as a server starts: what it loaded shows in require's cache.
     const dist = path.resolve(import.meta.dirname, '../../../dist');
     const framework = path.join(dist, 'services/framework/index.js');
@@ -88,14 +89,14 @@ describe('migrations', () => {
       await import(${JSON.stringify(path.join(dist, 'cli/main.js'))});
       const { openDatabase, pendingMigrations, migrate, sqliteUrl } = await import(${JSON.stringify(framework)});
       const migrations = [{ name: '0001-t', up: ({ queryInterface, DataTypes }) => queryInterface.createTable('t', { id: { type: DataTypes.INTEGER, primaryKey: true } }) }];
-      const loaded = () => loadedPackages().filter((name) => name === 'umzug' || name === 'pg');
+      const loaded = () => loadedPackages().filter((name) => name === 'pg');
       const db = await openDatabase(sqliteUrl(${JSON.stringify(path.join(dir, 'start.sqlite3'))}));
       const pending = await pendingMigrations(db, migrations);
       const atStart = loaded();
       await migrate(db, migrations);
       console.log(JSON.stringify({ pending, atStart, afterMigrate: loaded(), left: await pendingMigrations(db, migrations) }));
       await db.close();`);
-    expect(out).toEqual({ pending: ['0001-t'], atStart: [], afterMigrate: ['umzug'], left: [] });
+    expect(out).toEqual({ pending: ['0001-t'], atStart: [], afterMigrate: [], left: [] });
   });
 
   it('a failing migration stays pending and stops the ones after it', async () => {
@@ -108,6 +109,97 @@ describe('migrations', () => {
     };
     await expect(migrate(db, [...bookMigrations, broken, addSubtitle])).rejects.toThrow(/0002-broken|no_such_table/);
     expect(await pendingMigrations(db, [...bookMigrations, broken, addSubtitle])).toEqual(['0002-broken', '0002-subtitle']);
+  });
+
+  it('a migration failing halfway leaves none of its changes (one transaction with its record)', async () => {
+    const db = await open();
+    const halfway: Migration = {
+      name: '0002-halfway',
+      async up({ queryInterface, DataTypes, transaction }) {
+        await queryInterface.addColumn('books', 'subtitle', { type: DataTypes.STRING(200), allowNull: true }, { transaction });
+        await queryInterface.sequelize.query('INSERT INTO no_such_table VALUES (1)', { transaction });
+      },
+    };
+    await expect(migrate(db, [...bookMigrations, halfway])).rejects.toThrow(/no_such_table/);
+    expect(Object.keys(await db.getQueryInterface().describeTable('books'))).not.toContain('subtitle');
+    expect(await pendingMigrations(db, [...bookMigrations, halfway])).toEqual(['0002-halfway']);
+  });
+
+  it.each(['sqlite', 'postgres'] as const)('two processes migrating one %s database at once take turns: each migration runs once', async (dialect) => {
+    const database = dialect === 'postgres' ? await createTestDatabase() : undefined;
+    const url = database?.url ?? sqliteUrl(path.join(dir, 'shared.sqlite3'));
+    const [a, b] = [await openDatabase(url), await openDatabase(url)];
+    try {
+      let runs = 0;
+      const counted = (name: string): Migration => ({
+        name,
+        async up({ queryInterface, DataTypes, transaction }) {
+          runs += 1;
+          await queryInterface.createTable(name.replace('-', '_t'), { id: { type: DataTypes.INTEGER, primaryKey: true } }, { transaction });
+        },
+      });
+      const all = [counted('0001-a'), counted('0002-b'), counted('0003-c')];
+      const [first, second] = await Promise.all([migrate(a, all), migrate(b, all)]);
+      expect([...first, ...second].sort()).toEqual(['0001-a', '0002-b', '0003-c']);
+      expect(runs).toBe(3);
+      expect(await pendingMigrations(a, all)).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await database?.drop();
+    }
+  });
+
+  it('applies up to a migration, reverts newest first through each down, and reports what is applied', async () => {
+    const db = await open();
+    const order: string[] = [];
+    const step = (name: string): Migration => ({ name, up: async () => void order.push(`up ${name}`), down: async () => void order.push(`down ${name}`) });
+    const all = [step('0001-a'), step('0002-b'), step('0003-c')];
+    expect(await migrate(db, all, { to: '0002-b' })).toEqual(['0001-a', '0002-b']);
+    expect(await migrate(db, all)).toEqual(['0003-c']);
+    expect(await revert(db, all, '0001-a')).toEqual(['0003-c', '0002-b']);
+    expect(await migrationStates(db, all)).toEqual({
+      states: [
+        { name: '0001-a', applied: true },
+        { name: '0002-b', applied: false },
+        { name: '0003-c', applied: false },
+      ],
+      unknown: [],
+    });
+    expect(await revert(db, all)).toEqual(['0001-a']);
+    expect(order).toEqual(['up 0001-a', 'up 0002-b', 'up 0003-c', 'down 0003-c', 'down 0002-b', 'down 0001-a']);
+    // An applied migration whose file is gone is reported, not dropped.
+    await migrate(db, all.slice(0, 1));
+    expect((await migrationStates(db, all.slice(1))).unknown).toEqual(['0001-a']);
+    await expect(revert(db, [{ name: '0001-a', up: async () => undefined }])).rejects.toThrow('migration 0001-a has no down(): it cannot be reverted');
+  });
+
+  it('on SQLite, changing or removing a column keeps the table\'s indexes and a two-column unique stays two-column', async () => {
+    const db = await open();
+    const likes: Migration = {
+      name: '0001-likes',
+      async up({ queryInterface, DataTypes, transaction }) {
+        await queryInterface.createTable('likes', {
+          id: { type: DataTypes.UUID, primaryKey: true, allowNull: false },
+          user_id: { type: DataTypes.UUID, allowNull: false },
+          product_id: { type: DataTypes.UUID, allowNull: false },
+          code: { type: DataTypes.STRING(10), allowNull: true, unique: true },
+          note: { type: DataTypes.STRING(20), allowNull: true },
+        }, { transaction });
+        await queryInterface.addIndex('likes', ['user_id', 'product_id'], { unique: true, name: 'likes_user_product', transaction });
+        await queryInterface.addIndex('likes', ['note'], { name: 'likes_note', transaction });
+        await queryInterface.changeColumn('likes', 'note', { type: DataTypes.STRING(200), allowNull: true }, { transaction });
+        await queryInterface.removeColumn('likes', 'code', { transaction });
+      },
+    };
+    await migrate(db, [likes]);
+    const indexes = await db.query<{ name: string; unique: number; origin: string }>('PRAGMA index_list(likes)', { type: QueryTypes.SELECT });
+    expect(indexes.filter((i) => i.origin !== 'pk').map((i) => [i.name, i.unique]).sort()).toEqual([['likes_note', 0], ['likes_user_product', 1]]);
+    expect((await db.getQueryInterface().describeTable('likes')).note!.type).toBe('VARCHAR(200)');
+    // The same user may like two products; the same like twice is refused.
+    const insert = (id: string, product: string) => db.query(`INSERT INTO likes (id, user_id, product_id) VALUES ('${id}', 'u1', '${product}')`);
+    await insert('1', 'p1');
+    await insert('2', 'p2');
+    await expect(insert('3', 'p1')).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
   });
 
   it('migrateService applies a module’s migrations to its database from the environment', async () => {

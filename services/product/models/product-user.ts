@@ -30,7 +30,8 @@ export function defineProductUser(sequelize: Sequelize): ProductUserModel {
       modelName: 'ProductUser',
       tableName: 'product_users',
       underscored: true,
-      indexes: [{ unique: true, fields: ['user_id', 'product_id'] }],
+      // The second serves "likes of a product" (the first one leads with user_id).
+      indexes: [{ unique: true, fields: ['user_id', 'product_id'] }, { fields: ['product_id'] }],
     },
   );
   return BoundProductUser;
