@@ -23,8 +23,11 @@ import { metricsPortFor, startMetricsServer, type RunningMetricsServer } from '.
 import { Outbox, outboxOptionsFromEnv } from './outbox/outbox.js';
 import { outboxMigration } from './sync/tables.js';
 import { answerClientErrors, createRestApp } from './rest/app.js';
+import { corsOriginsFromEnv } from './connect/cors.js';
+import { connectEdge } from './connect/edge.js';
 import { apiKeyFromEnv } from './security/api-key.js';
 import { grpcClientSecurity, grpcServerSecurity } from './security/grpc-security.js';
+import { serviceTokenFromEnv } from './security/service-token.js';
 import { databaseUrlFor, type ServiceModule } from './service-module.js';
 
 export type Side = 'rest' | 'grpc';
@@ -84,6 +87,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   // Security settings fail before anything opens: a bad certificate path is one start-up error.
   const grpcSecurity = side === 'grpc' ? grpcServerSecurity(env) : undefined;
   const apiKey = side === 'rest' ? apiKeyFromEnv(env) : undefined;
+  const corsOrigins = side === 'rest' ? corsOriginsFromEnv(env) : undefined;
   const clientSecurity = grpcClientSecurity(env);
   const maxMessageBytes = envInt('MGRPC_GRPC_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, env);
   // A malformed MGRPC_METRICS_PORT fails here, before anything opens.
@@ -170,7 +174,9 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   }
 
   const readiness = createReadiness({ sequelize, peers: module.peers?.(ctx) ?? [], credentials: clientSecurity.credentials });
-  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness, name: module.name, metrics });
+  // The same handlers as the gRPC side, for browsers: Connect and gRPC-Web (docs/browser.md).
+  const rpc = connectEdge({ services: module.grpcServices(ctx), logger, metrics, corsOrigins, serviceToken: serviceTokenFromEnv(env), maxMessageBytes });
+  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness, name: module.name, metrics, rpc });
   const server = http.createServer(app);
   answerClientErrors(server);
   // Bounded keep-alive so a drained server can close promptly.
@@ -198,6 +204,8 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   logger.info(`${module.name} REST listening on ${address}`, { database: redactUrl(url) });
   const stopServing = async () => {
     readiness.startDraining();
+    // Streams never end by themselves: end them so the connections can close.
+    rpc.close();
     await new Promise<void>((resolve) => {
       // close() refuses new connections at once and calls back when the open ones are gone;
       // requests still running after drainMs are cut.

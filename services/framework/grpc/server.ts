@@ -64,7 +64,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** Longest status message sent: it travels in a header, and an echo of a huge input must not. */
 const MAX_DETAILS = 1000;
 
-function safeDetails(details: string): string {
+/** A status message safe to send: bounded, and without lone surrogates. */
+export function safeDetails(details: string): string {
   const short = details.length > MAX_DETAILS ? `${Array.from(details.slice(0, 2 * MAX_DETAILS)).slice(0, MAX_DETAILS).join('')}…` : details;
   return short.replace(LONE_SURROGATE, '\ufffd');
 }

@@ -1,0 +1,122 @@
+/**
+ * The gRPC services of a process, served on its REST port over the Connect protocol (JSON
+ * and binary) and gRPC-Web, at the standard paths `/<package>.<Service>/<Method>`, for
+ * browsers and for HTTP/1.1 clients (connect-es's Node adapter; native gRPC stays on the
+ * gRPC port). Mounted first in the REST app, before its JSON body parser, which would
+ * otherwise consume a Connect JSON body.
+ *
+ * Per request: CORS (cors.ts), a call record (call-record.ts) that logs and counts it as a
+ * gRPC call with its protocol, then connect-es, which calls the service adapter
+ * (service-adapter.ts) for the handler. `close()` ends open streams on shutdown.
+ *
+ * @example
+ *   const rpc = connectEdge({ services: module.grpcServices(ctx), logger, corsOrigins: corsOriginsFromEnv(env) });
+ *   createRestApp({ ..., rpc });
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { ConnectError, Code, createContextValues } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type * as grpc from '@grpc/grpc-js';
+
+import type { ConcurrencyLimits } from '../grpc/concurrency-limits.js';
+import type { GrpcService } from '../grpc/define-service.js';
+import type { RequestLimits } from '../grpc/request-limits.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../grpc/server.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-context.js';
+import { CALL_RECORD, codeOfResponse, createCallRecord, type CallRecord } from './call-record.js';
+import { applyCors, type CorsOrigins } from './cors.js';
+import { codeName } from './errors.js';
+import { serviceRoutes } from './service-adapter.js';
+
+export interface ConnectEdgeOptions {
+  services: GrpcService[];
+  logger: Logger;
+  metrics?: Metrics;
+  /** Web origins allowed to call from a browser (default: none but the REST port's own). */
+  corsOrigins?: CorsOrigins;
+  /** As on the gRPC port: when set, calls need `authorization: Bearer <token>`. */
+  serviceToken?: string;
+  /** Largest request message (default 4 MiB, as gRPC); larger ones get RESOURCE_EXHAUSTED before decoding. */
+  maxMessageBytes?: number;
+  requestLimits?: Partial<RequestLimits>;
+  concurrency?: Partial<ConcurrencyLimits>;
+}
+
+export interface ConnectEdge {
+  /** Node request handler: answers the RPC paths, calls `next` for every other path. */
+  handle(req: IncomingMessage, res: ServerResponse, next: () => void): void;
+  /** The service names served, e.g. `product.ProductService`. */
+  readonly services: string[];
+  /** Ends open streams (UNAVAILABLE) and refuses new calls' handlers: the process is going away. */
+  close(): void;
+}
+
+function serviceNameOf(definition: grpc.ServiceDefinition): string {
+  const first = Object.values(definition)[0] as { path: string } | undefined;
+  return first ? first.path.slice(1).split('/')[0]! : '';
+}
+
+/** The protocol a request speaks, from its content type, before connect-es has looked. */
+function protocolOf(req: IncomingMessage): string {
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('application/grpc-web')) return 'grpc-web';
+  if (type.startsWith('application/grpc')) return 'grpc';
+  return 'connect';
+}
+
+export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
+  const services = options.services.map((service) => serviceNameOf(service.definition));
+  const prefixes = services.map((name) => `/${name}/`);
+  const shutdown = new AbortController();
+  const records = new WeakMap<IncomingMessage, CallRecord>();
+  const corsOrigins = options.corsOrigins ?? new Set<string>();
+  const adapter = connectNodeAdapter({
+    routes: serviceRoutes(options.services, options),
+    // Native gRPC needs HTTP/2 and is served on the gRPC port; here HTTP/1.1 protocols only.
+    grpc: false,
+    readMaxBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    shutdownSignal: shutdown.signal,
+    contextValues: (req) => createContextValues().set(CALL_RECORD, records.get(req as IncomingMessage)),
+    // A method the service does not have, answered as Connect does (unimplemented is HTTP 404).
+    fallback: (req, res) => {
+      const body = JSON.stringify({ code: 'unimplemented', message: `no such method: ${(req.url ?? '').split('?')[0]!.slice(0, 200)} (methods are /<package>.<Service>/<Method>)` });
+      res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+  });
+  return {
+    services,
+    handle(req, res, next) {
+      const path = (req.url ?? '').split('?')[0]!;
+      if (!prefixes.some((prefix) => path.startsWith(prefix))) {
+        next();
+        return;
+      }
+      if (applyCors(corsOrigins, req, res)) return;
+      const record = createCallRecord({
+        method: path.slice(0, 200),
+        requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+        peer: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`,
+        protocol: protocolOf(req),
+        logger: options.logger,
+        metrics: options.metrics,
+      });
+      records.set(req, record);
+      // Refused before a handler ran (no such method, a wrong content type, an unreadable body): the response says how.
+      const settle = () => {
+        if (record.finished) return;
+        const grpcStatus = res.getHeader('grpc-status');
+        const code = res.writableFinished ? codeOfResponse(res.statusCode, grpcStatus === undefined ? undefined : String(grpcStatus), codeName) : 'CANCELLED';
+        record.finish(code, { http_status: res.statusCode });
+      };
+      res.once('close', settle);
+      adapter(req, res);
+    },
+    close() {
+      shutdown.abort(new ConnectError('the server is shutting down; retry', Code.Unavailable));
+    },
+  };
+}
