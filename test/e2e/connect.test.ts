@@ -69,13 +69,14 @@ async function connectFailure(call: Promise<unknown>): Promise<{ code: string; m
 }
 
 /** One native gRPC LikeProduct, as grpc-js reports it: the response, or the status in Connect's code names. */
-function nativeLike(request: object, options: { token?: string; deadlineMs?: number } = {}): Promise<{ response?: any; code?: string; message?: string }> {
+function nativeLike(request: object, options: { token?: string; deadlineMs?: number; raw?: boolean } = {}): Promise<{ response?: any; code?: string; message?: string }> {
   const method = proto.product.ProductService.service.LikeProduct;
   const client = new grpc.Client(sys.dashboardGrpc, grpc.credentials.createInsecure());
   const metadata = new grpc.Metadata();
   if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
   return new Promise((resolve) => {
-    client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request as never, metadata, { deadline: Date.now() + (options.deadlineMs ?? 5000) }, (err, response) => {
+    const serialize = options.raw ? (bytes: Buffer) => bytes : method.requestSerialize;
+    client.makeUnaryRequest(method.path, serialize as (value: unknown) => Buffer, method.responseDeserialize, request as never, metadata, { deadline: Date.now() + (options.deadlineMs ?? 5000) }, (err, response) => {
       client.close();
       resolve(err ? { code: Code[err.code], message: err.details } : { response });
     });
@@ -129,8 +130,24 @@ describe('LikeProduct over Connect and gRPC-Web', () => {
     }
   });
 
+  it('speaks plain Connect JSON, as curl would send it', async () => {
+    const named = await post(LIKE, JSON.stringify({ id: productId, userId: MISSING }), connectJson);
+    expect(named.status, named.text).toBe(404);
+    expect(JSON.parse(named.text)).toEqual({ code: 'not_found', message: `user ${MISSING} not found` });
+    // A field it does not know is refused, not dropped: this like would have been counted without its user.
+    const misspelt = await post(LIKE, JSON.stringify({ id: productId, user_id: MISSING }), connectJson);
+    expect(misspelt.status, misspelt.text).toBe(400);
+    expect(JSON.parse(misspelt.text)).toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('user_id') });
+    const plain = await post(LIKE, JSON.stringify({ id: productId }), connectJson);
+    expect(plain.status, plain.text).toBe(200);
+    // proto3 JSON: lowerCamelCase names, int64 as a string.
+    expect(JSON.parse(plain.text)).toEqual({ product: { id: productId, title: 'Browser pen', likes: expect.stringMatching(/^\d+$/) } });
+  });
+
   it('refuses as native gRPC does: NOT_FOUND, INVALID_ARGUMENT, UNAUTHENTICATED', async () => {
     {
+      const likes = async () => (await http('GET', `${sys.dashboardUrl}/api/products/${productId}`)).body.likes as number;
+      const before = await likes();
       const expected = {
         missing: await nativeLike({ id: MISSING }, { token: TOKEN }),
         invalid: await nativeLike({ id: 'nope' }, { token: TOKEN }),
@@ -150,7 +167,7 @@ describe('LikeProduct over Connect and gRPC-Web', () => {
         expect(await connectFailure(client.likeProduct({ id: productId }, { headers: { authorization: 'Bearer wrong' } })), kind).toEqual(expected.noToken);
       }
       // Nothing above counted a like.
-      expect((await http('GET', `${sys.dashboardUrl}/api/products/${productId}`)).body.likes).toBe(4);
+      expect(await likes()).toBe(before);
     }
   });
 
@@ -180,5 +197,151 @@ describe('LikeProduct over Connect and gRPC-Web', () => {
     expect(await handled('UNAUTHENTICATED', 'connect')).toBeGreaterThanOrEqual(4);
     const line = await waitUntil('the gRPC-Web call in the log', () => logLines('dashboard').find((l) => l.request_id === requestId));
     expect(line).toMatchObject({ msg: 'call', method: '/product.ProductService/LikeProduct', code: 'NOT_FOUND', protocol: 'grpc-web' });
+  });
+});
+
+/** A raw HTTP call to a method path on the dashboard's REST port. */
+async function post(path: string, body: BodyInit, headers: Record<string, string>) {
+  const res = await fetch(`${sys.dashboardUrl}${path}`, { method: 'POST', body, headers });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, text: bytes.toString('latin1') };
+}
+
+const LIKE = '/product.ProductService/LikeProduct';
+const connectJson = { 'content-type': 'application/json', 'connect-protocol-version': '1', ...auth };
+
+/** A gRPC-Web request frame: flag 0, big-endian length, the message. */
+function grpcWebFrame(message: Uint8Array): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(message.length, 1);
+  return Buffer.concat([header, message]);
+}
+
+describe('hostile requests get clean errors', () => {
+  const STACK = /\bat [\w.<>]+ \(|\.(ts|js):\d+/;
+
+  it.each([
+    ['malformed JSON', 'application/json', '{"id":', 400, 'invalid_argument'],
+    ['a number for a string field', 'application/json', '{"id": 5}', 400, 'invalid_argument'],
+    ['a body over the message limit', 'application/json', JSON.stringify({ id: 'x'.repeat(MAX_MESSAGE_BYTES + 10) }), 429, 'resource_exhausted'],
+  ])('%s over Connect', async (_what, type, body, status, code) => {
+    const res = await post(LIKE, body, { ...connectJson, 'content-type': type });
+    expect(res.status, res.text).toBe(status);
+    expect(JSON.parse(res.text)).toMatchObject({ code });
+    expect(res.text).not.toMatch(STACK);
+  });
+
+  it('garbage binary gets what gRPC answers: INVALID_ARGUMENT naming the message type', async () => {
+    const garbage = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x0a]);
+    const native = await nativeLike(garbage, { token: TOKEN, raw: true });
+    expect(native).toMatchObject({ code: 'InvalidArgument', message: expect.stringMatching(/^request is not a valid LikeProductRequest message: /) });
+    const res = await post(LIKE, garbage, { ...connectJson, 'content-type': 'application/proto' });
+    expect(res.status, res.text).toBe(400);
+    expect(JSON.parse(res.text)).toEqual({ code: 'invalid_argument', message: native.message });
+    const web = await connectFailure(connectClient('gRPC-Web').likeProduct({ id: MISSING }, { headers: auth }));
+    expect(web.code).toBe('NotFound');
+  });
+
+  it('a wrong content type gets 415 and the call is logged with it', async () => {
+    const res = await post(LIKE, 'id=1', { 'content-type': 'text/plain', ...auth, 'x-request-id': 'connect-e2e-415' });
+    expect(res.status).toBe(415);
+    const line = await waitUntil('the refused call in the log', () => logLines('dashboard').find((l) => l.request_id === 'connect-e2e-415'));
+    expect(line).toMatchObject({ msg: 'call', method: LIKE, code: 'INVALID_ARGUMENT', http_status: 415 });
+  });
+
+  it('a gRPC-Web frame of garbage gets INVALID_ARGUMENT in its trailer', async () => {
+    const res = await post(LIKE, grpcWebFrame(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])), { 'content-type': 'application/grpc-web+proto', ...auth });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('grpc-status') ?? /grpc-status: ?(\d+)/.exec(res.text)?.[1]).toBe(String(Code.InvalidArgument));
+    expect(res.text).not.toMatch(STACK);
+  });
+
+  it("the wire checks of the gRPC server apply: LikeProducts' cap of 1000 likes", async () => {
+    const likes = Array.from({ length: 1001 }, () => ({ id: MISSING }));
+    const failure = await connectFailure(connectClient('connect JSON').likeProducts({ likes }, { headers: auth }));
+    expect(failure).toEqual({ code: 'InvalidArgument', message: 'likes: at most 1000 per call, got 1001' });
+  });
+
+  it('a binary LikeProducts of 2,000 empty likes is refused on its bytes, before anything is decoded', async () => {
+    const likes = Buffer.from(Array.from({ length: 2000 }, () => [0x0a, 0x00]).flat());
+    const res = await post('/product.ProductService/LikeProducts', likes, { ...connectJson, 'content-type': 'application/proto' });
+    expect(res.status, res.text).toBe(400);
+    expect(JSON.parse(res.text)).toEqual({ code: 'invalid_argument', message: 'likes: at most 1000 per call, got 2000' });
+    const web = await post('/product.ProductService/LikeProducts', grpcWebFrame(likes), { 'content-type': 'application/grpc-web+proto', ...auth });
+    expect(decodeURIComponent(/grpc-message: ?(.*)\r\n/.exec(web.text)?.[1] ?? '')).toBe('likes: at most 1000 per call, got 2000');
+  });
+
+  it('an unknown method is UNIMPLEMENTED, and the server is still up', async () => {
+    const failure = await post('/product.ProductService/NoSuchMethod', '{}', connectJson);
+    expect(failure.status).toBe(404);
+    expect(JSON.parse(failure.text)).toMatchObject({ code: 'unimplemented' });
+    expect((await http('GET', `${sys.dashboardUrl}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('which port serves which service', () => {
+  it("the product service's REST port serves ProductReceiverService (behind the token), the dashboard's does not", async () => {
+    const onProduct = await fetch(`${sys.productUrl}/product_receiver.ProductReceiverService/Delete`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'connect-protocol-version': '1' } });
+    expect(onProduct.status).toBe(401);
+    expect(await onProduct.json()).toMatchObject({ code: 'unauthenticated', message: 'missing or invalid service token' });
+    const onDashboard = await post('/product_receiver.ProductReceiverService/Delete', '{}', connectJson);
+    expect(onDashboard.status).toBe(404);
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (origin: string) =>
+    fetch(`${sys.dashboardUrl}${LIKE}`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization,connect-protocol-version' },
+    });
+
+  it('answers the preflight of an allowed origin', async () => {
+    const origin = `http://127.0.0.1:${pagePort}`;
+    const res = await preflight(origin);
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+
+  it("refuses another origin's preflight, and its call", async () => {
+    const res = await preflight('http://evil.test');
+    expect(res.status).toBe(403);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const before = (await http('GET', `${sys.dashboardUrl}/api/products/${productId}`)).body.likes;
+    const call = await post(LIKE, JSON.stringify({ id: productId }), { ...connectJson, origin: 'http://evil.test' });
+    expect(call.status).toBe(403);
+    expect(JSON.parse(call.text)).toMatchObject({ code: 'permission_denied' });
+    expect((await http('GET', `${sys.dashboardUrl}/api/products/${productId}`)).body.likes).toBe(before);
+  });
+});
+
+describe('the browser example in headless Chromium', () => {
+  it('likes a product over Connect and over gRPC-Web', async () => {
+    const page = await serveExample('127.0.0.1', pagePort);
+    const browser = await launchBrowser();
+    try {
+      const tab = await browser.newPage();
+      const created = await http('POST', `${sys.dashboardUrl}/api/products`, { title: 'Browser pen' });
+      const productId = created.body.id as string;
+      const before = 0;
+      await tab.goto(`${page.url}?api=${encodeURIComponent(sys.dashboardUrl)}&token=${TOKEN}`);
+      await tab.fill('#product', productId);
+      await tab.click('button[value=connect]');
+      await tab.waitForSelector('#answers li[data-protocol=connect]');
+      await tab.click('button[value=grpc-web]');
+      await tab.waitForSelector('#answers li[data-protocol=grpc-web]');
+      const answers = await tab.$$eval('#answers li', (items) => items.map((item) => item.textContent));
+      expect(answers).toEqual([`connect: Browser pen has ${before + 1} likes`, `grpc-web: Browser pen has ${before + 2} likes`]);
+      // A refusal is shown as the client got it.
+      await tab.fill('#product', 'nope');
+      await tab.click('button[value=grpc-web]');
+      await tab.waitForSelector('#answers li.error');
+      expect(await tab.textContent('#answers li.error')).toMatch(/^grpc-web: 3: id: /);
+    } finally {
+      await browser.close();
+      await page.stop();
+    }
   });
 });

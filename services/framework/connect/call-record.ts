@@ -8,6 +8,7 @@
  */
 import { createContextKey } from '@connectrpc/connect';
 
+import type { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -18,6 +19,8 @@ export interface CallRecord {
   protocol: string;
   /** Outcomes of a batch call's items (CallContext.countItem), by status name. */
   items?: Record<string, number>;
+  /** The request message refused on its wire bytes (wire-guard.ts), thrown once the token is checked. */
+  refusal?: AppError;
   /** Records the outcome; later calls are ignored. */
   finish(code: string, fields?: Record<string, unknown>): void;
   readonly finished: boolean;

@@ -9,7 +9,8 @@
  *   const desc = connectServiceOf(proto.product.ProductService.service); // DescService
  */
 import { create, createFileRegistry, fromBinary, toBinary, type DescService, type FileRegistry } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
+import { protoCamelCase } from '@bufbuild/protobuf/reflect';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type DescriptorProto, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 import type * as grpc from '@grpc/grpc-js';
 
 import { linkFileDescriptors } from '../grpc/linked-descriptors.js';
@@ -18,10 +19,23 @@ type LoadedMethod = { path: string; requestType?: { fileDescriptorProtos?: unkno
 
 const registries = new WeakMap<object, FileRegistry>();
 
+/**
+ * protobufjs writes `json_name: ""` where protoc writes each field's JSON name, and
+ * connect-es takes the descriptor's word for it: every field of a JSON message would be
+ * named "". Fill in protoc's default (`user_id` -> `userId`).
+ */
+function fillJsonNames(messages: DescriptorProto[]): void {
+  for (const message of messages) {
+    for (const field of message.field) if (!field.jsonName) field.jsonName = protoCamelCase(field.name);
+    fillJsonNames(message.nestedType);
+  }
+}
+
 /** The files of a load, linked and ordered dependencies first (createFileRegistry resolves imports in order). */
 function orderedFiles(encoded: Uint8Array[]): FileDescriptorProto[] {
   // Linked: protobufjs leaves `dependency` empty and type names relative (linked-descriptors.ts).
   const files = linkFileDescriptors(encoded).map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes));
+  for (const file of files) fillJsonNames(file.messageType);
   const byName = new Map(files.map((file) => [file.name, file]));
   const ordered: FileDescriptorProto[] = [];
   const added = new Set<string>();

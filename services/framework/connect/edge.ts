@@ -6,8 +6,11 @@
  * otherwise consume a Connect JSON body.
  *
  * Per request: CORS (cors.ts), a call record (call-record.ts) that logs and counts it as a
- * gRPC call with its protocol, then connect-es, which calls the service adapter
- * (service-adapter.ts) for the handler. `close()` ends open streams on shutdown.
+ * gRPC call with its protocol, the wire checks on its body (wire-guard.ts), then connect-es,
+ * which calls the service adapter (service-adapter.ts) for the handler. The loop is
+ * connect-node's `connectNodeAdapter` opened up (its route lookup, request and response
+ * conversion), so that the body can be checked before connect-es decodes it and a failure
+ * is logged through our logger. `close()` ends open streams on shutdown.
  *
  * @example
  *   const rpc = connectEdge({ services: module.grpcServices(ctx), logger, corsOrigins: corsOriginsFromEnv(env) });
@@ -15,8 +18,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { ConnectError, Code, createContextValues } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { ConnectError, Code, createConnectRouter, createContextValues } from '@connectrpc/connect';
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import type * as grpc from '@grpc/grpc-js';
 
 import type { ConcurrencyLimits } from '../grpc/concurrency-limits.js';
@@ -29,7 +32,8 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-conte
 import { CALL_RECORD, codeOfResponse, createCallRecord, type CallRecord } from './call-record.js';
 import { applyCors, type CorsOrigins } from './cors.js';
 import { codeName } from './errors.js';
-import { serviceRoutes } from './service-adapter.js';
+import { createServiceAdapter } from './service-adapter.js';
+import { bodyFormatOf, guardBody } from './wire-guard.js';
 
 export interface ConnectEdgeOptions {
   services: GrpcService[];
@@ -71,22 +75,27 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
   const services = options.services.map((service) => serviceNameOf(service.definition));
   const prefixes = services.map((name) => `/${name}/`);
   const shutdown = new AbortController();
-  const records = new WeakMap<IncomingMessage, CallRecord>();
-  const corsOrigins = options.corsOrigins ?? new Set<string>();
-  const adapter = connectNodeAdapter({
-    routes: serviceRoutes(options.services, options),
-    // Native gRPC needs HTTP/2 and is served on the gRPC port; here HTTP/1.1 protocols only.
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const adapter = createServiceAdapter(options.services, options);
+  const router = createConnectRouter({
+    // Native gRPC needs HTTP/2 and is served on the gRPC port; here the HTTP/1.1 protocols only.
     grpc: false,
-    readMaxBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    readMaxBytes: maxMessageBytes,
     shutdownSignal: shutdown.signal,
-    contextValues: (req) => createContextValues().set(CALL_RECORD, records.get(req as IncomingMessage)),
-    // A method the service does not have, answered as Connect does (unimplemented is HTTP 404).
-    fallback: (req, res) => {
-      const body = JSON.stringify({ code: 'unimplemented', message: `no such method: ${(req.url ?? '').split('?')[0]!.slice(0, 200)} (methods are /<package>.<Service>/<Method>)` });
-      res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    },
+    acceptCompression: [compressionGzip, compressionBrotli],
+    // A misspelt field would otherwise be dropped in silence (a like counted without its user).
+    // Field names are the JSON names (userId): the stubs carry no other.
+    jsonOptions: { ignoreUnknownFields: false },
   });
+  adapter.register(router);
+  const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
+  const corsOrigins = options.corsOrigins ?? new Set<string>();
+  /** A method the service does not have, answered as Connect does (unimplemented is HTTP 404). */
+  const noSuchMethod = (path: string, res: ServerResponse) => {
+    const body = JSON.stringify({ code: 'unimplemented', message: `no such method: ${path.slice(0, 200)} (methods are /<package>.<Service>/<Method>)` });
+    res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
   return {
     services,
     handle(req, res, next) {
@@ -104,7 +113,6 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
         logger: options.logger,
         metrics: options.metrics,
       });
-      records.set(req, record);
       // Refused before a handler ran (no such method, a wrong content type, an unreadable body): the response says how.
       const settle = () => {
         if (record.finished) return;
@@ -113,7 +121,26 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
         record.finish(code, { http_status: res.statusCode });
       };
       res.once('close', settle);
-      adapter(req, res);
+      const handler = handlers.get(path);
+      if (!handler) {
+        noSuchMethod(path, res);
+        return;
+      }
+      const request = universalRequestFromNodeRequest(req, res, undefined, createContextValues().set(CALL_RECORD, record));
+      const format = bodyFormatOf(req.headers['content-type']);
+      const check = adapter.wireCheck(path);
+      if (format && check && request.body !== null && typeof request.body === 'object' && Symbol.asyncIterator in request.body) {
+        // A refused message is replaced by a shorter one: the length the client promised no longer holds.
+        if (!format.enveloped) request.header.delete('content-length');
+        request.body = guardBody(request.body as AsyncIterable<Uint8Array>, { format, maxMessageBytes, check, onRefusal: (error) => (record.refusal = error) });
+      }
+      handler(request)
+        .then((response) => universalResponseToNodeResponse(response, res))
+        .catch((err: unknown) => {
+          // The client went away mid-answer; anything else is logged here rather than by connect-node on the console.
+          if (ConnectError.from(err).code !== Code.Aborted) options.logger.warn('call: could not send the answer', { method: path, request_id: record.requestId, error: err instanceof Error ? err.message : String(err) });
+          if (!res.headersSent) res.destroy();
+        });
     },
     close() {
       shutdown.abort(new ConnectError('the server is shutting down; retry', Code.Unavailable));

@@ -10,8 +10,9 @@
  * defaults filled) whatever the protocol, with no second mapping to keep in step, and a
  * request refused by gRPC is refused here with the same words. Responses go the other way
  * (protobufjs bytes -> connect-es message), so they are checked against the proto as gRPC's
- * are. Memory: connect-es decodes before the check, so the message size limit
- * (`readMaxBytes`, see edge.ts) is what bounds one request here.
+ * are. A binary request was already checked on its wire bytes before connect-es decoded it
+ * (wire-guard.ts, with `wireCheck` below): its refusal is thrown here, in the gRPC server's
+ * order (token, call limit, then the message).
  *
  * The rest mirrors grpc/server.ts: the service token, the call limit (and a stream limit),
  * the request id, the deadline as CallContext.signal, every error through AppError into the
@@ -91,8 +92,20 @@ function admission(limits: ConcurrencyLimits) {
   };
 }
 
-/** Registers every method of `services` on a connect-es router. */
-export function serviceRoutes(services: GrpcService[], options: ServiceAdapterOptions): (router: ConnectRouter) => void {
+export interface ServiceAdapter {
+  /** Registers every method of the services on a connect-es router. */
+  register(router: ConnectRouter): void;
+  /** The wire check of a method's binary request (limits, then a protobufjs decode), by path. */
+  wireCheck(path: string): ((bytes: Uint8Array) => AppError | undefined) | undefined;
+}
+
+/** What the gRPC server answers for bytes its protobufjs type cannot decode. */
+function undecodable(requestType: string, err: unknown): AppError {
+  // grpc/server.ts's words; protobufjs's reasons ("index out of range: 7 + 10 > 12") help a peer debug its encoder.
+  return new AppError('INVALID_ARGUMENT', `request is not a valid ${requestType} message: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
+}
+
+export function createServiceAdapter(services: GrpcService[], options: ServiceAdapterOptions): ServiceAdapter {
   const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...options.requestLimits };
   const gate = admission({ ...DEFAULT_CONCURRENCY_LIMITS, ...options.concurrency });
   const { logger, serviceToken } = options;
@@ -113,6 +126,7 @@ export function serviceRoutes(services: GrpcService[], options: ServiceAdapterOp
     }
     const release = gate.admit(record.peer, m.method.responseStream);
     try {
+      if (record.refusal) throw record.refusal;
       const bytes = Buffer.from(toBinary(desc.input, message as never));
       const refusal = m.shape && checkRequest(bytes, m.shape, limits);
       if (refusal) throw refusal;
@@ -120,7 +134,7 @@ export function serviceRoutes(services: GrpcService[], options: ServiceAdapterOp
       try {
         request = m.method.requestDeserialize(bytes);
       } catch (err) {
-        throw AppError.invalid('request', `not a valid ${m.requestType} message: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
+        throw undecodable(m.requestType, err);
       }
       const context: CallContext = {
         method: m.method.path,
@@ -157,7 +171,25 @@ export function serviceRoutes(services: GrpcService[], options: ServiceAdapterOp
     return toConnectError(error);
   };
 
-  return (router) => {
+  const checks = new Map<string, (bytes: Uint8Array) => AppError | undefined>();
+  for (const service of services) {
+    for (const name of Object.keys(service.definition)) {
+      const m = methodOf(service, name);
+      checks.set(m.method.path, (bytes) => {
+        const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const refusal = m.shape && checkRequest(buffer, m.shape, limits);
+        if (refusal) return refusal;
+        try {
+          m.method.requestDeserialize(buffer);
+          return undefined;
+        } catch (err) {
+          return undecodable(m.requestType, err);
+        }
+      });
+    }
+  }
+
+  const register = (router: ConnectRouter) => {
     for (const service of services) {
       const desc = connectServiceOf(service.definition);
       for (const name of Object.keys(service.definition)) {
@@ -215,6 +247,7 @@ export function serviceRoutes(services: GrpcService[], options: ServiceAdapterOp
       }
     }
   };
+  return { register, wireCheck: (path) => checks.get(path) };
 }
 
 function describe(err: unknown): string {
