@@ -108,5 +108,10 @@ export function productService({ products, models }: DashboardContext) {
         }),
       };
     },
+    // The contract is in place (proto, handler type, server); the committed-change feed behind it lands next.
+    // eslint-disable-next-line require-yield
+    WatchProducts: async function* () {
+      throw new AppError('UNIMPLEMENTED', 'WatchProducts is not served by this dashboard yet');
+    },
   }, { repeatedCaps: { LikeProducts: { likes: MAX_LIKES_PER_CALL } } });
 }
