@@ -20,7 +20,7 @@ export class ProductResource extends ModelResource<Product> {
     private readonly enqueueChange: EnqueueProductChange,
     private readonly syncWaitMs: number,
   ) {
-    super({ name: 'product', model, serializer: productSerializer, lookupSchema: z.uuid(), ordering: [['createdAt', 'ASC'], ['id', 'ASC']] });
+    super({ name: 'product', model, serializer: productSerializer, lookupSchema: z.uuid(), changes: true, ordering: [['createdAt', 'ASC'], ['id', 'ASC']] });
   }
 
   override async create(data: Partial<Attributes<Product>>): Promise<Product> {

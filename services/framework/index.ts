@@ -14,8 +14,8 @@ export { migrate, pendingMigrations, type Migration, type MigrationContext } fro
 export { ModelSerializer, type FieldName, type SerializerConfig, type WriteMode } from './model/serializer.js';
 export { ModelResource, type ListQuery, type ResourceConfig } from './model/resource.js';
 export { camelCase, snakeCase } from './model/casing.js';
-export { defineService, type CallContext, type GrpcService, type HandlersOf, type UnaryHandler } from './grpc/define-service.js';
-export { ACTIONS, modelActions, type ActionName } from './grpc/actions.js';
+export { defineService, type CallContext, type GrpcService, type HandlersOf, type ServerStreamHandler, type UnaryHandler } from './grpc/define-service.js';
+export { ACTIONS, modelActions, watchAction, type ActionName } from './grpc/actions.js';
 export { createClient, isUnimplemented, type CallOptions, type ClientOptions, type PromiseClient } from './grpc/clients.js';
 export { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
 export { answerClientErrors, createRestApp } from './rest/app.js';
@@ -27,6 +27,10 @@ export { Outbox, outboxOptionsFromEnv, type BatchItem, type Deliver, type Delive
 export { applyOnce, pruneInbox, type ApplyOnceOptions } from './inbox/apply-once.js';
 export { applyOnceBatched, type ApplyMany, type ApplyOnceBatchedOptions, type BatchedHandler, type KeyedCall } from './inbox/apply-once-batched.js';
 export { outboxMigration } from './sync/tables.js';
+export { changesMigration } from './watch/tables.js';
+export { configureChangeLog, pruneChanges, recordChanges, type ChangeKind, type ChangeLogSettings, type ChangeRecord } from './watch/change-log.js';
+export { changeFeed, type Change } from './watch/feed.js';
+export { parseAfterSeq, watchChanges, type WatchMessage, type WatchSource } from './watch/follow.js';
 export type { DeliveryOutcome } from './outbox/outcomes.js';
 export type { StoredEntry, TopicStats } from './outbox/store.js';
 export { constantTimeEqual } from './security/constant-time.js';

@@ -22,6 +22,9 @@ import { createMetrics } from './metrics/metrics.js';
 import { metricsPortFor, startMetricsServer, type RunningMetricsServer } from './metrics/metrics-server.js';
 import { Outbox, outboxOptionsFromEnv } from './outbox/outbox.js';
 import { outboxMigration } from './sync/tables.js';
+import { configureChangeLog } from './watch/change-log.js';
+import { changeFeed } from './watch/feed.js';
+import { changesMigration } from './watch/tables.js';
 import { answerClientErrors, createRestApp } from './rest/app.js';
 import { corsOriginsFromEnv } from './connect/cors.js';
 import { connectEdge } from './connect/edge.js';
@@ -55,7 +58,7 @@ export interface RunningService {
 
 /** The framework's tables first, then the service's own. */
 export function serviceMigrations(module: ServiceModule<any>) {
-  return [outboxMigration, ...module.migrations];
+  return [outboxMigration, changesMigration, ...module.migrations];
 }
 
 export async function migrateService(module: ServiceModule<any>, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; applied: string[] }> {
@@ -95,6 +98,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   const metrics = createMetrics({ service: module.name, side });
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url, databaseOptionsFromEnv(env), createLogger(`${module.name}.${side}.db`));
+  configureChangeLog(sequelize, { keep: envInt('MGRPC_CHANGE_LOG_KEEP', 100_000, env), logger: createLogger(`${module.name}.${side}.changes`) });
   try {
     if (options.migrate) await migrate(sequelize, serviceMigrations(module));
     const pending = await pendingMigrations(sequelize, serviceMigrations(module));
@@ -135,6 +139,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
         await drainHooks.run(logger);
         const last = new DrainHooks();
         last.add('module teardown', () => module.teardown?.(ctx));
+        last.add('change feed', () => changeFeed(sequelize).close());
         last.add('database', () => sequelize.close());
         await last.run(logger);
         logger.info('stopped');

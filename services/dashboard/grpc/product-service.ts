@@ -14,7 +14,7 @@
  */
 import type { Transaction } from 'sequelize';
 
-import { AppError, applyOnceBatched, atomic, chunks, defineService, sqlRunner, sqlTimestamp, sqlTuples, type Row } from '../../framework/index.js';
+import { AppError, applyOnceBatched, atomic, chunks, defineService, recordChanges, sqlRunner, sqlTimestamp, sqlTuples, watchAction, type ChangeRecord, type Row } from '../../framework/index.js';
 import { proto } from '../../stubs/index.js';
 import type { LikeProductResponse } from '../../stubs/product/LikeProductResponse.js';
 import type { DashboardContext } from '../context.js';
@@ -65,18 +65,24 @@ export function productService({ products, models }: DashboardContext) {
     const counts = new Map<string, number>();
     for (const id of ids) if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
     const now = sqlTimestamp(sequelize, new Date());
-    const apply = async (transaction?: Transaction) => {
+    const apply = async (transaction: Transaction) => {
       const found = new Map<string, Row>();
+      const changes: ChangeRecord[] = [];
       // In id order: two batches that like the same products lock their rows in the same order.
       for (const [id, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const [row] = await sql.all(addLikes, [n, now, id], transaction);
-        if (row) found.set(id, row);
+        if (!row) continue;
+        found.set(id, row);
+        // One change per like, with the count that like made, as watchers would see them one by one.
+        const message = productSerializer.toMessage(Product.build(row as never, { raw: true, isNewRecord: false }));
+        const after = Number(row.likes);
+        for (let k = n - 1; k >= 0; k--) changes.push({ topic: products.name, key: id, kind: 'updated', data: { ...message, likes: String(after - k) } });
       }
+      // In the same transaction: the log has a like if and only if it was counted.
+      await recordChanges(sequelize, transaction, changes);
       return found;
     };
-    // One product: one statement, atomic by itself (and, one batch at a time, never more
-    // than one of them waiting for the write lock). Several: one transaction.
-    const rows = open ? await apply(open) : counts.size <= 1 ? await apply() : await atomic(sequelize, apply);
+    const rows = open ? await apply(open) : await atomic(sequelize, apply);
     // Hand out the counts in arrival order: the k-th like of a product in the batch sees
     // the count it would have seen had the batch been applied one like at a time.
     const given = new Map<string, number>();
@@ -108,5 +114,6 @@ export function productService({ products, models }: DashboardContext) {
         }),
       };
     },
+    WatchProducts: watchAction(products),
   }, { repeatedCaps: { LikeProducts: { likes: MAX_LIKES_PER_CALL } } });
 }

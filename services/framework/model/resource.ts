@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { atomic } from '../db/atomic.js';
 import { sqlRunner } from '../db/sql.js';
 import { AppError } from '../errors.js';
+import { recordChanges, type ChangeKind } from '../watch/change-log.js';
 import { snakeCase } from './casing.js';
 import type { FieldName, ModelSerializer, WriteMode } from './serializer.js';
 
@@ -33,6 +34,11 @@ export interface ResourceConfig<M extends Model> {
   ordering?: Order;
   /** Upper bound of a list page. */
   maxPageSize?: number;
+  /**
+   * Write every create, update and delete to the change log in its transaction (topic:
+   * `name`), so `Watch<Model>s` (grpc/actions.ts watchAction) can follow them.
+   */
+  changes?: boolean;
 }
 
 export interface ListQuery {
@@ -48,6 +54,8 @@ export class ModelResource<M extends Model> {
   readonly maxPageSize: number;
   /** Validates lookup values (also documents the path parameter). */
   readonly lookupSchema?: z.ZodType<string>;
+  /** Whether changes go to the change log (ResourceConfig.changes). */
+  readonly changes: boolean;
   private readonly ordering?: Order;
 
   constructor(config: ResourceConfig<M>) {
@@ -58,6 +66,7 @@ export class ModelResource<M extends Model> {
     this.lookupSchema = config.lookupSchema;
     this.ordering = config.ordering;
     this.maxPageSize = config.maxPageSize ?? 1000;
+    this.changes = config.changes ?? false;
     if (!(this.lookupField in config.model.getAttributes())) {
       throw new Error(`lookupField '${this.lookupField}' is not an attribute of ${config.model.name}`);
     }
@@ -115,14 +124,19 @@ export class ModelResource<M extends Model> {
     return value;
   }
 
+  /** Every object, in the resource's order (a watch stream's snapshot), inside `transaction`. */
+  async all(transaction?: Transaction): Promise<M[]> {
+    return this.model.findAll({ order: this.ordering, transaction });
+  }
+
   async create(data: Partial<Attributes<M>>): Promise<M> {
-    return atomic(this.sequelize, (transaction) => this.performCreate(data, transaction));
+    return atomic(this.sequelize, async (transaction) => this.recordChange(transaction, 'created', await this.performCreate(data, transaction)));
   }
 
   async update(lookup: unknown, data: Partial<Attributes<M>>): Promise<M> {
     return atomic(this.sequelize, async (transaction) => {
       const instance = await this.retrieve(lookup, transaction);
-      return this.performUpdate(instance, data, transaction);
+      return this.recordChange(transaction, 'updated', await this.performUpdate(instance, data, transaction));
     });
   }
 
@@ -130,7 +144,17 @@ export class ModelResource<M extends Model> {
     await atomic(this.sequelize, async (transaction) => {
       const instance = await this.retrieve(lookup, transaction);
       await this.performDestroy(instance, transaction);
+      await this.recordChange(transaction, 'deleted', instance);
     });
+  }
+
+  /** The change-log entry of a write, in its transaction, when the resource records changes. */
+  protected async recordChange(transaction: Transaction, kind: ChangeKind, instance: M): Promise<M> {
+    if (this.changes) {
+      const key = String(instance.get(this.lookupField as string));
+      await recordChanges(this.sequelize, transaction, [{ topic: this.name, key, kind, data: this.serializer.toMessage(instance) }]);
+    }
+    return instance;
   }
 
   /** Parses input for a write from either transport. */
