@@ -30,7 +30,7 @@ const withToken: Interceptor = (next) => (req) => {
 /** The client's methods as this page uses them: the descriptor is loaded at run time, so its types are not known here. */
 interface ProductClient {
   likeProduct(request: { id: string }, options?: { timeoutMs?: number }): Promise<{ product?: { title: string; likes: bigint } }>;
-  watchProducts?(request: object): AsyncIterable<Record<string, any>>;
+  watchProducts(request: { afterSeq: bigint }): AsyncIterable<unknown>;
 }
 
 const clients: Record<string, ProductClient> = {
@@ -61,34 +61,42 @@ $('like').addEventListener('submit', async (event) => {
   }
 });
 
-/** Keeps the products list current from the server stream; says so when the server has none. */
+type Product = { id: string; title: string; likes: bigint };
+/** One WatchProducts message: a oneof `event` (snapshot, ready, created, updated, deleted). */
+type ProductChange = { seq: bigint; event: { case: string | undefined; value?: any } };
+
+/**
+ * Keeps the products list current from the server stream: the snapshot, then live changes.
+ * A dropped stream is opened again after the last change seen (`afterSeq`), so nothing is missed.
+ */
 async function watch(): Promise<void> {
-  const method = ProductService.methods.find((m) => m.name === 'WatchProducts');
-  if (!method) {
-    $('watch-status').textContent = 'this build has no WatchProducts';
-    return;
-  }
   const rows = new Map<string, HTMLLIElement>();
-  try {
-    const stream = clients.connect!.watchProducts!({});
-    $('watch-status').textContent = 'watching';
-    for await (const change of stream) {
-      const product = change.product ?? change;
-      const id = String(product.id ?? '');
-      if (!id) continue;
-      let row = rows.get(id);
-      if (!row) {
-        row = document.createElement('li');
-        row.dataset.id = id;
-        rows.set(id, row);
-        $('products').append(row);
-      }
-      row.textContent = change.deleted ? `${id}: deleted` : `${product.title}: ${product.likes} likes`;
+  const show = (product: Product, deleted = false) => {
+    let row = rows.get(product.id);
+    if (!row) {
+      row = document.createElement('li');
+      row.dataset.id = product.id;
+      rows.set(product.id, row);
+      $('products').append(row);
     }
-    $('watch-status').textContent = 'stream ended';
-  } catch (err) {
-    $('watch-status').textContent = `stream failed: ${ConnectError.from(err).message}`;
+    row.textContent = deleted ? `${product.title}: deleted` : `${product.title}: ${product.likes} likes`;
+  };
+  let afterSeq = 0n;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      for await (const change of clients.connect!.watchProducts({ afterSeq }) as AsyncIterable<ProductChange>) {
+        const { case: kind, value } = change.event;
+        if (kind === 'ready') $('watch-status').textContent = 'live';
+        else if (kind === 'snapshot' || kind === 'created' || kind === 'updated') show(value as Product);
+        else if (kind === 'deleted') show(value as Product, true);
+        if (change.seq > 0n) afterSeq = change.seq;
+      }
+    } catch (err) {
+      $('watch-status').textContent = `stream ended: ${ConnectError.from(err).message}; reconnecting`;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt));
+    }
   }
+  $('watch-status').textContent = 'stream ended';
 }
 
 void watch();

@@ -19,6 +19,7 @@ import { launchBrowser } from '../support/browser.js';
 import { freePort } from '../support/ports.js';
 import { http, startSystem, type ProcessName, type RunningSystem } from '../support/system.js';
 import { waitUntil } from '../support/wait.js';
+import { watchProducts } from '../support/watch.js';
 
 const TOKEN = 'connect-e2e-token-3b9d';
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -317,6 +318,74 @@ describe('CORS', () => {
   });
 });
 
+/** A native ProductService client that sends the token with every call. */
+function tokenClient(): grpc.Client & Record<string, any> {
+  const withToken: grpc.Interceptor = (options, next) =>
+    new grpc.InterceptingCall(next(options), {
+      start(metadata, listener, start) {
+        metadata.set('authorization', `Bearer ${TOKEN}`);
+        start(metadata, listener);
+      },
+    });
+  return new proto.product.ProductService(sys.dashboardGrpc, grpc.credentials.createInsecure(), { interceptors: [withToken] }) as unknown as grpc.Client & Record<string, any>;
+}
+
+/** WatchProducts over a Connect transport, as connect-es delivers it: every message kept, cancellable. */
+function connectWatch(kind: string) {
+  const abort = new AbortController();
+  const messages: { seq: bigint; event: { case?: string; value?: any } }[] = [];
+  const stream = connectClient(kind).watchProducts({}, { headers: auth, signal: abort.signal }) as AsyncIterable<(typeof messages)[number]>;
+  const ended = (async () => {
+    try {
+      for await (const message of stream) messages.push(message);
+      return 'OK';
+    } catch (err) {
+      return Code[ConnectError.from(err).code]!;
+    }
+  })();
+  return { messages, ended, cancel: () => abort.abort() };
+}
+
+describe('WatchProducts, a server stream, over Connect and gRPC-Web', () => {
+  it('streams the snapshot, the ready marker and live changes as native gRPC does', async () => {
+    const created = await http('POST', `${sys.dashboardUrl}/api/products`, { title: 'Watched pen' });
+    const id = created.body.id as string;
+    const native = watchProducts(sys.dashboardGrpc, '0', tokenClient());
+    const watchers = Object.fromEntries(Object.keys(transports).map((kind) => [kind, connectWatch(kind)]));
+    try {
+      await native.ready();
+      for (const [kind, w] of Object.entries(watchers)) {
+        await waitUntil(`${kind}: the ready marker`, () => w.messages.some((m) => m.event.case === 'ready'));
+        const snapshot = w.messages.filter((m) => m.event.case === 'snapshot').map((m) => m.event.value.id);
+        expect(snapshot, kind).toContain(id);
+        expect(snapshot.length, kind).toBe(native.messages.filter((m) => m.event === 'snapshot').length);
+      }
+      const liked = await http('POST', `${sys.productUrl}/api/products/${id}/like`, { user_id: userIds[0] });
+      expect(liked.status, liked.text).toBe(200);
+      await native.until('the like in the native stream', (w) => w.state.get(id)?.likes === '1');
+      const change = native.messages.find((m) => m.event === 'updated' && m.updated!.id === id)!;
+      for (const [kind, w] of Object.entries(watchers)) {
+        const seen = await waitUntil(`${kind}: the like`, () => w.messages.find((m) => m.event.case === 'updated' && m.event.value.id === id));
+        expect({ seq: String(seen.seq), likes: String(seen.event.value.likes), title: seen.event.value.title }, kind).toEqual({ seq: change.seq, likes: '1', title: 'Watched pen' });
+      }
+    } finally {
+      native.cancel();
+      native.close();
+      for (const w of Object.values(watchers)) w.cancel();
+    }
+    for (const [kind, w] of Object.entries(watchers)) expect(await w.ended, kind).toBe('Canceled');
+  });
+
+  it('a stream without the token is refused UNAUTHENTICATED', async () => {
+    const abort = new AbortController();
+    const stream = connectClient('gRPC-Web').watchProducts({}, { signal: abort.signal }) as AsyncIterable<unknown>;
+    const drain = async () => {
+      for await (const _ of stream) abort.abort();
+    };
+    expect(await connectFailure(drain())).toEqual({ code: 'Unauthenticated', message: 'missing or invalid service token' });
+  });
+});
+
 describe('the browser example in headless Chromium', () => {
   it('likes a product over Connect and over gRPC-Web', async () => {
     const page = await serveExample('127.0.0.1', pagePort);
@@ -334,6 +403,13 @@ describe('the browser example in headless Chromium', () => {
       await tab.waitForSelector('#answers li[data-protocol=grpc-web]');
       const answers = await tab.$$eval('#answers li', (items) => items.map((item) => item.textContent));
       expect(answers).toEqual([`connect: Browser pen has ${before + 1} likes`, `grpc-web: Browser pen has ${before + 2} likes`]);
+      // WatchProducts keeps the list live: the likes above, and a like from elsewhere.
+      const row = `#products li[data-id="${productId}"]`;
+      await tab.waitForFunction(({ row, text }) => document.querySelector(row)?.textContent === text, { row, text: `Browser pen: ${before + 2} likes` });
+      expect(await tab.textContent('#watch-status')).toBe('live');
+      const elsewhere = await http('POST', `${sys.productUrl}/api/products/${productId}/like`, { user_id: userIds[1] });
+      expect(elsewhere.status, elsewhere.text).toBe(200);
+      await tab.waitForFunction(({ row, text }) => document.querySelector(row)?.textContent === text, { row, text: `Browser pen: ${before + 3} likes` });
       // A refusal is shown as the client got it.
       await tab.fill('#product', 'nope');
       await tab.click('button[value=grpc-web]');

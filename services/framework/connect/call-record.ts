@@ -16,6 +16,8 @@ export interface CallRecord {
   readonly method: string;
   readonly requestId: string;
   readonly peer: string;
+  /** The client's address without its port: what stream limits count by. */
+  readonly client: string;
   protocol: string;
   /** Outcomes of a batch call's items (CallContext.countItem), by status name. */
   items?: Record<string, number>;
@@ -28,13 +30,14 @@ export interface CallRecord {
 
 export const CALL_RECORD = createContextKey<CallRecord | undefined>(undefined, { description: 'mgrpc call record' });
 
-export function createCallRecord(init: { method: string; requestId: string; peer: string; protocol: string; logger: Logger; metrics?: Metrics }): CallRecord {
+export function createCallRecord(init: { method: string; requestId: string; peer: string; client: string; protocol: string; logger: Logger; metrics?: Metrics }): CallRecord {
   const started = performance.now();
   let finished = false;
   const record: CallRecord = {
     method: init.method,
     requestId: init.requestId,
     peer: init.peer,
+    client: init.client,
     protocol: init.protocol,
     get finished() {
       return finished;

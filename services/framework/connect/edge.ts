@@ -25,7 +25,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { ConcurrencyLimits } from '../grpc/concurrency-limits.js';
 import type { GrpcService } from '../grpc/define-service.js';
 import type { RequestLimits } from '../grpc/request-limits.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../grpc/server.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, SHUTDOWN_DETAILS } from '../grpc/server.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-context.js';
@@ -109,6 +109,7 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
         method: path.slice(0, 200),
         requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER]),
         peer: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`,
+        client: req.socket.remoteAddress ?? '',
         protocol: protocolOf(req),
         logger: options.logger,
         metrics: options.metrics,
@@ -143,7 +144,7 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
         });
     },
     close() {
-      shutdown.abort(new ConnectError('the server is shutting down; retry', Code.Unavailable));
+      shutdown.abort(new ConnectError(SHUTDOWN_DETAILS, Code.Unavailable));
     },
   };
 }

@@ -59,34 +59,42 @@ function metadataOf(headers: Headers): grpc.Metadata {
   return metadata;
 }
 
-/** Counts calls in progress and open streams; refuses over the limits as the gRPC server does. */
+/**
+ * Counts calls in progress and open server streams, apart, as the gRPC server does; refuses
+ * over the limits with its words. Streams are counted per client address, not per
+ * connection: over HTTP/1.1 every stream has a connection of its own.
+ */
 function admission(limits: ConcurrencyLimits) {
   let calls = 0;
   let streams = 0;
-  const streamsPerPeer = new Map<string, number>();
+  const streamsPerClient = new Map<string, number>();
   return {
     /** Returns the release function, or throws RESOURCE_EXHAUSTED. */
-    admit(peer: string, stream: boolean): () => void {
-      if (calls >= limits.maxCalls) throw new AppError('RESOURCE_EXHAUSTED', `server busy: ${limits.maxCalls} calls in progress; retry with backoff`);
-      const mine = streamsPerPeer.get(peer) ?? 0;
-      if (stream && streams >= limits.maxWatchStreams) throw new AppError('RESOURCE_EXHAUSTED', `server has ${limits.maxWatchStreams} streams open; close one first`);
-      if (stream && mine >= limits.maxWatchStreamsPerConnection) throw new AppError('RESOURCE_EXHAUSTED', `this connection has ${limits.maxWatchStreamsPerConnection} streams open; close one first`);
-      calls++;
+    admit(client: string, stream: boolean): () => void {
+      const mine = streamsPerClient.get(client) ?? 0;
+      if (!stream && calls >= limits.maxCalls) throw new AppError('RESOURCE_EXHAUSTED', `server busy: ${limits.maxCalls} calls in progress; retry with backoff`);
+      if (stream && streams >= limits.maxServerStreams) throw new AppError('RESOURCE_EXHAUSTED', `server has ${limits.maxServerStreams} streams open; retry with backoff`);
+      if (stream && mine >= limits.maxServerStreamsPerConnection) {
+        throw new AppError('RESOURCE_EXHAUSTED', `this client has ${limits.maxServerStreamsPerConnection} streams open; close one first`);
+      }
       if (stream) {
         streams++;
-        streamsPerPeer.set(peer, mine + 1);
+        streamsPerClient.set(client, mine + 1);
+      } else {
+        calls++;
       }
       let released = false;
       return () => {
         if (released) return;
         released = true;
-        calls--;
-        if (stream) {
-          streams--;
-          const left = (streamsPerPeer.get(peer) ?? 1) - 1;
-          if (left === 0) streamsPerPeer.delete(peer);
-          else streamsPerPeer.set(peer, left);
+        if (!stream) {
+          calls--;
+          return;
         }
+        streams--;
+        const left = (streamsPerClient.get(client) ?? 1) - 1;
+        if (left === 0) streamsPerClient.delete(client);
+        else streamsPerClient.set(client, left);
       };
     },
   };
@@ -124,7 +132,7 @@ export function createServiceAdapter(services: GrpcService[], options: ServiceAd
     if (serviceToken && !isExemptFromServiceToken(m.method.path) && !presentsToken(metadata, serviceToken)) {
       throw new AppError('UNAUTHENTICATED', INVALID_SERVICE_TOKEN);
     }
-    const release = gate.admit(record.peer, m.method.responseStream);
+    const release = gate.admit(record.client, m.method.responseStream);
     try {
       if (record.refusal) throw record.refusal;
       const bytes = Buffer.from(toBinary(desc.input, message as never));
@@ -217,6 +225,8 @@ export function createServiceAdapter(services: GrpcService[], options: ServiceAd
               release = entered.release;
               const stream = runWithRequestId(record.requestId, () => m.handler(entered.request, entered.context)) as AsyncIterable<unknown>;
               for await (const item of stream) yield encode(methodDesc.output, m, item);
+              // A handler stops when its signal aborts; the stream then ends with the reason (UNAVAILABLE on shutdown), not OK.
+              if (ctx.signal.aborted && ctx.signal.reason instanceof ConnectError) throw ctx.signal.reason;
               record.finish('OK');
             } catch (err) {
               throw fail(err, ctx, record);
