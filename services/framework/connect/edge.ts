@@ -31,6 +31,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-context.js';
 import { CALL_RECORD, codeOfResponse, createCallRecord, type CallRecord } from './call-record.js';
 import { applyCors, type CorsOrigins } from './cors.js';
+
+export { CORS_ORIGINS_ENV, corsOriginsFromEnv, type CorsOrigins } from './cors.js';
 import { codeName } from './errors.js';
 import { createServiceAdapter } from './service-adapter.js';
 import { bodyFormatOf, guardBody } from './wire-guard.js';
