@@ -209,8 +209,6 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   logger.info(`${module.name} REST listening on ${address}`, { database: redactUrl(url) });
   const stopServing = async () => {
     readiness.startDraining();
-    // Streams never end by themselves: end them so the connections can close.
-    rpc.close();
     await new Promise<void>((resolve) => {
       // close() refuses new connections at once and calls back when the open ones are gone;
       // requests still running after drainMs are cut.
@@ -220,6 +218,8 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
         resolve();
       });
       server.closeIdleConnections();
+      // Streams never end by themselves: end them (UNAVAILABLE) so their connections can close.
+      rpc.close();
     });
     readiness.close();
   };

@@ -421,3 +421,13 @@ describe('the browser example in headless Chromium', () => {
     }
   });
 });
+
+describe('shutdown', () => {
+  it('ends open streams UNAVAILABLE, so watchers reconnect elsewhere and resume', async () => {
+    const w = connectWatch('gRPC-Web');
+    await waitUntil('the ready marker', () => w.messages.some((m) => m.event.case === 'ready'));
+    expect(await sys.stop('dashboard')).toBe(0);
+    expect(await w.ended).toBe('Unavailable');
+    await sys.start('dashboard');
+  });
+});
