@@ -99,10 +99,11 @@ export class ModelResource<M extends Model> {
     return this.model.findAll({ order: this.ordering, limit, offset });
   }
 
-  async retrieve(lookup: unknown, transaction?: Transaction): Promise<M> {
+  /** One object by its lookup value; `forUpdate` locks its row until `transaction` ends (PostgreSQL). */
+  async retrieve(lookup: unknown, transaction?: Transaction, forUpdate = false): Promise<M> {
     const value = this.parseLookup(lookup);
     const where = { [this.lookupField]: value } as WhereOptions<Attributes<M>>;
-    const instance = await this.model.findOne({ where, transaction });
+    const instance = await this.model.findOne({ where, transaction, ...(forUpdate && transaction && { lock: transaction.LOCK.UPDATE }) });
     if (!instance) throw AppError.notFound(`${this.name} ${value} not found`);
     return instance;
   }
@@ -135,14 +136,16 @@ export class ModelResource<M extends Model> {
 
   async update(lookup: unknown, data: Partial<Attributes<M>>): Promise<M> {
     return atomic(this.sequelize, async (transaction) => {
-      const instance = await this.retrieve(lookup, transaction);
+      // Locked: a column the update does not set (a like count) cannot change under it, so the
+      // object it returns, syncs and logs is the one it commits.
+      const instance = await this.retrieve(lookup, transaction, true);
       return this.recordChange(transaction, 'updated', await this.performUpdate(instance, data, transaction));
     });
   }
 
   async destroy(lookup: unknown): Promise<void> {
     await atomic(this.sequelize, async (transaction) => {
-      const instance = await this.retrieve(lookup, transaction);
+      const instance = await this.retrieve(lookup, transaction, true);
       await this.performDestroy(instance, transaction);
       await this.recordChange(transaction, 'deleted', instance);
     });

@@ -1,7 +1,9 @@
 /**
  * The writing end of the change log: `recordChanges(transaction, changes)` adds the rows
  * inside the transaction that makes the changes, so a change is in the log if and only if
- * it committed. One multi-row INSERT per 64 changes; after the commit this process's feed
+ * it committed. One multi-row INSERT per 64 changes (on PostgreSQL after one UPDATE of the
+ * counter row for their numbers: call it as the transaction's last write, since that row
+ * stays locked until the commit, see tables.ts); after the commit this process's feed
  * (if anyone watches) is woken at once, and other processes by their poll (SQLite) or by
  * the NOTIFY the insert trigger sends (PostgreSQL).
  *
@@ -19,7 +21,7 @@ import type { Sequelize, Transaction } from 'sequelize';
 import { chunks, sqlRunner, sqlTuples, type SqlValue } from '../db/sql.js';
 import type { Logger } from '../logger.js';
 import { SETTINGS_TABLE } from '../sync/tables.js';
-import { CHANGES_TABLE, PRUNED_SETTING } from './tables.js';
+import { CHANGES_TABLE, COUNTER_TABLE, PRUNED_SETTING } from './tables.js';
 
 export type ChangeKind = 'created' | 'updated' | 'deleted';
 
@@ -69,17 +71,27 @@ export async function recordChanges(sequelize: Sequelize, transaction: Transacti
   if (changes.length === 0) return;
   const sql = sqlRunner(sequelize);
   const now = Date.now();
-  for (const part of chunks(changes)) {
-    const values: SqlValue[] = [];
-    for (const change of part) values.push(change.topic, change.key, change.kind, JSON.stringify(change.data), now);
-    await sql.all(`INSERT INTO ${CHANGES_TABLE} (topic, key, kind, data, created_at) VALUES ${sqlTuples(part.length, 5)}`, values, transaction);
+  if (sequelize.getDialect() === 'postgres') {
+    const [{ seq }] = await sql.all<{ seq: string }>(`UPDATE ${COUNTER_TABLE} SET seq = seq + ? WHERE id = 1 RETURNING seq`, [changes.length], transaction);
+    let next = Number(seq) - changes.length;
+    for (const part of chunks(changes)) {
+      const values: SqlValue[] = [];
+      for (const change of part) values.push(++next, change.topic, change.key, change.kind, JSON.stringify(change.data), now);
+      await sql.all(`INSERT INTO ${CHANGES_TABLE} (seq, topic, key, kind, data, created_at) VALUES ${sqlTuples(part.length, 6)}`, values, transaction);
+    }
+  } else {
+    for (const part of chunks(changes)) {
+      const values: SqlValue[] = [];
+      for (const change of part) values.push(change.topic, change.key, change.kind, JSON.stringify(change.data), now);
+      await sql.all(`INSERT INTO ${CHANGES_TABLE} (topic, key, kind, data, created_at) VALUES ${sqlTuples(part.length, 5)}`, values, transaction);
+    }
   }
   const state = changeLogState(sequelize);
   transaction.afterCommit(() => {
     state.onCommit?.();
     // Writers prune too, so the log stays bounded in a process nobody watches.
     state.writesSincePrune += changes.length;
-    if (state.writesSincePrune >= Math.max(1000, state.settings.keep / 10)) void prune(sequelize, state);
+    if (state.writesSincePrune >= Math.max(64, state.settings.keep / 10)) void prune(sequelize, state);
   });
 }
 

@@ -9,8 +9,8 @@
  * When it reads: at once after a commit in this process that wrote changes; on a
  * PostgreSQL NOTIFY (sent by the log's insert trigger at every commit, from any process);
  * and every `pollMs` (SQLite, where another process's commits make no sound) or second
- * (PostgreSQL, a safety net). On PostgreSQL a row is read only once it is deliverable (see
- * tables.ts): a younger transaction's row waits, and the feed retries shortly.
+ * (PostgreSQL, a safety net). The log's numbers follow commit order (tables.ts), so
+ * reading past the last number read never skips a change committed late.
  *
  * @example
  *   const feed = changeFeed(sequelize);
@@ -23,7 +23,8 @@ import { Transaction, type Sequelize } from 'sequelize';
 import { atomic } from '../db/atomic.js';
 import { sqlRunner } from '../db/sql.js';
 import { changeLogState, prunedThrough, type ChangeKind } from './change-log.js';
-import { CHANGES_CHANNEL, CHANGES_TABLE } from './tables.js';
+import { SETTINGS_TABLE } from '../sync/tables.js';
+import { CHANGES_CHANNEL, CHANGES_TABLE, PRUNED_SETTING } from './tables.js';
 
 export interface Change {
   seq: number;
@@ -40,8 +41,6 @@ interface ChangeRow {
   key: string;
   kind: ChangeKind;
   data: string;
-  xmax_at: number | string;
-  horizon: number | string;
 }
 
 /** Changes kept in memory for watchers that keep up (a few MB). */
@@ -50,14 +49,10 @@ const RING_SIZE = 8192;
 const PAGE = 1000;
 /** PostgreSQL: how often the feed reads without a notification (a lost NOTIFY costs at most this). */
 const PG_POLL_MS = 1000;
-/** PostgreSQL: how soon it reads again while an older transaction holds a row back. */
-const BLOCKED_RETRY_MS = 5;
 
 export interface Snapshot<T> {
   /** The log position the value is as of: live changes continue after it. */
   position: number;
-  /** Changes after `position` the value already holds (PostgreSQL: committed before the snapshot, not yet deliverable). */
-  skip: ReadonlySet<number>;
   value: T;
 }
 
@@ -84,7 +79,7 @@ export class ChangeFeed {
     this.sql = sqlRunner(sequelize);
   }
 
-  /** The last change read (deliverable changes up to here are known). */
+  /** The last change read. */
   get frontier(): number {
     return this.frontierSeq;
   }
@@ -143,8 +138,8 @@ export class ChangeFeed {
   }
 
   /**
-   * Deliverable changes after `after` from the database (for a watcher behind the ring), or
-   * 'expired' when pruning has removed some of them.
+   * Changes after `after`, up to the feed's frontier, from the database (for a watcher
+   * behind the ring), or 'expired' when pruning has removed some of them.
    */
   async readPage(after: number, limit = 500): Promise<Change[] | 'expired'> {
     if (after < (await prunedThrough(this.sequelize))) return 'expired';
@@ -156,24 +151,14 @@ export class ChangeFeed {
   }
 
   /**
-   * `read` in one consistent snapshot of the database, with the log position it is as of.
-   * SQLite: inside a write-queue transaction (the reads see exactly the commits before it).
-   * PostgreSQL: a REPEATABLE READ, READ ONLY transaction; the position is the last
-   * deliverable change in it, and changes past it that it already sees go to `skip`.
+   * `read` in one consistent snapshot of the database, with the log position it is as of
+   * (the last change it sees). SQLite: inside a write-queue transaction; PostgreSQL: a
+   * REPEATABLE READ, READ ONLY transaction (whose snapshot holds a prefix of the log).
    */
   async snapshot<T>(read: (transaction: Transaction) => Promise<T>): Promise<Snapshot<T>> {
-    if (!this.postgres) {
-      return atomic(this.sequelize, async (transaction) => {
-        const [top] = await this.sql.all<{ seq: number | null }>(`SELECT MAX(seq) AS seq FROM ${CHANGES_TABLE}`, [], transaction);
-        const position = top?.seq ?? (await prunedThrough(this.sequelize, transaction));
-        return { position: Number(position), skip: new Set<number>(), value: await read(transaction) };
-      });
-    }
-    return this.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ, readOnly: true } as never, async (transaction) => {
-      const position = await this.head(transaction);
-      const seen = await this.sql.all<{ seq: string }>(`SELECT seq FROM ${CHANGES_TABLE} WHERE seq > ? ORDER BY seq`, [position], transaction);
-      return { position, skip: new Set(seen.map((row) => Number(row.seq))), value: await read(transaction) };
-    });
+    const inside = async (transaction: Transaction) => ({ position: await this.head(transaction), value: await read(transaction) });
+    if (!this.postgres) return atomic(this.sequelize, inside);
+    return this.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ, readOnly: true } as never, inside);
   }
 
   /** Stops reading for good (the database is being closed). */
@@ -182,15 +167,9 @@ export class ChangeFeed {
     this.stop();
   }
 
-  /**
-   * The last deliverable position: the newest change no older transaction can still
-   * precede (PostgreSQL), or the newest change (SQLite); the pruned mark when the log is empty.
-   */
+  /** The newest change's seq; the pruned mark when the log is empty. */
   async head(transaction?: Transaction): Promise<number> {
-    const blocked = this.postgres
-      ? `WHERE seq < COALESCE((SELECT MIN(seq) FROM ${CHANGES_TABLE} WHERE xmax_at > pg_snapshot_xmin(pg_current_snapshot())::text::bigint), 9223372036854775807)`
-      : '';
-    const [top] = await this.sql.all<{ seq: number | string | null }>(`SELECT MAX(seq) AS seq FROM ${CHANGES_TABLE} ${blocked}`, [], transaction);
+    const [top] = await this.sql.all<{ seq: number | string | null }>(`SELECT MAX(seq) AS seq FROM ${CHANGES_TABLE}`, [], transaction);
     return top?.seq != null ? Number(top.seq) : prunedThrough(this.sequelize, transaction);
   }
 
@@ -241,13 +220,11 @@ export class ChangeFeed {
     }
     this.polling = true;
     const state = changeLogState(this.sequelize);
-    let next = this.postgres ? PG_POLL_MS : state.settings.pollMs;
+    const next = this.postgres ? PG_POLL_MS : state.settings.pollMs;
     try {
       do {
         this.again = false;
-        const { read, blocked } = await this.readMore();
-        if (blocked) next = BLOCKED_RETRY_MS;
-        if (read === PAGE && !blocked) this.again = true;
+        if ((await this.readMore()) === PAGE) this.again = true;
       } while (this.again && this.watchers > 0);
     } catch (err) {
       state.settings.logger?.warn('reading the change log failed; retrying', { error: err instanceof Error ? err.message : String(err) });
@@ -257,22 +234,25 @@ export class ChangeFeed {
     }
   }
 
-  /** One page past the frontier into the ring; stops at the first row not deliverable yet. */
-  private async readMore(): Promise<{ read: number; blocked: boolean }> {
-    const horizon = this.postgres ? 'pg_snapshot_xmin(pg_current_snapshot())::text::bigint' : '0';
-    const rows = await this.sql.all<ChangeRow>(
-      `SELECT seq, topic, key, kind, data, xmax_at, ${horizon} AS horizon FROM ${CHANGES_TABLE} WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
+  /** One page past the frontier into the ring; returns the number of rows read. */
+  private async readMore(): Promise<number> {
+    // The pruned mark in the same statement (one snapshot): rows at or below it may be gone.
+    const rows = await this.sql.all<ChangeRow & { pruned: string | null }>(
+      `SELECT c.seq, c.topic, c.key, c.kind, c.data, (SELECT value FROM ${SETTINGS_TABLE} WHERE name = '${PRUNED_SETTING}') AS pruned
+         FROM (SELECT 1 AS one) AS anchor LEFT JOIN (SELECT * FROM ${CHANGES_TABLE} WHERE seq > ? ORDER BY seq LIMIT ${PAGE}) AS c ON 1 = 1 ORDER BY c.seq`,
       [this.frontierSeq],
     );
-    let blocked = false;
-    const added: Change[] = [];
-    for (const row of rows) {
-      if (Number(row.xmax_at) > Number(row.horizon)) {
-        blocked = true;
-        break;
-      }
-      added.push(toChange(row));
+    const pruned = Number(rows[0]?.pruned ?? 0);
+    const overtaken = pruned > this.frontierSeq;
+    if (overtaken) {
+      // Pruned past what this feed had read (it fell far behind): what it missed is lost to
+      // it, so it restarts at the mark, and watchers behind it are sent a fresh snapshot.
+      this.ring = [];
+      this.floor = pruned;
+      this.frontierSeq = pruned;
     }
+    const found = rows.filter((row) => row.seq !== null && row.seq !== undefined);
+    const added = found.filter((row) => Number(row.seq) > this.frontierSeq).map(toChange);
     if (added.length > 0) {
       this.ring.push(...added);
       this.frontierSeq = added[added.length - 1].seq;
@@ -280,9 +260,9 @@ export class ChangeFeed {
         const dropped = this.ring.splice(0, this.ring.length - RING_SIZE);
         this.floor = dropped[dropped.length - 1].seq;
       }
-      for (const wake of [...this.waiters]) wake();
     }
-    return { read: rows.length, blocked };
+    if (added.length > 0 || overtaken) for (const wake of [...this.waiters]) wake();
+    return found.length;
   }
 
   private async listen(generation: number): Promise<void> {

@@ -53,12 +53,10 @@ export async function* watchChanges(source: WatchSource, afterSeq: number, signa
   try {
     await ready;
     let position = afterSeq;
-    let skip: ReadonlySet<number> = new Set();
-    /** A snapshot and its marker; afterwards `position` and `skip` are the snapshot's. */
+    /** A snapshot and its marker; afterwards `position` is the snapshot's. */
     async function* fresh(expired: boolean): AsyncGenerator<WatchMessage> {
       const snap = await feed.snapshot((transaction) => source.all(transaction));
       position = snap.position;
-      skip = snap.skip;
       for (const item of snap.value) yield { seq: '0', snapshot: item };
       yield { seq: String(snap.position), ready: { snapshot: true, expired } };
     }
@@ -88,7 +86,7 @@ export async function* watchChanges(source: WatchSource, afterSeq: number, signa
       }
       for (const change of changes) {
         position = change.seq;
-        if (change.topic !== source.topic || skip.has(change.seq)) continue;
+        if (change.topic !== source.topic) continue;
         yield { seq: String(change.seq), [change.kind]: change.message };
       }
     }
