@@ -243,6 +243,15 @@ describe('hostile requests get clean errors', () => {
     expect(web.code).toBe('NotFound');
   });
 
+  it('without the token a body is not even read: UNAUTHENTICATED, whatever its size', async () => {
+    const huge = JSON.stringify({ id: 'x'.repeat(MAX_MESSAGE_BYTES * 4) });
+    const res = await post(LIKE, huge, { 'content-type': 'application/json', 'connect-protocol-version': '1' });
+    expect(res.status, res.text).toBe(401);
+    expect(JSON.parse(res.text)).toEqual({ code: 'unauthenticated', message: 'missing or invalid service token' });
+    const web = await post(LIKE, grpcWebFrame(Buffer.alloc(MAX_MESSAGE_BYTES * 4, 0xff)), { 'content-type': 'application/grpc-web+proto' });
+    expect(web.headers.get('grpc-status') ?? /grpc-status: ?(\d+)/.exec(web.text)?.[1]).toBe(String(Code.Unauthenticated));
+  });
+
   it('a wrong content type gets 415 and the call is logged with it', async () => {
     const res = await post(LIKE, 'id=1', { 'content-type': 'text/plain', ...auth, 'x-request-id': 'connect-e2e-415' });
     expect(res.status).toBe(415);

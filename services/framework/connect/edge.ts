@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { ConnectError, Code, createConnectRouter, createContextValues } from '@connectrpc/connect';
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 
 import type { ConcurrencyLimits } from '../grpc/concurrency-limits.js';
 import type { GrpcService } from '../grpc/define-service.js';
@@ -28,6 +28,7 @@ import type { RequestLimits } from '../grpc/request-limits.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, SHUTDOWN_DETAILS } from '../grpc/server.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { isExemptFromServiceToken, presentsToken } from '../security/service-token.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-context.js';
 import { CALL_RECORD, codeOfResponse, createCallRecord, type CallRecord } from './call-record.js';
 import { applyCors, type CorsOrigins } from './cors.js';
@@ -35,7 +36,7 @@ import { applyCors, type CorsOrigins } from './cors.js';
 export { CORS_ORIGINS_ENV, corsOriginsFromEnv, type CorsOrigins } from './cors.js';
 import { codeName } from './errors.js';
 import { createServiceAdapter } from './service-adapter.js';
-import { bodyFormatOf, guardBody } from './wire-guard.js';
+import { bodyFormatOf, emptyBody, guardBody } from './wire-guard.js';
 
 export interface ConnectEdgeOptions {
   services: GrpcService[];
@@ -92,6 +93,14 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
   adapter.register(router);
   const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
   const corsOrigins = options.corsOrigins ?? new Set<string>();
+  /** Whether a call may go on to its message: the service token, when one is set, as the gRPC server checks it. */
+  const authenticated = (req: IncomingMessage, path: string): boolean => {
+    if (!options.serviceToken || isExemptFromServiceToken(path)) return true;
+    const metadata = new grpc.Metadata();
+    const values = req.headersDistinct.authorization ?? [];
+    for (const value of values) metadata.add('authorization', value);
+    return presentsToken(metadata, options.serviceToken);
+  };
   /** A method the service does not have, answered as Connect does (unimplemented is HTTP 404). */
   const noSuchMethod = (path: string, res: ServerResponse) => {
     const body = JSON.stringify({ code: 'unimplemented', message: `no such method: ${path.slice(0, 200)} (methods are /<package>.<Service>/<Method>)` });
@@ -135,7 +144,10 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
       if (format && check && request.body !== null && typeof request.body === 'object' && Symbol.asyncIterator in request.body) {
         // A refused message is replaced by a shorter one: the length the client promised no longer holds.
         if (!format.enveloped) request.header.delete('content-length');
-        request.body = guardBody(request.body as AsyncIterable<Uint8Array>, { format, maxMessageBytes, check, onRefusal: (error) => (record.refusal = error) });
+        // Without the token the call is refused (by the adapter, in the call's protocol) without reading the body, as gRPC does.
+        request.body = authenticated(req, path)
+          ? guardBody(request.body as AsyncIterable<Uint8Array>, { format, maxMessageBytes, check, onRefusal: (error) => (record.refusal = error) })
+          : emptyBody(format);
       }
       handler(request)
         .then((response) => universalResponseToNodeResponse(response, res))

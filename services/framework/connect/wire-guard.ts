@@ -17,7 +17,7 @@
  * Compressed messages pass unchecked (browsers do not compress requests); connect-es still
  * bounds their decompressed size.
  */
-import { pipe, transformJoinEnvelopes, transformSplitEnvelope, type EnvelopedMessage } from '@connectrpc/connect/protocol';
+import { encodeEnvelope, pipe, transformJoinEnvelopes, transformSplitEnvelope, type EnvelopedMessage } from '@connectrpc/connect/protocol';
 
 import { AppError } from '../errors.js';
 
@@ -105,4 +105,13 @@ async function* guardEnvelopes(envelopes: AsyncIterable<EnvelopedMessage>, optio
 export function guardBody(body: AsyncIterable<Uint8Array>, options: WireGuardOptions): AsyncIterable<Uint8Array> {
   if (!options.format.enveloped) return wholeBody(body, options);
   return pipe(body, transformSplitEnvelope(options.maxMessageBytes), (envelopes) => guardEnvelopes(envelopes, options), transformJoinEnvelopes());
+}
+
+/**
+ * A body holding one empty message, read instead of the client's own when the call is refused
+ * before its message matters (no service token): the client's bytes are never read.
+ */
+export async function* emptyBody(format: BodyFormat): AsyncIterable<Uint8Array> {
+  const message = format.binary ? new Uint8Array(0) : EMPTY_JSON;
+  yield format.enveloped ? encodeEnvelope(0, message) : message;
 }
