@@ -224,7 +224,17 @@ export function createServiceAdapter(services: GrpcService[], options: ServiceAd
               const entered = enter(methodDesc, m, message, ctx, record);
               release = entered.release;
               const stream = runWithRequestId(record.requestId, () => m.handler(entered.request, entered.context)) as AsyncIterable<unknown>;
-              for await (const item of stream) yield encode(methodDesc.output, m, item);
+              // Each step of the handler runs under the call's request id (a generator's body runs in its caller's context).
+              const items = stream[Symbol.asyncIterator]();
+              try {
+                for (;;) {
+                  const next = await runWithRequestId(record.requestId, () => items.next());
+                  if (next.done) break;
+                  yield encode(methodDesc.output, m, next.value);
+                }
+              } finally {
+                await items.return?.();
+              }
               // A handler stops when its signal aborts; the stream then ends with the reason (UNAVAILABLE on shutdown), not OK.
               if (ctx.signal.aborted && ctx.signal.reason instanceof ConnectError) throw ctx.signal.reason;
               record.finish('OK');
