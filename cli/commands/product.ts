@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 
 import { valueOrAsk } from '../client/ask.js';
+import { UsageError } from '../handle-error.js';
 import { isUuid, parseNonEmpty, parseUuid, serviceUrls, withClientOptions, type ClientOptions } from '../client/options.js';
 
 const prompts = () => import('../client/prompts.js');
@@ -42,7 +43,14 @@ function listCommand(): Command {
   return withClientOptions(new Command('list'))
     .description('list products: the dashboard’s (with like counts) or the product service’s copies')
     .addOption(new Option('--source <service>', 'which service to ask').choices(['dashboard', 'product']).default('dashboard'))
-    .action(async (opts: ClientOptions & { source: 'dashboard' | 'product' }) => {
+    .option('--watch', "then print each change as it is committed (the dashboard's WatchProducts stream; reconnects by itself) until Ctrl-C")
+    .option('--addr <host:port>', 'with --watch: the dashboard gRPC server (default: $DASHBOARD_GRPC_SERVER, else the running `mgrpc up`)')
+    .action(async (opts: ClientOptions & { source: 'dashboard' | 'product'; watch?: boolean; addr?: string }) => {
+      if (opts.watch) {
+        if (opts.source !== 'dashboard') throw new UsageError('--watch follows the dashboard, which owns the products: leave out --source product');
+        const { watchProductList } = await import('../client/watch-list.js');
+        return watchProductList(opts.addr, write, (text) => void process.stderr.write(text));
+      }
       const { clientApi } = await import('../client/api.js');
       const { formatProductList, jsonOutput } = await import('../client/format.js');
       const api = clientApi(serviceUrls(opts));

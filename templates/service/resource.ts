@@ -18,5 +18,7 @@ export function __model__Resource(model: __Model__Model, config: __Pascal__Confi
       ['id', 'ASC'],
     ],
     maxPageSize: config.maxPageSize,
+    // Every change goes to the change log, which Watch__Models__ follows.
+    changes: true,
   });
 }

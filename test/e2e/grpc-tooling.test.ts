@@ -51,7 +51,7 @@ describe('server reflection', () => {
     ]);
     const [file] = decodeFiles(service);
     expect(file.package).toBe('product');
-    expect(file.service.map((s) => [s.name, s.method.map((m) => m.name)])).toEqual([['ProductService', ['LikeProduct', 'LikeProducts']]]);
+    expect(file.service.map((s) => [s.name, s.method.map((m) => m.name)])).toEqual([['ProductService', ['LikeProduct', 'LikeProducts', 'WatchProducts']]]);
     expect(file.messageType.map((m) => m.name).sort()).toEqual([
       'KeyedLike',
       'LikeError',
@@ -61,6 +61,9 @@ describe('server reflection', () => {
       'LikeProductsRequest',
       'LikeProductsResponse',
       'Product',
+      'ProductChange',
+      'WatchProductsRequest',
+      'WatchReady',
     ]);
     const product = file.messageType.find((m) => m.name === 'Product')!;
     expect(product.field.map((f) => [f.name, f.number])).toEqual([['id', 1], ['title', 2], ['image', 3], ['likes', 4]]);

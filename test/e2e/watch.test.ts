@@ -152,15 +152,17 @@ describe('WatchProducts on SQLite', () => {
   });
 
   it('mgrpc call prints a server stream as one JSON line per message', async () => {
-    // The stream never ends by itself: the deadline ends it after the snapshot.
-    const out = runCli(['call', 'ProductService/WatchProducts', '--data', '{}', '--address', grpcTarget, '--timeout', '1500'], sys.env);
+    // The stream never ends by itself: --max-messages ends it after the snapshot and its marker.
+    const out = runCli(['call', 'ProductService/WatchProducts', '--addr', grpcTarget, '--max-messages', '6'], sys.env);
+    expect(out).toMatchObject({ code: 0, stderr: '' });
     const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.event === 'snapshot' || l.snapshot)).toHaveLength(5);
-    expect(lines.find((l) => l.ready)).toMatchObject({ ready: { snapshot: true } });
+    expect(lines).toHaveLength(6);
+    expect(lines.slice(0, 5).every((l) => l.snapshot?.id)).toBe(true);
+    expect(lines[5]).toMatchObject({ ready: { snapshot: true } });
   });
 
   it('mgrpc product list --watch prints the list, then each change as it happens', async () => {
-    const child = spawn(process.execPath, [CLI, 'product', 'list', '--watch'], { cwd: ROOT, env: { ...sys.env, LOG_LEVEL: 'warn', DASHBOARD_URL: sys.dashboardUrl } });
+    const child = spawn(process.execPath, [CLI, 'product', 'list', '--watch'], { cwd: ROOT, env: { ...sys.env, LOG_LEVEL: 'warn' } });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
