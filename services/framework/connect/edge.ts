@@ -28,15 +28,16 @@ import type { RequestLimits } from '../grpc/request-limits.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, SHUTDOWN_DETAILS } from '../grpc/server.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { isExemptFromServiceToken, presentsToken } from '../security/service-token.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-context.js';
-import { CALL_RECORD, codeOfResponse, createCallRecord, type CallRecord } from './call-record.js';
+import { isExemptFromServiceToken, presentsToken } from '../security/service-token.js';
+import { CALL_RECORD, codeOfResponse, createCallRecord } from './call-record.js';
 import { applyCors, type CorsOrigins } from './cors.js';
-
-export { CORS_ORIGINS_ENV, corsOriginsFromEnv, type CorsOrigins } from './cors.js';
 import { codeName } from './errors.js';
 import { createServiceAdapter } from './service-adapter.js';
 import { bodyFormatOf, emptyBody, guardBody } from './wire-guard.js';
+
+// The runtime loads this module lazily, and the CORS setting with it.
+export { CORS_ORIGINS_ENV, corsOriginsFromEnv, type CorsOrigins } from './cors.js';
 
 export interface ConnectEdgeOptions {
   services: GrpcService[];
@@ -103,7 +104,9 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
   };
   /** A method the service does not have, answered as Connect does (unimplemented is HTTP 404). */
   const noSuchMethod = (path: string, res: ServerResponse) => {
-    const body = JSON.stringify({ code: 'unimplemented', message: `no such method: ${path.slice(0, 200)} (methods are /<package>.<Service>/<Method>)` });
+    const service = path.split('/')[1] ?? '';
+    const methods = [...handlers.keys()].filter((known) => known.startsWith(`/${service}/`)).map((known) => known.split('/')[2]);
+    const body = JSON.stringify({ code: 'unimplemented', message: `${service} has no method '${path.split('/').slice(2).join('/').slice(0, 100)}' (it has ${methods.join(', ')})` });
     res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
