@@ -25,6 +25,7 @@ function buildOptions(): esbuild.BuildOptions {
     bundle: true,
     format: 'esm',
     target: 'es2022',
+    minify: true,
     outfile: path.join(OUT_DIR, 'app.js'),
     define: { __DESCRIPTORS__: JSON.stringify(descriptors) },
     logLevel: 'warning',
