@@ -65,13 +65,14 @@ const service = defineService(definition as any, {
 } as any);
 
 let server: http.Server;
+let baseUrl: string;
 let client: Client<DescService> & Record<string, any>;
 
 beforeAll(async () => {
   const rpc = connectEdge({ services: [service], logger, concurrency: { maxCalls: 1 } });
   server = http.createServer(createRestApp({ api: Router(), logger, rpc }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   client = createClient(connectServiceOf(definition), createConnectTransport({ baseUrl, httpVersion: '1.1' })) as Client<DescService> & Record<string, any>;
 });
 
@@ -99,8 +100,15 @@ describe('the Connect edge', () => {
   });
 
   it("turns the client's timeout into the handler's signal, and answers DEADLINE_EXCEEDED", async () => {
-    expect(await failure(client.retrieve({ id: '1' }, { timeoutMs: 200 }))).toMatchObject({ code: Code.DeadlineExceeded });
-    await waitUntil('the handler to see its signal abort', () => seen.signal?.aborted);
+    // The timeout header alone, no client-side timer: the server's deadline is what answers.
+    const res = await fetch(`${baseUrl}/library.BookService/Retrieve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'connect-protocol-version': '1', 'connect-timeout-ms': '200' },
+      body: '{"id":"1"}',
+    });
+    expect(res.status).toBe(504);
+    expect(await res.json()).toEqual({ code: 'deadline_exceeded', message: 'the operation timed out' });
+    expect(seen.signal?.aborted).toBe(true);
     await waitUntil('the call logged', () => logger.lines.find((line) => line.includes('/library.BookService/Retrieve') && line.includes('"code":"DEADLINE_EXCEEDED"')));
   });
 
