@@ -65,6 +65,8 @@ export function productService({ products, models }: DashboardContext) {
     const counts = new Map<string, number>();
     for (const id of ids) if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
     const now = sqlTimestamp(sequelize, new Date());
+    // Each liked product as a message, built once per batch: for the log and for the answers.
+    const messages = new Map<string, Record<string, unknown>>();
     const apply = async (transaction: Transaction) => {
       const found = new Map<string, Row>();
       const changes: ChangeRecord[] = [];
@@ -73,12 +75,13 @@ export function productService({ products, models }: DashboardContext) {
         const [row] = await sql.all(addLikes, [n, now, id], transaction);
         if (!row) continue;
         found.set(id, row);
-        // One change per like, with the count that like made, as watchers would see them one by one.
         const message = productSerializer.toMessage(Product.build(row as never, { raw: true, isNewRecord: false }));
+        messages.set(id, message);
+        // One change per like, with the count that like made, as watchers would see them one by one.
         const after = Number(row.likes);
-        for (let k = n - 1; k >= 0; k--) changes.push({ topic: products.name, key: id, kind: 'updated', data: { ...message, likes: String(after - k) } });
+        for (let k = n - 1; k >= 0; k--) changes.push({ topic: products.name, key: id, kind: 'updated', data: { ...message, likes: after - k } });
       }
-      // In the same transaction: the log has a like if and only if it was counted.
+      // In the same transaction, as its last write: the log has a like if and only if it was counted.
       await recordChanges(sequelize, transaction, changes);
       return found;
     };
@@ -92,8 +95,7 @@ export function productService({ products, models }: DashboardContext) {
       if (!row) return AppError.notFound(`product ${id} not found`);
       const k = (given.get(id) ?? 0) + 1;
       given.set(id, k);
-      const product = Product.build({ ...row, likes: Number(row.likes) - counts.get(id)! + k } as never, { raw: true, isNewRecord: false });
-      return { product: productSerializer.toMessage(product) };
+      return { product: { ...messages.get(id)!, likes: Number(row.likes) - counts.get(id)! + k } };
     });
   };
 

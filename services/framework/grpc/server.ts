@@ -172,6 +172,21 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
   };
 }
 
+/**
+ * A stream serializer that encodes a frozen message once: a change fanned out to a thousand
+ * watchers is one object yielded by every stream (watch/feed.ts), and freezing is what makes
+ * reusing its bytes safe. Anything else is encoded as usual.
+ */
+function encodeFrozenOnce(serialize: grpc.serialize<unknown>): grpc.serialize<unknown> {
+  const encoded = new WeakMap<object, Buffer>();
+  return (value) => {
+    if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return serialize(value);
+    let bytes = encoded.get(value);
+    if (!bytes) encoded.set(value, (bytes = serialize(value)));
+    return bytes;
+  };
+}
+
 /** What a graceful close tells a stream's client: the stream ends, the service does not. */
 export const SHUTDOWN_DETAILS = 'server shutting down: reconnect (to another replica) and resume from the last seq received';
 
@@ -314,6 +329,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         : wrap(method.path, messageTypeOf(method), handler as UnaryHandler<unknown, unknown>, options.logger, options.metrics);
       const shape = requestShape(method as Parameters<typeof requestShape>[0], service.repeatedCaps?.[name]);
       definition[name] = { ...method, requestDeserialize: guardedDeserialize(method.requestDeserialize, shape) };
+      if (method.responseStream) definition[name].responseSerialize = encodeFrozenOnce(method.responseSerialize);
     }
     server.addService(definition as grpc.ServiceDefinition, implementation);
   }

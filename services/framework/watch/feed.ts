@@ -33,6 +33,11 @@ export interface Change {
   kind: ChangeKind;
   /** The object as sent to watchers, parsed once and shared by all of them. */
   message: object;
+  /**
+   * The stream message of this change (`{seq, <kind>: message}`), one frozen object for every
+   * watcher: the gRPC server encodes a frozen message once, however many streams send it.
+   */
+  wire: Readonly<Record<string, unknown>>;
 }
 
 interface ChangeRow {
@@ -287,8 +292,18 @@ export class ChangeFeed {
   }
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function toChange(row: ChangeRow): Change {
-  return { seq: Number(row.seq), topic: row.topic, key: row.key, kind: row.kind, message: JSON.parse(row.data) as object };
+  const message = deepFreeze(JSON.parse(row.data) as object);
+  const seq = Number(row.seq);
+  return { seq, topic: row.topic, key: row.key, kind: row.kind, message, wire: deepFreeze({ seq: String(seq), [row.kind]: message }) };
 }
 
 const feeds = new WeakMap<Sequelize, ChangeFeed>();

@@ -87,7 +87,7 @@ export async function* watchChanges(source: WatchSource, afterSeq: number, signa
       for (const change of changes) {
         position = change.seq;
         if (change.topic !== source.topic) continue;
-        yield { seq: String(change.seq), [change.kind]: change.message };
+        yield change.wire as unknown as WatchMessage; // the shared, frozen message (feed.ts)
       }
     }
   } finally {
