@@ -6,14 +6,16 @@
  * preflight and refuses another's, hostile bodies get clean errors, and a headless Chromium
  * runs the browser example (examples/browser/) against the system.
  */
+import { gzipSync } from 'node:zlib';
+
+import type { DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient as createConnectClient, type Client, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
-import type { DescService } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { serveExample } from '../../examples/browser/build.js';
 import { connectServiceOf } from '../../services/framework/connect/descriptors.js';
-import * as grpc from '@grpc/grpc-js';
 import { proto } from '../../services/stubs/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { freePort } from '../support/ports.js';
@@ -250,6 +252,22 @@ describe('hostile requests get clean errors', () => {
     expect(JSON.parse(res.text)).toEqual({ code: 'unauthenticated', message: 'missing or invalid service token' });
     const web = await post(LIKE, grpcWebFrame(Buffer.alloc(MAX_MESSAGE_BYTES * 4, 0xff)), { 'content-type': 'application/grpc-web+proto' });
     expect(web.headers.get('grpc-status') ?? /grpc-status: ?(\d+)/.exec(web.text)?.[1]).toBe(String(Code.Unauthenticated));
+  });
+
+  it('a compressed body is inflated (bounded) and checked as the message it holds', async () => {
+    const binary = { ...connectJson, 'content-type': 'application/proto', 'content-encoding': 'gzip' };
+    const like = proto.product.ProductService.service.LikeProduct.requestSerialize({ id: MISSING, userId: '' });
+    const missing = await post(LIKE, gzipSync(like), binary);
+    expect(missing.status, missing.text).toBe(404);
+    expect(JSON.parse(missing.text)).toEqual({ code: 'not_found', message: `product ${MISSING} not found` });
+    const garbage = await post(LIKE, gzipSync(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x0a])), binary);
+    expect(JSON.parse(garbage.text)).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^request is not a valid LikeProductRequest message: /) });
+    const broken = await post(LIKE, Buffer.from('not gzip at all'), binary);
+    expect(JSON.parse(broken.text)).toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('could not be decompressed') });
+    const bomb = await post(LIKE, gzipSync(Buffer.alloc(MAX_MESSAGE_BYTES * 8)), binary);
+    expect(JSON.parse(bomb.text)).toMatchObject({ code: 'resource_exhausted' });
+    const stranger = await post(LIKE, gzipSync(like), { ...binary, authorization: 'Bearer wrong' });
+    expect(JSON.parse(stranger.text)).toEqual({ code: 'unauthenticated', message: 'missing or invalid service token' });
   });
 
   it('a wrong content type gets 415 and the call is logged with it', async () => {

@@ -17,6 +17,7 @@
  *   createRestApp({ ..., rpc });
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
 
 import { ConnectError, Code, createConnectRouter, createContextValues } from '@connectrpc/connect';
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
@@ -38,6 +39,12 @@ import { bodyFormatOf, emptyBody, guardBody } from './wire-guard.js';
 
 // The runtime loads this module lazily, and the CORS setting with it.
 export { CORS_ORIGINS_ENV, corsOriginsFromEnv, type CorsOrigins } from './cors.js';
+
+/** Content-Encodings of a unary body the wire guard inflates (those connect-es accepts here), bounded. */
+const INFLATE = new Map<string, (bytes: Uint8Array, maxBytes: number) => Uint8Array>([
+  ['gzip', (bytes, maxBytes) => zlib.gunzipSync(bytes, { maxOutputLength: maxBytes })],
+  ['br', (bytes, maxBytes) => zlib.brotliDecompressSync(bytes, { maxOutputLength: maxBytes })],
+]);
 
 export interface ConnectEdgeOptions {
   services: GrpcService[];
@@ -143,14 +150,21 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
       }
       const request = universalRequestFromNodeRequest(req, res, undefined, createContextValues().set(CALL_RECORD, record));
       const format = bodyFormatOf(req.headers['content-type']);
+      // A compressed unary body is inflated here (bounded) so its message is checked as sent; an
+      // encoding we do not inflate is left to connect-es, which refuses it.
+      const encoding = format && !format.enveloped ? (req.headers['content-encoding'] ?? 'identity') : 'identity';
+      const inflate = INFLATE.get(encoding);
       const check = adapter.wireCheck(path);
       if (format && check && request.body !== null && typeof request.body === 'object' && Symbol.asyncIterator in request.body) {
         // A refused message is replaced by a shorter one: the length the client promised no longer holds.
         if (!format.enveloped) request.header.delete('content-length');
         // Without the token the call is refused (by the adapter, in the call's protocol) without reading the body, as gRPC does.
-        request.body = authenticated(req, path)
-          ? guardBody(request.body as AsyncIterable<Uint8Array>, { format, maxMessageBytes, check, onRefusal: (error) => (record.refusal = error) })
-          : emptyBody(format);
+        const allowed = authenticated(req, path);
+        const guarded = encoding === 'identity' || inflate !== undefined;
+        if (!allowed) request.body = emptyBody(format);
+        else if (guarded) request.body = guardBody(request.body as AsyncIterable<Uint8Array>, { format, maxMessageBytes, check, inflate, onRefusal: (error) => (record.refusal = error) });
+        // What connect-es reads now is plain, whatever the client sent.
+        if (!allowed || guarded) request.header.delete('content-encoding');
       }
       handler(request)
         .then((response) => universalResponseToNodeResponse(response, res))

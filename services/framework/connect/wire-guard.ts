@@ -14,8 +14,9 @@
  * message type) and the refusal handed to `onRefusal`; the service adapter then throws it
  * after the token check, as the gRPC server does, and connect-es words the answer in the
  * call's protocol. Envelope framing is split and joined with connect-es's own transforms.
- * Compressed messages pass unchecked (browsers do not compress requests); connect-es still
- * bounds their decompressed size.
+ * A compressed unary body (gzip, br) is inflated here, at most the size limit out, and
+ * checked; a compressed enveloped message passes unchecked (browsers do not compress
+ * requests): connect-es bounds its inflated size and the adapter checks it once decoded.
  */
 import { encodeEnvelope, pipe, transformJoinEnvelopes, transformSplitEnvelope, type EnvelopedMessage } from '@connectrpc/connect/protocol';
 
@@ -52,6 +53,12 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat | unde
 
 export interface WireGuardOptions {
   format: BodyFormat;
+  /**
+   * For a compressed unary body (Content-Encoding): inflates it, at most `maxMessageBytes`
+   * out, so the message is checked as it will be decoded; the guard then passes on the
+   * inflated bytes (the caller drops the Content-Encoding header).
+   */
+  inflate?(bytes: Uint8Array, maxBytes: number): Uint8Array;
   /** Past this many bytes a message is passed on unchecked: connect-es refuses it (RESOURCE_EXHAUSTED). */
   maxMessageBytes: number;
   /** The refusal of a binary message, or undefined when it may be decoded. */
@@ -90,7 +97,22 @@ async function* wholeBody(body: AsyncIterable<Uint8Array>, options: WireGuardOpt
       return;
     }
   }
-  yield guardMessage(Buffer.concat(chunks, length), options);
+  let message: Uint8Array = Buffer.concat(chunks, length);
+  if (options.inflate) {
+    try {
+      message = options.inflate(message, options.maxMessageBytes);
+    } catch (err) {
+      const tooLarge = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+      options.onRefusal(
+        tooLarge
+          ? new AppError('RESOURCE_EXHAUSTED', `request: inflates to more than ${options.maxMessageBytes} bytes`)
+          : AppError.invalid('request', 'could not be decompressed as its Content-Encoding says (send valid gzip or br, or no Content-Encoding)'),
+      );
+      yield options.format.binary ? new Uint8Array(0) : EMPTY_JSON;
+      return;
+    }
+  }
+  yield guardMessage(message, options);
 }
 
 async function* guardEnvelopes(envelopes: AsyncIterable<EnvelopedMessage>, options: WireGuardOptions): AsyncIterable<EnvelopedMessage> {
