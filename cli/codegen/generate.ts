@@ -160,6 +160,35 @@ function moduleName(protoFile: string): string {
   return path.posix.basename(protoFile).replace(/\.proto$/, '');
 }
 
+/**
+ * grpc's MethodDefinition types `responseStream` as a plain boolean, so a handler type cannot
+ * tell a server-streaming method from a unary one. Mark each server-streaming method of a
+ * service's `…Definition` interface with `& { responseStream: true }` (what the framework's
+ * `HandlerOf` branches on); the runtime object already has that value.
+ */
+function markServerStreaming(source: string, methods: string[]): string {
+  let out = source;
+  for (const name of methods) {
+    out = out.replace(new RegExp(`^(  ${name}: MethodDefinition<.*>)$`, 'm'), '$1 & { responseStream: true }');
+  }
+  return out;
+}
+
+/** Service stub file (as proto-loader-gen-types names it) -> its server-streaming methods. */
+function serverStreamingMethods(root: protobuf.Root): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const walk = (ns: protobuf.NamespaceBase): void => {
+    for (const nested of ns.nestedArray) {
+      if (nested instanceof protobuf.Service) {
+        const names = nested.methodsArray.filter((method) => method.responseStream && !method.requestStream).map((method) => method.name);
+        if (names.length > 0) found.set(`${nested.fullName.replace(/^\./, '').split('.').join('/')}.ts`, names);
+      } else if (nested instanceof protobuf.Namespace) walk(nested);
+    }
+  };
+  walk(root);
+  return found;
+}
+
 export function identifier(name: string): string {
   const safe = name.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[0-9]/.test(safe) ? `_${safe}` : safe;
@@ -325,9 +354,10 @@ export async function generateStubs(protoDirArg: string, options: { packageName?
       args.push('--longs', LOADER_OPTIONS.longs.name, '--enums', LOADER_OPTIONS.enums.name);
       await run(process.execPath, [...args, ...protoFiles], { cwd: protoDir });
     }
+    const streaming = serverStreamingMethods(root);
     for (const rel of await listFiles(scratch)) {
       const source = await readFile(path.join(scratch, rel), 'utf8');
-      files.set(rel, GENERATED_HEADER + fixImports(relativeOrigin(source, protoDir)));
+      files.set(rel, GENERATED_HEADER + markServerStreaming(fixImports(relativeOrigin(source, protoDir)), streaming.get(rel) ?? []));
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -19,6 +19,7 @@ interface BenchCliOptions {
   out?: string;
   profile?: string;
   database?: BenchDatabase;
+  watchFanout?: boolean;
 }
 
 /** `7s`, `500ms`, `1.5s` or a bare number of seconds, in ms. */
@@ -69,8 +70,28 @@ export function benchCommand(): Command {
     .option('--json', 'print the results as JSON instead of the table')
     .option('--out <file>', 'where to save the JSON results (default bench/results/bench-<date>.json)')
     .option('--profile <dir>', 'write a V8 CPU profile of each server process into this directory (node --cpu-prof)')
+    .option('--watch-fanout', 'instead: WatchProducts fan-out, 100 and 1,000 watchers (--quick: 10 and 100) following likes, against a bare grpc-js stream (SQLite)')
     .action(async (opts: BenchCliOptions) => {
       const path = await import('node:path');
+      if (opts.watchFanout) {
+        const { runWatchFanout, formatFanout } = await import('../../bench/watch/fanout.js');
+        const { writeFileSync, mkdirSync } = await import('node:fs');
+        const { ROOT } = await import('../../bench/paths.js');
+        const result = await runWatchFanout({
+          watchers: opts.quick ? [10, 100] : [100, 1000],
+          changes: opts.quick ? 20 : 100,
+          ratePerSecond: 20,
+          command: `mgrpc ${process.argv.slice(2).join(' ')}`,
+          progress: (line) => void process.stderr.write(`${line}\n`),
+        });
+        const file = opts.out ? path.resolve(opts.out) : path.join(ROOT, 'bench/results', `watch-fanout-${result.date.replace(/[:.]/g, '-')}.json`);
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+        process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : formatFanout(result));
+        process.stderr.write(`results saved to ${path.relative(process.cwd(), file) || file}\n`);
+        if (result.rows.some((row) => row.delivered !== row.expected)) process.exitCode = 1;
+        return;
+      }
       const { runBench } = await import('../../bench/run.js');
       const { saveResult } = await import('../../bench/report.js');
       const { formatReport } = await import('../bench/format-report.js');

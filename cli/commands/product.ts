@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 
 import { valueOrAsk } from '../client/ask.js';
+import { UsageError } from '../handle-error.js';
 import { isUuid, parseNonEmpty, parseUuid, serviceUrls, withClientOptions, type ClientOptions } from '../client/options.js';
 
 const prompts = () => import('../client/prompts.js');
@@ -44,7 +45,15 @@ function listCommand(): Command {
     .addOption(new Option('--source <service>', 'which service to ask').choices(['dashboard', 'product']).default('dashboard'))
     .option('--search <text>', 'only products whose title contains every word of it (any case)')
     .option('--ordering <fields>', "order by these fields, '-' for descending: -likes,title")
-    .action(async (opts: ClientOptions & { source: 'dashboard' | 'product'; search?: string; ordering?: string }) => {
+    .option('--watch', "then print each change as it is committed (the dashboard's WatchProducts stream; reconnects by itself) until Ctrl-C")
+    .option('--addr <host:port>', 'with --watch: the dashboard gRPC server (default: $DASHBOARD_GRPC_SERVER, else the running `mgrpc up`)')
+    .action(async (opts: ClientOptions & { source: 'dashboard' | 'product'; search?: string; ordering?: string; watch?: boolean; addr?: string }) => {
+      if (opts.watch) {
+        if (opts.source !== 'dashboard') throw new UsageError('--watch follows the dashboard, which owns the products: leave out --source product');
+        if (opts.search || opts.ordering) throw new UsageError('--watch follows every product: leave out --search and --ordering');
+        const { watchProductList } = await import('../client/watch-list.js');
+        return watchProductList(opts.addr, write, (text) => void process.stderr.write(text));
+      }
       const { clientApi } = await import('../client/api.js');
       const { formatProductList, jsonOutput } = await import('../client/format.js');
       const api = clientApi(serviceUrls(opts));

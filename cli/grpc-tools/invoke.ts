@@ -50,6 +50,45 @@ export function invokeUnary(options: InvokeOptions): Promise<Buffer> {
   }).finally(() => client.close());
 }
 
+export interface StreamOptions extends Omit<InvokeOptions, 'deadlineMs'> {
+  /** No deadline when unset: a watch stream has no natural end. */
+  deadlineMs?: number;
+  /** Called with each response message's bytes, in order. */
+  onMessage(bytes: Buffer): void;
+  /** Stop (cancel the call, resolve) after this many messages. */
+  maxMessages?: number;
+}
+
+/** One server-streaming call: resolves when the stream ends OK (or after maxMessages), rejects with its error. */
+export function invokeServerStream(options: StreamOptions): Promise<void> {
+  const client = new grpc.Client(options.address, options.credentials);
+  const metadata = buildMetadata(options.metadata, options.serviceToken);
+  return new Promise<void>((resolve, reject) => {
+    const call = client.makeServerStreamRequest(
+      options.path,
+      (bytes: Buffer) => bytes,
+      (bytes: Buffer) => bytes,
+      options.request,
+      metadata,
+      options.deadlineMs ? { deadline: Date.now() + options.deadlineMs } : {},
+    );
+    let received = 0;
+    let enough = false;
+    call.on('data', (bytes: Buffer) => {
+      if (enough) return;
+      options.onMessage(bytes);
+      received++;
+      if (options.maxMessages !== undefined && received >= options.maxMessages) {
+        enough = true;
+        call.cancel();
+        resolve();
+      }
+    });
+    call.on('error', (err) => (enough ? undefined : reject(err)));
+    call.on('end', () => resolve());
+  }).finally(() => client.close());
+}
+
 /**
  * grpc-js's words for a server it could not connect to ("No connection established. Last
  * error: connect ECONNREFUSED 127.0.0.1:1 (…). Resolution note: ") as a short reason.

@@ -19,6 +19,12 @@ export function parseDeadline(value: string): number {
   return ms;
 }
 
+export function parseMaxMessages(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n <= 0) throw new UsageError(`--max-messages ${value}: expected a positive whole number, e.g. --max-messages 10`);
+  return n;
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -21,7 +21,7 @@ export class ProductResource extends ModelResource<Product> {
     private readonly syncWaitMs: number,
   ) {
     // Searched by title only: an image URL's "https" or "png" would match every product.
-    super({ name: 'product', model, serializer: productSerializer, lookupSchema: z.uuid(), ordering: [['createdAt', 'ASC'], ['id', 'ASC']], searchFields: ['title'] });
+    super({ name: 'product', model, serializer: productSerializer, lookupSchema: z.uuid(), changes: true, ordering: [['createdAt', 'ASC'], ['id', 'ASC']], searchFields: ['title'] });
   }
 
   override async create(data: Partial<Attributes<Product>>): Promise<Product> {

@@ -15,8 +15,8 @@ export { ModelSerializer, type FieldName, type SerializerConfig, type WriteMode 
 export { ModelResource, type ListOptions, type ListQuery, type ResourceConfig } from './model/resource.js';
 export { SEARCH_LIMITS, type ListFieldsConfig } from './model/list-query.js';
 export { camelCase, snakeCase } from './model/casing.js';
-export { defineService, type CallContext, type GrpcService, type HandlersOf, type UnaryHandler } from './grpc/define-service.js';
-export { ACTIONS, listAction, modelActions, type ActionName } from './grpc/actions.js';
+export { defineService, type CallContext, type GrpcService, type HandlersOf, type ServerStreamHandler, type UnaryHandler } from './grpc/define-service.js';
+export { ACTIONS, listAction, modelActions, watchAction, type ActionName } from './grpc/actions.js';
 export { parseFilter, parseOrderBy } from './grpc/list-request.js';
 export { createClient, isUnimplemented, type CallOptions, type ClientOptions, type PromiseClient } from './grpc/clients.js';
 export { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
@@ -30,6 +30,10 @@ export { Outbox, outboxOptionsFromEnv, type BatchItem, type Deliver, type Delive
 export { applyOnce, pruneInbox, type ApplyOnceOptions } from './inbox/apply-once.js';
 export { applyOnceBatched, type ApplyMany, type ApplyOnceBatchedOptions, type BatchedHandler, type KeyedCall } from './inbox/apply-once-batched.js';
 export { outboxMigration } from './sync/tables.js';
+export { changesMigration } from './watch/tables.js';
+export { configureChangeLog, pruneChanges, recordChanges, type ChangeKind, type ChangeLogSettings, type ChangeRecord } from './watch/change-log.js';
+export { changeFeed, type Change } from './watch/feed.js';
+export { parseAfterSeq, watchChanges, type WatchMessage, type WatchSource } from './watch/follow.js';
 export type { DeliveryOutcome } from './outbox/outcomes.js';
 export type { StoredEntry, TopicStats } from './outbox/store.js';
 export { constantTimeEqual } from './security/constant-time.js';

@@ -46,7 +46,7 @@ async function start(module: ServiceModule<LibraryContext>, side: 'rest' | 'grpc
 describe('serve', () => {
   it.each(['grpc', 'rest'] as const)('refuses to start %s with pending migrations and names the command', async (side) => {
     await expect(serve(libraryModule, side, { address: loopback, env })).rejects.toThrow(
-      `the library database (${env.LIBRARY_DATABASE_URL}) has 2 unapplied migration(s): mgrpc-0001-outbox, 0001-books; run \`mgrpc migrate --service library\` (or start with --migrate)`,
+      `the library database (${env.LIBRARY_DATABASE_URL}) has 3 unapplied migration(s): mgrpc-0001-outbox, mgrpc-0002-changes, 0001-books; run \`mgrpc migrate --service library\` (or start with --migrate)`,
     );
     // Once migrated, the same call starts.
     await migrateService(libraryModule, env);

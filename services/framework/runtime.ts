@@ -23,9 +23,13 @@ import { createMetrics } from './metrics/metrics.js';
 import { metricsPortFor, startMetricsServer, type RunningMetricsServer } from './metrics/metrics-server.js';
 import { Outbox, outboxOptionsFromEnv } from './outbox/outbox.js';
 import { outboxMigration } from './sync/tables.js';
+import { configureChangeLog } from './watch/change-log.js';
+import { changeFeed } from './watch/feed.js';
+import { changesMigration } from './watch/tables.js';
 import { answerClientErrors, createRestApp } from './rest/app.js';
 import { apiKeyFromEnv } from './security/api-key.js';
 import { grpcClientSecurity, grpcServerSecurity } from './security/grpc-security.js';
+import { serviceTokenFromEnv } from './security/service-token.js';
 import { databaseUrlFor, type ServiceModule } from './service-module.js';
 
 export type Side = 'rest' | 'grpc';
@@ -53,7 +57,7 @@ export interface RunningService {
 
 /** The framework's tables first, then the service's own. */
 export function serviceMigrations(module: ServiceModule<any>) {
-  return [outboxMigration, ...module.migrations];
+  return [outboxMigration, changesMigration, ...module.migrations];
 }
 
 export async function migrateService(module: ServiceModule<any>, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; applied: string[] }> {
@@ -128,6 +132,9 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   // Security settings fail before anything opens: a bad certificate path is one start-up error.
   const grpcSecurity = side === 'grpc' ? grpcServerSecurity(env) : undefined;
   const apiKey = side === 'rest' ? apiKeyFromEnv(env) : undefined;
+  // Loaded here, not with the framework: connect-es costs a CLI command ~200 ms it does not need.
+  const connect = side === 'rest' ? await import('./connect/edge.js') : undefined;
+  const corsOrigins = connect?.corsOriginsFromEnv(env);
   const clientSecurity = grpcClientSecurity(env);
   const maxMessageBytes = envInt('MGRPC_GRPC_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, env);
   // A malformed MGRPC_METRICS_PORT fails here, before anything opens.
@@ -135,6 +142,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   const metrics = createMetrics({ service: module.name, side });
   const url = databaseUrlFor(module.name, env);
   const sequelize = await openDatabase(url, databaseOptionsFromEnv(env), createLogger(`${module.name}.${side}.db`));
+  configureChangeLog(sequelize, { keep: envInt('MGRPC_CHANGE_LOG_KEEP', 100_000, env), logger: createLogger(`${module.name}.${side}.changes`) });
   try {
     if (options.migrate) await migrate(sequelize, serviceMigrations(module));
     const pending = await pendingMigrations(sequelize, serviceMigrations(module));
@@ -175,6 +183,7 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
         await drainHooks.run(logger);
         const last = new DrainHooks();
         last.add('module teardown', () => module.teardown?.(ctx));
+        last.add('change feed', () => changeFeed(sequelize).close());
         last.add('database', () => sequelize.close());
         await last.run(logger);
         logger.info('stopped');
@@ -214,7 +223,9 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
   }
 
   const readiness = createReadiness({ sequelize, peers: module.peers?.(ctx) ?? [], credentials: clientSecurity.credentials });
-  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness, name: module.name, metrics, admin: { outbox } });
+  // The same handlers as the gRPC side, for browsers: Connect and gRPC-Web (docs/browser.md).
+  const rpc = connect!.connectEdge({ services: module.grpcServices(ctx), logger, metrics, corsOrigins, serviceToken: serviceTokenFromEnv(env), maxMessageBytes });
+  const app = createRestApp({ api: module.restRoutes(ctx), logger, apiKey, readiness, name: module.name, metrics, admin: { outbox }, rpc });
   const server = http.createServer(app);
   answerClientErrors(server);
   // Bounded keep-alive so a drained server can close promptly.
@@ -251,6 +262,8 @@ export async function serve<Ctx>(module: ServiceModule<Ctx>, side: Side, options
         resolve();
       });
       server.closeIdleConnections();
+      // Streams never end by themselves: end them (UNAVAILABLE) so their connections can close.
+      rpc.close();
     });
     readiness.close();
   };

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createClient, serve, type PromiseClient, type RunningService } from '__framework__';
@@ -122,6 +123,29 @@ describe('__name__ over gRPC', () => {
     const second = await client.List({ pageSize: 1, orderBy: 'created_at desc', pageToken: first.nextPageToken });
     expect(second.items[0]!.id).not.toBe(first.items[0]!.id);
     await expect(client.List({ pageSize: 1, pageToken: first.nextPageToken })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('Watch__Models__ sends a snapshot, a ready marker, then each change as it is committed', async () => {
+    const raw = new proto.__snake__.__Model__Service(grpcServer.url, grpc.credentials.createInsecure());
+    const call = raw.Watch__Models__({});
+    const events: { event?: string; seq: string; created?: { id: string } | null }[] = [];
+    let check = () => {};
+    call.on('data', (message) => {
+      events.push(message);
+      check();
+    });
+    const seen = (holds: () => boolean) => new Promise<void>((resolve) => (check = () => holds() && resolve())).then(() => (check = () => {}));
+    const ready = seen(() => events.some((e) => e.event === 'ready'));
+    check();
+    await ready;
+    const created = await client.Create(sampleMessage as never);
+    const live = seen(() => events.some((e) => e.created?.id === created.id));
+    check();
+    await live;
+    expect(Number(events.at(-1)!.seq)).toBeGreaterThan(0);
+    call.on('error', () => {}); // the cancel below
+    call.cancel();
+    raw.close();
   });
 
   it('answers NOT_FOUND and INVALID_ARGUMENT for bad lookups', async () => {

@@ -20,5 +20,7 @@ export function __model__Resource(model: __Model__Model, config: __Pascal__Confi
     maxPageSize: config.maxPageSize,
     // Lists search the text fields and order and filter by every field; to narrow that, name
     // them here: searchFields, orderingFields, filterFields (docs/api.md#lists).
+    // Every change goes to the change log, which Watch__Models__ follows.
+    changes: true,
   });
 }

@@ -51,7 +51,7 @@ describe('server reflection', () => {
     ]);
     const [file] = decodeFiles(service);
     expect(file.package).toBe('product');
-    expect(file.service.map((s) => [s.name, s.method.map((m) => m.name)])).toEqual([['ProductService', ['LikeProduct', 'LikeProducts', 'ListProducts']]]);
+    expect(file.service.map((s) => [s.name, s.method.map((m) => m.name)])).toEqual([['ProductService', ['LikeProduct', 'LikeProducts', 'ListProducts', 'WatchProducts']]]);
     expect(file.messageType.map((m) => m.name).sort()).toEqual([
       'KeyedLike',
       'LikeError',
@@ -63,6 +63,9 @@ describe('server reflection', () => {
       'ListProductsRequest',
       'ListProductsResponse',
       'Product',
+      'ProductChange',
+      'WatchProductsRequest',
+      'WatchReady',
     ]);
     const product = file.messageType.find((m) => m.name === 'Product')!;
     expect(product.field.map((f) => [f.name, f.number])).toEqual([['id', 1], ['title', 2], ['image', 3], ['likes', 4]]);

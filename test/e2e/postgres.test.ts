@@ -54,7 +54,7 @@ describe('the tutorial flow on PostgreSQL', () => {
   it('runs on PostgreSQL: migrations applied by mgrpc migrate, a second migrate has nothing to do', async () => {
     expect(sys.env.DASHBOARD_DATABASE_URL).toMatch(/^postgres:\/\/.*\/mgrpc_test_\d+_[0-9a-f]+$/);
     const tables = await sql<{ name: string }>('PRODUCT', `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`);
-    expect(tables.map((t) => t.name)).toEqual(['mgrpc_inbox', 'mgrpc_migrations', 'mgrpc_ordering', 'mgrpc_outbox', 'mgrpc_settings', 'product_users', 'products']);
+    expect(tables.map((t) => t.name)).toEqual(['mgrpc_change_counter', 'mgrpc_changes', 'mgrpc_inbox', 'mgrpc_migrations', 'mgrpc_ordering', 'mgrpc_outbox', 'mgrpc_settings', 'product_users', 'products']);
     const again = runCli(['migrate'], sys.env);
     expect(again.code, again.stderr).toBe(0);
   });

@@ -83,7 +83,7 @@ describe('mgrpc startservice', () => {
     expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
     const test = await sh(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'services/orders/orders.test.ts']);
     expect(test.code, test.stdout + test.stderr).toBe(0);
-    expect(test.stdout).toMatch(/Tests\s+6 passed/);
+    expect(test.stdout).toMatch(/Tests\s+7 passed/);
 
     // The CLI finds it by name through the registry (runserver, grpcrunserver and up use the same lookup).
     const data = mkdtempSync(path.join(tmpdir(), 'mgrpc-scaffold-data-'));
@@ -183,7 +183,7 @@ describe('mgrpc startproject', () => {
     await inProject([CLI, 'codegen']);
     await inProject(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
     const test = await inProject(['node_modules/vitest/vitest.mjs', 'run']);
-    expect(test.stdout).toMatch(/Tests\s+6 passed/);
+    expect(test.stdout).toMatch(/Tests\s+7 passed/);
     const migrate = await inProject([CLI, 'migrate'], { MGRPC_DATA_DIR: path.join(parent, 'data') });
     expect(migrate.stdout).toMatch(/^orders: applied .*0001-initial/m);
 

@@ -109,10 +109,38 @@ export function grpcMethods(sys: RunningSystem): { target: string; path: string 
   ];
 }
 
-/** Sends raw bytes as the request of `path` and settles with the status (the response stays bytes). */
+/** The server-streaming methods of protos/ (WatchProducts): a raw call reads only their first message. */
+const STREAMING = new Set(
+  [proto.product.ProductService.service, proto.user.UserService.service, proto.product_receiver.ProductReceiverService.service].flatMap((def) =>
+    Object.values(def).filter((m) => m.responseStream).map((m) => m.path),
+  ),
+);
+
+/**
+ * Sends raw bytes as the request of `path` and settles with the status (the response stays
+ * bytes). A server stream, which need not end, settles OK with its first message (then is
+ * cancelled), or with its status if that comes first.
+ */
 export function rawCall(client: grpc.Client, methodPath: string, bytes: Buffer, deadlineMs = 5000): Promise<GrpcOutcome> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest(methodPath, identity, identity, bytes, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, settle(resolve));
+    if (!STREAMING.has(methodPath)) {
+      client.makeUnaryRequest(methodPath, identity, identity, bytes, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, settle(resolve));
+      return;
+    }
+    const stream = client.makeServerStreamRequest(methodPath, identity, identity, bytes, new grpc.Metadata(), { deadline: Date.now() + deadlineMs });
+    let settled = false;
+    stream.on('data', (response: Buffer) => {
+      if (settled) return;
+      settled = true;
+      resolve({ code: grpc.status.OK, details: '', response });
+      stream.cancel();
+    });
+    stream.on('error', () => {});
+    stream.on('status', (status: grpc.StatusObject) => {
+      if (settled) return;
+      settled = true;
+      resolve({ code: status.code, details: status.details });
+    });
   });
 }
 

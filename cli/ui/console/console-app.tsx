@@ -5,6 +5,7 @@
 import { useRef } from 'react';
 
 import type { ServiceUrls } from '../../client/api.js';
+import type { FollowTarget } from '../../client/follow-products.js';
 import { CHROME_LINES, ConsoleScreen } from './console-screen.js';
 import { scrollTop } from './selection.js';
 import { useConsole } from './use-console.js';
@@ -13,15 +14,17 @@ import { useTerminalSize } from './use-terminal-size.js';
 
 export interface ConsoleAppProps {
   urls: ServiceUrls;
-  /** How often the system is read (default 1000 ms). */
+  /** How often the system is read (default 1000 ms; 5000 ms when following `watch`). */
   intervalMs?: number;
+  /** The dashboard's WatchProducts: each committed change makes the console read at once. */
+  watch?: FollowTarget;
 }
 
-export function ConsoleApp({ urls, intervalMs }: ConsoleAppProps) {
+export function ConsoleApp({ urls, intervalMs, watch }: ConsoleAppProps) {
   const { rows, columns } = useTerminalSize();
   // One line fewer than the terminal: a frame as tall as the terminal makes ink clear and redraw it all.
   const tableHeight = Math.max(3, rows - 1 - CHROME_LINES);
-  const { snapshot, refresh } = useSystem(urls, { intervalMs });
+  const { snapshot, refresh } = useSystem(urls, { intervalMs: intervalMs ?? (watch ? 5000 : undefined), watch });
   const state = useConsole({ urls, rows: snapshot.products, pageSize: tableHeight, refresh });
   const top = useRef(0);
   top.current = scrollTop(top.current, state.selected, tableHeight, snapshot.products?.length ?? 0);

@@ -5,11 +5,23 @@
 import { render } from 'ink';
 import { createElement } from 'react';
 
+import { grpcClientSecurity, withServiceToken } from '../../../services/framework/index.js';
 import type { ServiceUrls } from '../../client/api.js';
+import type { FollowTarget } from '../../client/follow-products.js';
+import { defaultAddress } from '../../grpc-tools/default-address.js';
 import { ConsoleApp } from './console-app.js';
 
+/** The dashboard's WatchProducts, which tells the console when to read again (none in a project without it: polling only). */
+async function watchTarget(): Promise<FollowTarget | undefined> {
+  const security = grpcClientSecurity(process.env);
+  const address = await defaultAddress('product.ProductService').catch(() => undefined);
+  if (!address) return undefined;
+  return { address: address.value, credentials: security.credentials, metadata: security.serviceToken ? withServiceToken(undefined, security.serviceToken) : undefined };
+}
+
 export async function runConsole(urls: ServiceUrls): Promise<void> {
-  const app = render(createElement(ConsoleApp, { urls }), {
+  const watch = await watchTarget();
+  const app = render(createElement(ConsoleApp, { urls, watch }), {
     // q and Ctrl+C quit through the app, which stops its polling first.
     exitOnCtrlC: false,
     patchConsole: false,

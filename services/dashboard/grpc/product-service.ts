@@ -17,7 +17,7 @@
  */
 import type { Transaction } from 'sequelize';
 
-import { AppError, applyOnceBatched, atomic, chunks, defineService, listAction, sqlRunner, sqlTimestamp, sqlTuples, type Row } from '../../framework/index.js';
+import { AppError, applyOnceBatched, atomic, chunks, defineService, listAction, recordChanges, sqlRunner, sqlTimestamp, sqlTuples, watchAction, type ChangeRecord, type Row } from '../../framework/index.js';
 import { proto } from '../../stubs/index.js';
 import type { LikeProductResponse } from '../../stubs/product/LikeProductResponse.js';
 import type { DashboardContext } from '../context.js';
@@ -68,18 +68,27 @@ export function productService({ products, models }: DashboardContext) {
     const counts = new Map<string, number>();
     for (const id of ids) if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
     const now = sqlTimestamp(sequelize, new Date());
-    const apply = async (transaction?: Transaction) => {
+    // Each liked product as a message, built once per batch: for the log and for the answers.
+    const messages = new Map<string, Record<string, unknown>>();
+    const apply = async (transaction: Transaction) => {
       const found = new Map<string, Row>();
+      const changes: ChangeRecord[] = [];
       // In id order: two batches that like the same products lock their rows in the same order.
       for (const [id, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const [row] = await sql.all(addLikes, [n, now, id], transaction);
-        if (row) found.set(id, row);
+        if (!row) continue;
+        found.set(id, row);
+        const message = productSerializer.toMessage(Product.build(row as never, { raw: true, isNewRecord: false }));
+        messages.set(id, message);
+        // One change per like, with the count that like made, as watchers would see them one by one.
+        const after = Number(row.likes);
+        for (let k = n - 1; k >= 0; k--) changes.push({ topic: products.name, key: id, kind: 'updated', data: { ...message, likes: after - k } });
       }
+      // In the same transaction, as its last write: the log has a like if and only if it was counted.
+      await recordChanges(sequelize, transaction, changes);
       return found;
     };
-    // One product: one statement, atomic by itself (and, one batch at a time, never more
-    // than one of them waiting for the write lock). Several: one transaction.
-    const rows = open ? await apply(open) : counts.size <= 1 ? await apply() : await atomic(sequelize, apply);
+    const rows = open ? await apply(open) : await atomic(sequelize, apply);
     // Hand out the counts in arrival order: the k-th like of a product in the batch sees
     // the count it would have seen had the batch been applied one like at a time.
     const given = new Map<string, number>();
@@ -89,8 +98,7 @@ export function productService({ products, models }: DashboardContext) {
       if (!row) return AppError.notFound(`product ${id} not found`);
       const k = (given.get(id) ?? 0) + 1;
       given.set(id, k);
-      const product = Product.build({ ...row, likes: Number(row.likes) - counts.get(id)! + k } as never, { raw: true, isNewRecord: false });
-      return { product: productSerializer.toMessage(product) };
+      return { product: { ...messages.get(id)!, likes: Number(row.likes) - counts.get(id)! + k } };
     });
   };
 
@@ -112,5 +120,6 @@ export function productService({ products, models }: DashboardContext) {
       };
     },
     ListProducts: listAction(products),
+    WatchProducts: watchAction(products),
   }, { repeatedCaps: { LikeProducts: { likes: MAX_LIKES_PER_CALL } } });
 }

@@ -204,7 +204,7 @@ describe('migrations', () => {
 
   it('migrateService applies a module’s migrations to its database from the environment', async () => {
     const url = sqliteUrl(path.join(dir, 'from-env.sqlite3'));
-    expect(await migrateService(libraryModule, { LIBRARY_DATABASE_URL: url })).toEqual({ url, applied: ['mgrpc-0001-outbox', '0001-books'] });
+    expect(await migrateService(libraryModule, { LIBRARY_DATABASE_URL: url })).toEqual({ url, applied: ['mgrpc-0001-outbox', 'mgrpc-0002-changes', '0001-books'] });
     expect(await migrateService(libraryModule, { LIBRARY_DATABASE_URL: url })).toEqual({ url, applied: [] });
   });
 });

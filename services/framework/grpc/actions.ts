@@ -7,6 +7,8 @@
  *     -> ListXResponse{items: X[], next_page_token, total_size}     (grpc/list-request.ts)
  *   Retrieve(XRetrieveRequest{<lookup>}) -> X        Create(X) -> X
  *   Update(X) -> X   PartialUpdate(X) -> X (non-empty, non-zero fields only)   Destroy(...{<lookup>}) -> Empty
+ *   Watch(WatchXsRequest{after_seq}) -> stream XChange{seq, oneof event {X snapshot; WatchReady ready;
+ *         X created; X updated; X deleted}}   (the resource needs `changes: true`; see watch/follow.ts)
  *
  * @example
  *   defineService(proto.library.BookService.service, modelActions(books));
@@ -16,7 +18,8 @@ import type { Model } from 'sequelize';
 
 import { AppError } from '../errors.js';
 import type { ModelResource } from '../model/resource.js';
-import type { UnaryHandler } from './define-service.js';
+import { parseAfterSeq, watchChanges } from '../watch/follow.js';
+import type { ServerStreamHandler, UnaryHandler } from './define-service.js';
 import { listQueryOf, pageToken, readPageToken, type ListMessage } from './list-request.js';
 
 type Message = Record<string, unknown>;
@@ -84,6 +87,22 @@ export const destroyAction =
     await r.destroy(lookupOf(r, request));
     return {};
   };
+
+/**
+ * Follows the resource's committed changes: a snapshot, a `ready` marker, then every change
+ * in commit order, resumable by `after_seq` (watch/follow.ts).
+ *
+ * @example
+ *   defineService(proto.library.BookService.service, { ...modelActions(books), WatchBooks: watchAction(books) });
+ */
+// Typed loosely, as modelActions is: it serves any request/change messages that follow the conventions.
+export function watchAction<M extends Model>(r: ModelResource<M>): ServerStreamHandler<any, any> {
+  if (!r.changes) {
+    throw new Error(`watchAction: the ${r.name} resource does not record its changes; add \`changes: true\` to its ModelResource config`);
+  }
+  const source = { sequelize: r.sequelize, topic: r.name, all: async (transaction: Parameters<typeof r.all>[0]) => (await r.all(transaction)).map((item) => r.serializer.toMessage(item)) };
+  return (request, call) => watchChanges(source, parseAfterSeq((request as Message).afterSeq), call.signal);
+}
 
 const FACTORIES = {
   List: listAction,

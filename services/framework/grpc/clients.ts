@@ -14,6 +14,7 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 import { AppError, codeForGrpcStatus } from '../errors.js';
 import { REQUEST_ID_HEADER, currentRequestId } from '../observability/request-context.js';
 import { withServiceToken } from '../security/service-token.js';
+import type { ServerStreamingMethod } from './define-service.js';
 
 export interface ClientOptions {
   /** Human name of the upstream, used in error messages ("dashboard gRPC"). */
@@ -31,8 +32,11 @@ export interface CallOptions {
   metadata?: grpc.Metadata;
 }
 
+/** The unary methods as promises (streaming ones are left out: open them on a grpc-js client). */
 export type PromiseClient<D> = {
-  [K in keyof D as string extends K ? never : K]: D[K] extends MethodDefinition<infer Req, any, any, infer ResOut> ? (request: Req, options?: CallOptions) => Promise<ResOut> : never;
+  [K in keyof D as string extends K ? never : D[K] extends ServerStreamingMethod ? never : K]: D[K] extends MethodDefinition<infer Req, any, any, infer ResOut>
+    ? (request: Req, options?: CallOptions) => Promise<ResOut>
+    : never;
 } & {
   /** The address this client calls. */
   readonly target: string;
@@ -160,6 +164,7 @@ export function createClient<D extends grpc.ServiceDefinition>(definition: D, ta
   const defaultDeadline = options.deadlineMs ?? 5000;
   const methods: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(definition)) {
+    if (method.requestStream || method.responseStream) continue;
     methods[name] = (request: unknown, callOptions: CallOptions = {}) =>
       new Promise((resolve, reject) => {
         const deadline = Date.now() + (callOptions.deadlineMs ?? defaultDeadline);

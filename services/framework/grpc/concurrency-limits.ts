@@ -7,7 +7,10 @@
  * - `maxCalls`: calls in progress across all connections; the next one is answered
  *   RESOURCE_EXHAUSTED before its message is read;
  * - `maxWatchStreams` / `maxWatchStreamsPerConnection`: long-lived streams (health Watch,
- *   reflection), which a client can hold open for free and would otherwise accumulate.
+ *   reflection), which a client can hold open for free and would otherwise accumulate;
+ * - `maxServerStreams` / `maxServerStreamsPerConnection`: the services' own server-streaming
+ *   calls (WatchProducts and the like), counted apart from `maxCalls` so a crowd of watchers
+ *   cannot starve unary calls, nor the reverse.
  */
 import * as grpc from '@grpc/grpc-js';
 
@@ -16,6 +19,8 @@ export interface ConcurrencyLimits {
   maxCalls: number;
   maxWatchStreams: number;
   maxWatchStreamsPerConnection: number;
+  maxServerStreams: number;
+  maxServerStreamsPerConnection: number;
 }
 
 export const DEFAULT_CONCURRENCY_LIMITS: ConcurrencyLimits = {
@@ -23,12 +28,19 @@ export const DEFAULT_CONCURRENCY_LIMITS: ConcurrencyLimits = {
   maxCalls: 1000,
   maxWatchStreams: 100,
   maxWatchStreamsPerConnection: 10,
+  maxServerStreams: 2000,
+  // HTTP/2 caps a connection at maxStreamsPerConnection anyway; this leaves room for unary calls.
+  maxServerStreamsPerConnection: 90,
 };
 
-/** A grpc-js server interceptor that refuses calls beyond `maxCalls` in progress. */
+/**
+ * A grpc-js server interceptor that refuses calls beyond `maxCalls` in progress. Calls that
+ * stream responses are left to their own limiters (watchStreamLimiter), since they stay open.
+ */
 export function callLimitInterceptor(maxCalls: number): grpc.ServerInterceptor {
   let active = 0;
-  return (_method, call) => {
+  return (method, call) => {
+    if (method.responseStream) return new grpc.ServerInterceptingCall(call);
     let admitted = false;
     let released = false;
     const release = () => {

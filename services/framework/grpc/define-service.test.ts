@@ -34,8 +34,8 @@ describe('defineService', () => {
     );
   });
 
-  it('refuses a streaming RPC', () => {
-    const streaming = { ...definition, List: { ...definition.List, responseStream: true } } as grpc.ServiceDefinition;
-    expect(() => defineService(streaming, all)).toThrow('/library.BookService/List is a streaming RPC; only unary RPCs are supported');
+  it('refuses an RPC that streams requests', () => {
+    const streaming = { ...definition, List: { ...definition.List, requestStream: true } } as grpc.ServiceDefinition;
+    expect(() => defineService(streaming, all)).toThrow('/library.BookService/List streams requests from the client; only unary and server-streaming RPCs are supported');
   });
 });

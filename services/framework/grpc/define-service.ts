@@ -31,10 +31,39 @@ export interface CallContext {
 
 export type UnaryHandler<Req, Res> = (request: Req, call: CallContext) => Promise<Res>;
 
+/**
+ * A server-streaming handler: the messages it yields are the stream, in order. The server
+ * pulls the next one only when the client has room for it (no unbounded buffering), ends
+ * the call OK when the iterable finishes, and with the error's status when it throws. It
+ * must stop waiting when `call.signal` aborts (client cancelled, deadline, or server
+ * shutting down): the server then calls its `return()`.
+ *
+ * @example
+ *   async *WatchThings(request, call) {
+ *     for await (const change of feed.follow(request.afterSeq, call.signal)) yield change;
+ *   }
+ */
+export type ServerStreamHandler<Req, Res> = (request: Req, call: CallContext) => AsyncIterable<Res>;
+
 type AnyMethod = MethodDefinition<any, any, any, any>;
 
-/** The handler type of one method: receives the decoded request, returns the response. */
-export type HandlerOf<M> = M extends MethodDefinition<any, infer Res, infer ReqOut, any> ? UnaryHandler<ReqOut, Res> : never;
+/**
+ * How `mgrpc codegen` marks a server-streaming method's definition in the stubs: grpc's own
+ * MethodDefinition types `responseStream` as a plain boolean, which types cannot branch on.
+ */
+export interface ServerStreamingMethod {
+  responseStream: true;
+}
+
+/**
+ * The handler type of one method: receives the decoded request, returns the response (or,
+ * for a server-streaming method, yields the responses).
+ */
+export type HandlerOf<M> =
+  M extends MethodDefinition<any, infer Res, infer ReqOut, any> ? (M extends ServerStreamingMethod ? ServerStreamHandler<ReqOut, Res> : UnaryHandler<ReqOut, Res>) : never;
+
+/** Either kind of handler, as the server holds them before it looks at the method. */
+export type AnyHandler = UnaryHandler<unknown, unknown> | ServerStreamHandler<unknown, unknown>;
 
 /** Handlers for every named method of a definition (grpc's index signature left out). */
 export type HandlersOf<D> = { [K in keyof D as string extends K ? never : K]: HandlerOf<D[K]> };
@@ -62,8 +91,8 @@ export function defineService<D extends grpc.ServiceDefinition>(definition: D, h
     if (typeof (handlers as Record<string, unknown>)[name] !== 'function') {
       throw new Error(`defineService: no handler for ${method.path}; add '${name}' to the handlers object`);
     }
-    if (method.requestStream || method.responseStream) {
-      throw new Error(`defineService: ${method.path} is a streaming RPC; only unary RPCs are supported so far`);
+    if (method.requestStream) {
+      throw new Error(`defineService: ${method.path} streams requests from the client; only unary and server-streaming RPCs are supported so far`);
     }
   }
   for (const name of Object.keys(handlers)) {

@@ -9,6 +9,11 @@
  * Bytes that are not a valid request message answer INVALID_ARGUMENT naming the message
  * type (grpc-js alone answers INTERNAL "Error deserializing request", which reads as our
  * bug), and a request over `maxMessageBytes` answers RESOURCE_EXHAUSTED before it is decoded.
+ *
+ * Server-streaming handlers (async iterables, see define-service.ts) are pulled one message
+ * at a time: the next is asked for only once the client has taken the last (grpc-js's write
+ * buffer, then HTTP/2 flow control), so a slow client costs a few messages, not a queue.
+ * Their errors map exactly as unary ones do; a graceful close ends them UNAVAILABLE.
  */
 import * as grpc from '@grpc/grpc-js';
 
@@ -18,8 +23,8 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../observability/request-context.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
-import { callLimitInterceptor, DEFAULT_CONCURRENCY_LIMITS, watchStreamLimiter, type ConcurrencyLimits } from './concurrency-limits.js';
-import type { CallContext, GrpcService, UnaryHandler } from './define-service.js';
+import { callLimitInterceptor, DEFAULT_CONCURRENCY_LIMITS, watchStreamLimiter, type ConcurrencyLimits, type WatchStreamLimiter } from './concurrency-limits.js';
+import type { AnyHandler, CallContext, GrpcService, ServerStreamHandler, UnaryHandler } from './define-service.js';
 import { checkRequest, DEFAULT_REQUEST_LIMITS, requestShape, type RequestLimits, type RequestShape } from './request-limits.js';
 
 /** grpc-js's own default, made explicit: the largest request message a server accepts. */
@@ -64,7 +69,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** Longest status message sent: it travels in a header, and an echo of a huge input must not. */
 const MAX_DETAILS = 1000;
 
-function safeDetails(details: string): string {
+/** A status message safe to send: bounded, and without lone surrogates. */
+export function safeDetails(details: string): string {
   const short = details.length > MAX_DETAILS ? `${Array.from(details.slice(0, 2 * MAX_DETAILS)).slice(0, MAX_DETAILS).join('')}…` : details;
   return short.replace(LONE_SURROGATE, '\ufffd');
 }
@@ -92,29 +98,45 @@ export interface RunningGrpcServer {
  *   INFO [dashboard.grpc] call method=/product.ProductService/LikeProduct code=OK duration_ms=2.4 request_id=…
  * and the metrics record it.
  */
-function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, unknown>, logger: Logger, metrics: Metrics | undefined): grpc.handleUnaryCall<unknown, unknown> {
-  return (call, callback) => {
-    const started = performance.now();
-    const requestId = requestIdFrom(call.metadata.get(REQUEST_ID_HEADER)[0]);
-    // Item outcomes of a batch call (CallContext.countItem), by status name; made on first use.
-    let items: Record<string, number> | undefined;
-    const done = (status: grpc.status, fields: Record<string, unknown> = {}) => {
+function callRecord(path: string, call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, logger: Logger, metrics: Metrics | undefined) {
+  const started = performance.now();
+  const requestId = requestIdFrom(call.metadata.get(REQUEST_ID_HEADER)[0]);
+  // Item outcomes of a batch call (CallContext.countItem), by status name; made on first use.
+  let items: Record<string, number> | undefined;
+  return {
+    requestId,
+    done(status: grpc.status, fields: Record<string, unknown> = {}) {
       const seconds = (performance.now() - started) / 1000;
       const code = grpc.status[status] ?? String(status);
       metrics?.observeGrpc(path, code, seconds);
       if (items) for (const [itemCode, n] of Object.entries(items)) metrics?.observeGrpcItems(path, itemCode, n);
       logger.info('call', { method: path, code, duration_ms: Math.round(seconds * 10_000) / 10, request_id: requestId, ...(items && { items }), ...fields });
-    };
-    if (call.request instanceof UndecodableRequest) {
-      done(grpc.status.INVALID_ARGUMENT, { error: call.request.reason.slice(0, 200) });
-      // protobufjs's reasons ("index out of range: 7 + 10 > 12") are safe and help a peer debug its encoder.
-      callback({ code: grpc.status.INVALID_ARGUMENT, details: safeDetails(`request is not a valid ${requestType} message: ${call.request.reason.slice(0, 200)}`) });
-      return;
-    }
-    if (call.request instanceof RefusedRequest) {
-      const { error } = call.request;
-      done(error.grpcStatus, { error: error.message });
-      callback({ code: error.grpcStatus, details: safeDetails(error.message) });
+    },
+    countItem(error?: AppError) {
+      const itemCode = error ? (grpc.status[error.grpcStatus] ?? String(error.grpcStatus)) : 'OK';
+      items ??= {};
+      items[itemCode] = (items[itemCode] ?? 0) + 1;
+    },
+  };
+}
+
+/** The status a request refused before its handler runs gets (undecodable, or over a limit), if it is one. */
+function refusal(request: unknown, requestType: string): { code: grpc.status; details: string; logged: string } | undefined {
+  if (request instanceof UndecodableRequest) {
+    // protobufjs's reasons ("index out of range: 7 + 10 > 12") are safe and help a peer debug its encoder.
+    return { code: grpc.status.INVALID_ARGUMENT, details: safeDetails(`request is not a valid ${requestType} message: ${request.reason.slice(0, 200)}`), logged: request.reason.slice(0, 200) };
+  }
+  if (request instanceof RefusedRequest) return { code: request.error.grpcStatus, details: safeDetails(request.error.message), logged: request.error.message };
+  return undefined;
+}
+
+function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, unknown>, logger: Logger, metrics: Metrics | undefined): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    const record = callRecord(path, call, logger, metrics);
+    const refused = refusal(call.request, requestType);
+    if (refused) {
+      record.done(refused.code, { error: refused.logged });
+      callback({ code: refused.code, details: refused.details });
       return;
     }
     // Most handlers never look at the signal: make it (and its listener) only when one does.
@@ -133,22 +155,136 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
         }
         return controller.signal;
       },
-      countItem(error) {
-        const itemCode = error ? (grpc.status[error.grpcStatus] ?? String(error.grpcStatus)) : 'OK';
-        items ??= {};
-        items[itemCode] = (items[itemCode] ?? 0) + 1;
-      },
+      countItem: record.countItem,
     };
-    runWithRequestId(requestId, () => handler(call.request, context)).then(
+    runWithRequestId(record.requestId, () => handler(call.request, context)).then(
       (response) => {
-        done(grpc.status.OK);
+        record.done(grpc.status.OK);
         callback(null, response);
       },
       (err: unknown) => {
         const error = AppError.from(err);
-        if (AppError.isInternal(error)) logger.error('call failed', { method: path, request_id: requestId, error: describe(error.cause ?? err) });
-        done(error.grpcStatus);
+        if (AppError.isInternal(error)) logger.error('call failed', { method: path, request_id: record.requestId, error: describe(error.cause ?? err) });
+        record.done(error.grpcStatus);
         callback({ code: error.grpcStatus, details: safeDetails(error.message) });
+      },
+    );
+  };
+}
+
+/**
+ * A stream serializer that encodes a frozen message once: a change fanned out to a thousand
+ * watchers is one object yielded by every stream (watch/feed.ts), and freezing is what makes
+ * reusing its bytes safe. Anything else is encoded as usual.
+ */
+function encodeFrozenOnce(serialize: grpc.serialize<unknown>): grpc.serialize<unknown> {
+  const encoded = new WeakMap<object, Buffer>();
+  return (value) => {
+    if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return serialize(value);
+    let bytes = encoded.get(value);
+    if (!bytes) encoded.set(value, (bytes = serialize(value)));
+    return bytes;
+  };
+}
+
+/** What a graceful close tells a stream's client: the stream ends, the service does not. */
+export const SHUTDOWN_DETAILS = 'server shutting down: reconnect (to another replica) and resume from the last seq received';
+
+/** Resolves when `call` can take more (its buffer drained) or the call is over. */
+function drained(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.on('drain', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
+/**
+ * A server-streaming call: admitted against the stream limits, then the handler's messages
+ * written one by one, each only once the client has room for it. The log line comes when
+ * the stream ends, with the number of messages sent.
+ */
+function wrapStream(
+  path: string,
+  requestType: string,
+  handler: ServerStreamHandler<unknown, unknown>,
+  logger: Logger,
+  metrics: Metrics | undefined,
+  limiter: WatchStreamLimiter,
+  open: Set<() => void>,
+): grpc.handleServerStreamingCall<unknown, unknown> {
+  return (call) => {
+    const record = callRecord(path, call, logger, metrics);
+    const refused = refusal(call.request, requestType);
+    if (refused) {
+      record.done(refused.code, { error: refused.logged });
+      call.emit('error', { code: refused.code, details: refused.details });
+      return;
+    }
+    if (!limiter.admit(call)) {
+      record.done(grpc.status.RESOURCE_EXHAUSTED);
+      return;
+    }
+    const controller = new AbortController();
+    let shuttingDown = false;
+    const cancel = () => controller.abort();
+    const shutdown = () => {
+      shuttingDown = true;
+      controller.abort();
+    };
+    if (call.cancelled) controller.abort();
+    else call.once('cancelled', cancel);
+    open.add(shutdown);
+    const context: CallContext = {
+      method: path,
+      metadata: call.metadata,
+      get peer() {
+        return call.getPeer();
+      },
+      signal: controller.signal,
+      countItem: record.countItem,
+    };
+    let sent = 0;
+    const pump = async () => {
+      const iterator = handler(call.request, context)[Symbol.asyncIterator]();
+      let finished = false;
+      try {
+        while (!controller.signal.aborted) {
+          const next = await iterator.next();
+          if (next.done) {
+            finished = true;
+            break;
+          }
+          if (controller.signal.aborted) break;
+          sent++;
+          if (!call.write(next.value)) await drained(call, controller.signal);
+        }
+      } finally {
+        // A handler that did not finish (cancelled, shut down, or a write failed) is told to clean up.
+        if (!finished) await iterator.return?.();
+      }
+    };
+    const end = (status: grpc.status, details?: string) => {
+      open.delete(shutdown);
+      call.off('cancelled', cancel);
+      record.done(status, { messages: sent });
+      if (call.cancelled) return; // nobody to tell
+      if (status === grpc.status.OK) call.end();
+      else call.emit('error', { code: status, details });
+    };
+    runWithRequestId(record.requestId, pump).then(
+      () => (shuttingDown ? end(grpc.status.UNAVAILABLE, SHUTDOWN_DETAILS) : end(call.cancelled ? grpc.status.CANCELLED : grpc.status.OK)),
+      (err: unknown) => {
+        // A handler that gives up waiting because of the abort throws: that is the abort, not its error.
+        if (shuttingDown) return end(grpc.status.UNAVAILABLE, SHUTDOWN_DETAILS);
+        if (call.cancelled) return end(grpc.status.CANCELLED);
+        const error = AppError.from(err);
+        if (AppError.isInternal(error)) logger.error('call failed', { method: path, request_id: record.requestId, error: describe(error.cause ?? err) });
+        end(error.grpcStatus, safeDetails(error.message));
       },
     );
   };
@@ -179,14 +315,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       return new UndecodableRequest(err instanceof Error ? err.message : String(err));
     }
   };
+  // The services' own streams, with their own limits (health and reflection have theirs below).
+  const serverStreams = watchStreamLimiter({ maxWatchStreams: concurrency.maxServerStreams, maxWatchStreamsPerConnection: concurrency.maxServerStreamsPerConnection });
+  // How to end each open server stream when the server closes (UNAVAILABLE: reconnect elsewhere).
+  const openStreams = new Set<() => void>();
   for (const service of options.services) {
     const implementation: grpc.UntypedServiceImplementation = {};
     const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
     for (const [name, method] of Object.entries(service.definition)) {
-      const handler = (service.handlers as Record<string, UnaryHandler<unknown, unknown>>)[name];
-      implementation[name] = wrap(method.path, messageTypeOf(method), handler, options.logger, options.metrics);
+      const handler = (service.handlers as Record<string, AnyHandler>)[name];
+      implementation[name] = method.responseStream
+        ? wrapStream(method.path, messageTypeOf(method), handler as ServerStreamHandler<unknown, unknown>, options.logger, options.metrics, serverStreams, openStreams)
+        : wrap(method.path, messageTypeOf(method), handler as UnaryHandler<unknown, unknown>, options.logger, options.metrics);
       const shape = requestShape(method as Parameters<typeof requestShape>[0], service.repeatedCaps?.[name]);
       definition[name] = { ...method, requestDeserialize: guardedDeserialize(method.requestDeserialize, shape) };
+      if (method.responseStream) definition[name].responseSerialize = encodeFrozenOnce(method.responseSerialize);
     }
     server.addService(definition as grpc.ServiceDefinition, implementation);
   }
@@ -212,6 +355,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       (closing ??= new Promise<void>((resolve) => {
         // Watch streams never end by themselves and tryShutdown waits for every stream.
         health.shutdown();
+        for (const shutdown of [...openStreams]) shutdown();
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();

@@ -2,8 +2,9 @@
  * This process's Prometheus metrics, in a registry of its own (not prom-client's global one,
  * so tests and embedders can run several servers in one process):
  *   http_requests_total{method,route,status}, http_request_duration_seconds{method,route,status}
- *   grpc_server_handled_total{grpc_service,grpc_method,grpc_code},
- *   grpc_server_handling_seconds{grpc_service,grpc_method,grpc_code}
+ *   grpc_server_handled_total{grpc_service,grpc_method,grpc_code,protocol},
+ *   grpc_server_handling_seconds{grpc_service,grpc_method,grpc_code,protocol}
+ *     (protocol: grpc on the gRPC port; connect or grpc-web for the same RPCs on the REST port)
  *   grpc_server_items_total{grpc_service,grpc_method,grpc_code} (items of batch calls, by their own status)
  *   mgrpc_outbox_pending{topic}, mgrpc_outbox_failed{topic} (read from the outbox table at scrape),
  *   mgrpc_outbox_deliveries_total{topic,outcome} (delivered | retry | failed)
@@ -30,8 +31,8 @@ export interface Metrics {
   /** The Content-Type of `render()`'s text. */
   readonly contentType: string;
   observeHttp(method: string, route: string, status: number, seconds: number): void;
-  /** `path` is the gRPC method path, `/package.Service/Method`. */
-  observeGrpc(path: string, code: string, seconds: number): void;
+  /** `path` is the gRPC method path, `/package.Service/Method`; `protocol` grpc (default), connect or grpc-web. */
+  observeGrpc(path: string, code: string, seconds: number, protocol?: string): void;
   /** `n` items of one batch call answered with `code` (CallContext.countItem). */
   observeGrpcItems(path: string, code: string, n: number): void;
   observeDelivery(topic: string, result: DeliveryResult): void;
@@ -59,11 +60,11 @@ export function createMetrics(labels: { service: string; side: string }): Metric
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const grpcTotal = new Counter({ name: 'grpc_server_handled_total', help: 'gRPC calls completed by this server, by method and status code.', labelNames: ['grpc_service', 'grpc_method', 'grpc_code'], registers: [registry] });
+  const grpcTotal = new Counter({ name: 'grpc_server_handled_total', help: 'gRPC calls completed by this server, by method, status code and protocol.', labelNames: ['grpc_service', 'grpc_method', 'grpc_code', 'protocol'], registers: [registry] });
   const grpcSeconds = new Histogram({
     name: 'grpc_server_handling_seconds',
     help: 'Time a gRPC call took from its request being decoded to its answer.',
-    labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
+    labelNames: ['grpc_service', 'grpc_method', 'grpc_code', 'protocol'],
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
@@ -83,8 +84,8 @@ export function createMetrics(labels: { service: string; side: string }): Metric
       httpTotal.inc(labels);
       httpSeconds.observe(labels, seconds);
     },
-    observeGrpc(path, code, seconds) {
-      const labels = { ...grpcLabels(path), grpc_code: code };
+    observeGrpc(path, code, seconds, protocol = 'grpc') {
+      const labels = { ...grpcLabels(path), grpc_code: code, protocol };
       grpcTotal.inc(labels);
       grpcSeconds.observe(labels, seconds);
     },

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { atomic } from '../db/atomic.js';
 import { sqlRunner } from '../db/sql.js';
 import { AppError } from '../errors.js';
+import { recordChanges, type ChangeKind } from '../watch/change-log.js';
 import { snakeCase } from './casing.js';
 import { ListFields, type ListFieldsConfig, type ListOptions, type ListQuery } from './list-query.js';
 import type { FieldName, ModelSerializer, WriteMode } from './serializer.js';
@@ -37,6 +38,11 @@ export interface ResourceConfig<M extends Model> extends ListFieldsConfig<M> {
   maxPageSize?: number;
   /** Size of a page when a client asks for pages without saying how big (default 20, at most maxPageSize). */
   pageSize?: number;
+  /**
+   * Write every create, update and delete to the change log in its transaction (topic:
+   * `name`), so `Watch<Model>s` (grpc/actions.ts watchAction) can follow them.
+   */
+  changes?: boolean;
 }
 
 export type { ListOptions, ListQuery } from './list-query.js';
@@ -51,6 +57,8 @@ export class ModelResource<M extends Model> {
   /** Validates lookup values (also documents the path parameter). */
   readonly lookupSchema?: z.ZodType<string>;
   private readonly listFields: ListFields<M>;
+  /** Whether changes go to the change log (ResourceConfig.changes). */
+  readonly changes: boolean;
 
   constructor(config: ResourceConfig<M>) {
     this.name = config.name;
@@ -60,6 +68,7 @@ export class ModelResource<M extends Model> {
     this.lookupSchema = config.lookupSchema;
     this.maxPageSize = config.maxPageSize ?? 1000;
     this.pageSize = Math.min(config.pageSize ?? 20, this.maxPageSize);
+    this.changes = config.changes ?? false;
     if (!(this.lookupField in config.model.getAttributes())) {
       throw new Error(`lookupField '${this.lookupField}' is not an attribute of ${config.model.name}`);
     }
@@ -108,10 +117,11 @@ export class ModelResource<M extends Model> {
     return this.listFields.fingerprint(query);
   }
 
-  async retrieve(lookup: unknown, transaction?: Transaction): Promise<M> {
+  /** One object by its lookup value; `forUpdate` locks its row until `transaction` ends (PostgreSQL). */
+  async retrieve(lookup: unknown, transaction?: Transaction, forUpdate = false): Promise<M> {
     const value = this.parseLookup(lookup);
     const where = { [this.lookupField]: value } as WhereOptions<Attributes<M>>;
-    const instance = await this.model.findOne({ where, transaction });
+    const instance = await this.model.findOne({ where, transaction, ...(forUpdate && transaction && { lock: transaction.LOCK.UPDATE }) });
     if (!instance) throw AppError.notFound(`${this.name} ${value} not found`);
     return instance;
   }
@@ -133,22 +143,39 @@ export class ModelResource<M extends Model> {
     return value;
   }
 
+  /** Every object, in the resource's order (a watch stream's snapshot), inside `transaction`. */
+  async all(transaction?: Transaction): Promise<M[]> {
+    return this.model.findAll({ order: this.listFields.order({}), transaction });
+  }
+
   async create(data: Partial<Attributes<M>>): Promise<M> {
-    return atomic(this.sequelize, (transaction) => this.performCreate(data, transaction));
+    return atomic(this.sequelize, async (transaction) => this.recordChange(transaction, 'created', await this.performCreate(data, transaction)));
   }
 
   async update(lookup: unknown, data: Partial<Attributes<M>>): Promise<M> {
     return atomic(this.sequelize, async (transaction) => {
-      const instance = await this.retrieve(lookup, transaction);
-      return this.performUpdate(instance, data, transaction);
+      // Locked: a column the update does not set (a like count) cannot change under it, so the
+      // object it returns, syncs and logs is the one it commits.
+      const instance = await this.retrieve(lookup, transaction, true);
+      return this.recordChange(transaction, 'updated', await this.performUpdate(instance, data, transaction));
     });
   }
 
   async destroy(lookup: unknown): Promise<void> {
     await atomic(this.sequelize, async (transaction) => {
-      const instance = await this.retrieve(lookup, transaction);
+      const instance = await this.retrieve(lookup, transaction, true);
       await this.performDestroy(instance, transaction);
+      await this.recordChange(transaction, 'deleted', instance);
     });
+  }
+
+  /** The change-log entry of a write, in its transaction, when the resource records changes. */
+  protected async recordChange(transaction: Transaction, kind: ChangeKind, instance: M): Promise<M> {
+    if (this.changes) {
+      const key = String(instance.get(this.lookupField as string));
+      await recordChanges(this.sequelize, transaction, [{ topic: this.name, key, kind, data: this.serializer.toMessage(instance) }]);
+    }
+    return instance;
   }
 
   /** Parses input for a write from either transport. */

@@ -1,5 +1,7 @@
 /**
- * The express application every REST service runs in: a request log with request ids first,
+ * The express application every REST service runs in: the service's gRPC services over
+ * Connect and gRPC-Web when given (../connect/edge.ts: own paths, own log line), then a
+ * request log with request ids,
  * JSON bodies with a size limit, the service's routers under /api, its OpenAPI document
  * (/api/schema) with Swagger UI (/api/docs) and Redoc (/api/redoc), also under the
  * tutorial's URLs (openapi/docs-router.ts), the API root (/api/) and the site's index (/),
@@ -13,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import type { Express, RequestHandler, Router } from 'express';
 
 import { ADMIN_LIVE_ROUTE, adminRouter } from '../admin/router.js';
+import type { ConnectEdge } from '../connect/edge.js';
 import { AppError } from '../errors.js';
 import { createReadiness, readinessHandler, type Readiness } from '../health/readiness.js';
 import type { Logger } from '../logger.js';
@@ -45,6 +48,8 @@ export interface RestAppOptions {
   metrics?: Metrics;
   /** The web admin at /admin (on by default); `outbox` gives it the outbox page. `false`: no admin. */
   admin?: { outbox?: Outbox } | false;
+  /** The process's gRPC services for browsers and HTTP/1.1 clients, at /<package>.<Service>/<Method>. */
+  rpc?: ConnectEdge;
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -67,6 +72,9 @@ export function createRestApp(options: RestAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
+  // Before the body parser (which would read a Connect JSON body) and the REST request log.
+  const { rpc } = options;
+  if (rpc) app.use((req, res, next) => rpc.handle(req, res, next));
   // First, so that every request, refused ones included, is logged and counted with its request id.
   let routeOf: (path: string) => string = () => 'unmatched';
   app.use(requestLog({ logger: options.logger, metrics: options.metrics, routeOf: (path) => routeOf(path), quietRoutes: [ADMIN_LIVE_ROUTE] }));

@@ -45,7 +45,8 @@ function bearer(value: string): string | undefined {
   return match?.[1];
 }
 
-function presentsToken(metadata: grpc.Metadata, token: string): boolean {
+/** True when `metadata` carries exactly one `authorization: Bearer <token>` (also used by the Connect edge). */
+export function presentsToken(metadata: grpc.Metadata, token: string): boolean {
   const values = metadata.get('authorization');
   // Several authorization headers are ambiguous; refuse rather than pick one.
   if (values.length !== 1 || typeof values[0] !== 'string') return false;
