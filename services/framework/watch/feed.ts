@@ -92,7 +92,8 @@ export class ChangeFeed {
   /** Counts a watcher; the first starts the reading, the last stops it. Returns the detach. */
   attach(): { ready: Promise<void>; detach: () => void } {
     this.watchers++;
-    if (this.watchers === 1) this.start();
+    // The first watcher starts the reading (again, if a start failed: its watchers got the error).
+    if (!this.started) this.start();
     let detached = false;
     return {
       ready: this.started!,
