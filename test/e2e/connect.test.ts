@@ -302,7 +302,7 @@ describe('hostile requests get clean errors', () => {
   it('an unknown method is UNIMPLEMENTED, and the server is still up', async () => {
     const failure = await post('/product.ProductService/NoSuchMethod', '{}', connectJson);
     expect(failure.status).toBe(404);
-    expect(JSON.parse(failure.text)).toEqual({ code: 'unimplemented', message: "product.ProductService has no method 'NoSuchMethod' (it has LikeProduct, LikeProducts, WatchProducts)" });
+    expect(JSON.parse(failure.text)).toEqual({ code: 'unimplemented', message: "product.ProductService has no method 'NoSuchMethod' (it has LikeProduct, LikeProducts, ListProducts, WatchProducts)" });
     expect((await http('GET', `${sys.dashboardUrl}/healthz`)).status).toBe(200);
   });
 });
