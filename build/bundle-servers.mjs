@@ -15,12 +15,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist/bundle');
 const outfile = path.join(outdir, 'mgrpc.cjs');
 
-// Left to node_modules: native addons found next to their package (sqlite3, pg-native), pg
-// (imported on first use, PostgreSQL only), files a package serves from its own folder
+// Left to node_modules: native addons found next to their package (sqlite3, pg-native), files a
+// package serves from its own folder
 // (swagger-ui-dist), optional peers we never install, the terminal UI's ES-only ink and react
 // (never used by a server), and the build tools. express and grpc-health-check stay there too:
 // the framework loads them through createRequire on first use (rest/express.ts, health/grpc-health.ts).
-const external = ['sqlite3', 'pg', 'pg-native', 'pg-hstore', 'swagger-ui-dist', 'react-devtools-core', 'ink', 'react', 'react/jsx-runtime', 'tsx', 'typescript', 'esbuild', 'playwright-core'];
+// pg is bundled: the framework imports it on first use with import(), which a script run by
+// cli/serve/bundle.ts cannot do for a file outside the bundle (only the CLI's other commands,
+// never run from the bundle, import such files).
+const external = ['sqlite3', 'pg-native', 'pg-hstore', 'swagger-ui-dist', 'react-devtools-core', 'ink', 'react', 'react/jsx-runtime', 'tsx', 'typescript', 'esbuild', 'playwright-core'];
 
 // CommonJS packages that read their own files (grpc-js's and @grpc/reflection's .proto files)
 // find them through __dirname, which in a bundle would be dist/bundle. Each use becomes the
