@@ -25,7 +25,8 @@ export function formatReport(result: BenchResult): string {
   const lines = [
     formatTable(['path', 'c', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'cpu ms/req', 'errors', 'synced after', 'check'], rows).trimEnd(),
     '',
-    `cold start (spawn -> health): ${Object.entries(result.coldStartMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
+    `cold start (spawn -> health; ours with their code cache): ${Object.entries(result.coldStartMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
+    `first start after a build (no code cache yet): ${Object.entries(result.firstStartMs ?? {}).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
     `peak RSS (VmHWM): ${Object.entries(result.peakRssMb).map(([name, mb]) => `${name} ${mb} MB`).join(', ')}`,
     `codegen (protos/, whole CLI process): ${result.codegen.wallMs} ms${result.codegen.reportedMs === null ? '' : ` (${result.codegen.reportedMs} ms inside)`}`,
     '',
