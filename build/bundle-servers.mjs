@@ -1,10 +1,11 @@
-// `npm run build`'s last step: the CLI, as tsc built it in dist/, bundled with its
-// dependencies into one CommonJS file, dist/bundle/mgrpc.cjs (esbuild). bin/mgrpc.ts serves
-// runserver and grpcrunserver from it through cli/serve/bundle.ts, which keeps V8's compiled
-// code for it between starts (Node 20 has no module.enableCompileCache): a server that loads
-// one file instead of some 800 and compiles little answers health sooner (docs/performance.md,
-// "Cold start"). CommonJS because V8's code cache is only open to scripts (vm.Script), not to
-// ES modules. Plain .mjs so that the build needs no extra step.
+// `npm run build`'s last step: the CLI's two serving commands (cli/serve/server-main.ts), as
+// tsc built them in dist/, bundled with their dependencies into one CommonJS file,
+// dist/bundle/mgrpc.cjs (esbuild). bin/mgrpc.ts runs runserver and grpcrunserver from it through
+// cli/serve/bundle.ts, which keeps V8's compiled code for it between starts (Node 20 has no
+// module.enableCompileCache): a server that reads one file instead of some 800 and compiles
+// little answers health sooner (docs/performance.md, "Cold start"). CommonJS because V8's code
+// cache is open to scripts (vm.Script), not to ES modules. Plain .mjs: the build needs no step
+// before it.
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +56,9 @@ const started = performance.now();
 // A fresh bundle: the compile caches of the old one (cli/serve/bundle.ts) go with it.
 await rm(outdir, { recursive: true, force: true });
 const result = await esbuild.build({
-  entryPoints: [path.join(root, 'dist/cli/main.js')],
+  entryPoints: [path.join(root, 'dist/cli/serve/server-main.js')],
+  // Whitespace only: names stay as they are in stack traces and logs.
+  minifyWhitespace: true,
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -69,4 +72,4 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 const inputs = Object.keys(result.metafile.inputs).length;
-process.stdout.write(`bundled dist/cli/main.js and ${inputs - 1} more files into ${path.relative(root, outfile)} in ${Math.round(performance.now() - started)} ms\n`);
+process.stdout.write(`bundled dist/cli/serve/server-main.js and ${inputs - 1} more files into ${path.relative(root, outfile)} in ${Math.round(performance.now() - started)} ms\n`);
