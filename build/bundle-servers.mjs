@@ -19,8 +19,8 @@ const outfile = path.join(outdir, 'mgrpc.cjs');
 // Left to node_modules: native addons found next to their package (sqlite3, pg-native), files a
 // package serves from its own folder
 // (swagger-ui-dist), optional peers we never install, the terminal UI's ES-only ink and react
-// (never used by a server), and the build tools. express and grpc-health-check stay there too:
-// the framework loads them through createRequire on first use (rest/express.ts, health/grpc-health.ts).
+// (never used by a server), and the build tools. express is bundled: rest/express.ts loads it
+// on first use with a plain require() where there is one, as in this bundle.
 // pg is bundled: the framework imports it on first use with import(), which a script run by
 // cli/serve/bundle.ts cannot do for a file outside the bundle (only the CLI's other commands,
 // never run from the bundle, import such files).
