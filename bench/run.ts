@@ -214,7 +214,7 @@ function cpuPerRequest(phase: Phase, cpuMs: Record<string, number>, requests: nu
   return Math.round((names.reduce((sum, name) => sum + cpuMs[name], 0) / requests) * 1000) / 1000;
 }
 
-/** Starts of each server its cold start is the median of (see runBench). */
+/** Starts of each server its cold start is the median of (see runBench; one with --quick). */
 const COLD_STARTS = 3;
 
 function median(values: number[]): number {
@@ -320,7 +320,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       firstStartMs[spec.name] = first.coldStartMs;
       await first.stop();
     }
-    for (let round = 1; round < COLD_STARTS; round++) {
+    // --quick proves the harness: one start each after the first.
+    const coldStarts = options.quick ? 1 : COLD_STARTS;
+    for (let round = 1; round < coldStarts; round++) {
       for (const spec of specs) {
         progress.update(0, `cold start ${round} of ${spec.name}`, 0);
         const server = await startFrameworkServer({ ...spec, env: { ...env } });
