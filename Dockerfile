@@ -15,7 +15,9 @@ RUN npm ci && npm cache clean --force
 
 # The SQLite files live on volumes mounted here; created as the runtime user so a fresh
 # named volume gets that owner. migrate mounts each service's volume under /data/<service>.
-RUN mkdir -p /data/dashboard /data/product && chown -R node:node /data
+# dist/bundle/ is the runtime user's too: the servers keep V8's code cache there
+# (cli/serve/bundle.ts), so every start after a container's first compiles from it.
+RUN mkdir -p /data/dashboard /data/product && chown -R node:node /data /app/dist/bundle
 
 ENV NODE_ENV=production \
     MGRPC_DATA_DIR=/data

@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT } from './paths.js';
 import type { BenchResult } from './run.js';
 import { cpuMsOf } from './servers.js';
+import { PEERS, peerInstalled } from './peer-servers.js';
 import { redactUrl } from '../services/framework/db/url.js';
 import { TEST_POSTGRES_URL } from '../test/support/postgres.js';
 
@@ -67,7 +68,7 @@ describe('mgrpc bench --quick', () => {
     // Progress goes to stderr as plain lines without a terminal.
     expect(run.stderr).toMatch(/bench: gRPC LikeProduct framework c1/);
 
-    expect(result.settings).toEqual({ durationMs: 500, warmupMs: 200, concurrency: [1, 4], quick: true });
+    expect(result.settings).toEqual({ durationMs: 500, warmupMs: 200, concurrency: [1, 4], quick: true, peers: false });
     expect(result.database).toEqual({ dialect: 'sqlite' });
     expectCleanQuickRun(result);
     for (const phase of result.phases) {
@@ -89,6 +90,7 @@ describe('mgrpc bench --quick', () => {
     for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
     for (const name of ['dashboard', 'dashboard_grpc', 'product', 'product_grpc']) {
       expect(result.coldStartMs[name]).toBeGreaterThan(0);
+      expect(result.firstStartMs[name]).toBeGreaterThan(0);
       expect(result.peakRssMb[name]).toBeGreaterThan(0);
     }
     expect(result.codegen.wallMs).toBeGreaterThan(0);
@@ -115,6 +117,31 @@ describe('mgrpc bench --quick', () => {
     } finally {
       await client.end();
     }
+  });
+
+  // The peers are installed from the npm registry on first use, which a test must not need:
+  // this runs where `mgrpc bench --peers` ran before (bench/peers/*/node_modules exist), and is
+  // skipped in a fresh clone (CI).
+  it.skipIf(!PEERS.every(peerInstalled))('runs LikeProduct on the NestJS and connect-node peers with --peers, interleaved with framework and bare, each as a ratio to bare', { timeout: 600_000 }, async () => {
+    const out = path.join(dir, 'result-peers.json');
+    const run = await bench(['--quick', '--peers', '--paths', 'grpc-like', '--duration', '1s', '--warmup', '300ms', '--concurrency', '4', '--json', '--out', out]);
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as BenchResult;
+    expect(result.ok).toBe(true);
+    expect(result.settings.peers).toBe(true);
+    expect(result.phases.map((p) => p.impl).sort()).toEqual(['bare', 'connect', 'framework', 'nest']);
+    for (const phase of result.phases) {
+      expect(phase.check.ok, `${phase.impl}: ${phase.check.message}`).toBe(true);
+      expect(phase.ok, phase.impl).toBeGreaterThan(0);
+      expect(phase.cpuMsPerRequest, phase.impl).toBeGreaterThan(0);
+    }
+    expect(result.ratios.map((r) => r.impl).sort()).toEqual(['connect', 'framework', 'nest']);
+    for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
+    for (const name of ['nest_grpc', 'connect_grpc']) {
+      expect(result.coldStartMs[name]).toBeGreaterThan(0);
+      expect(result.peakRssMb[name]).toBeGreaterThan(0);
+    }
+    expect(run.stderr).toMatch(/bench: gRPC LikeProduct NestJS c4/);
   });
 
   it('reads a process\'s CPU time from /proc: it grows while the process works', () => {

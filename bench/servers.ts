@@ -5,7 +5,7 @@
  * health, with its resident memory sampled from /proc while the bench runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +30,15 @@ export interface ServerProcess {
   /** Largest resident set seen (VmHWM, the kernel's own peak), in MB. */
   peakRssMb(): number;
   stop(): Promise<void>;
+}
+
+/**
+ * Removes the servers' V8 code caches (written next to the bundle, cli/serve/bundle.ts), so
+ * the bench's first start of each server is a first start after a build.
+ */
+export function clearCodeCaches(dir = path.join(ROOT, 'dist/bundle')): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) if (name.endsWith('.v8cache')) rmSync(path.join(dir, name), { force: true });
 }
 
 /** VmRSS and VmHWM of a live process in MB (Linux /proc), or undefined elsewhere or once it is gone. */

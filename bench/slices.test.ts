@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { LoadResult } from './load.js';
-import { abbaOrder, mergeSlices } from './slices.js';
+import { abbaOrder, interleavedOrder, mergeSlices } from './slices.js';
 import { summarize } from './stats.js';
 
 function slice(latency: number, n: number, measuredMs: number, errors: Record<string, number> = {}): LoadResult {
@@ -32,6 +32,18 @@ describe('abbaOrder', () => {
     expect(abbaOrder(1)).toEqual([0]);
     expect(abbaOrder(4)).toEqual([0, 1, 1, 0]);
     expect(abbaOrder(8)).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
+  });
+});
+
+describe('interleavedOrder', () => {
+  it('runs a group forwards then backwards, so every member gets the same slots on average', () => {
+    expect(interleavedOrder(4, 8)).toEqual([0, 1, 2, 3, 3, 2, 1, 0]);
+    expect(interleavedOrder(3, 12)).toEqual([0, 1, 2, 2, 1, 0, 0, 1, 2, 2, 1, 0]);
+    expect(interleavedOrder(2, 4)).toEqual(abbaOrder(4));
+    // Each member's mean slot index is the same.
+    const order = interleavedOrder(4, 8);
+    const meanSlot = (member: number) => order.reduce((sum, m, i) => sum + (m === member ? i : 0), 0) / 2;
+    expect(new Set([0, 1, 2, 3].map(meanSlot))).toEqual(new Set([3.5]));
   });
 });
 

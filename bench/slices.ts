@@ -4,14 +4,25 @@
  * or more here. Measured one after the other, the framework and its bare baseline then
  * each get a different machine, and their ratio moves more than any change under test.
  * So each pair is measured in slices, in ABBA order (framework, bare, bare, framework):
- * both get the same share of every minute, and a steady drift cancels out.
+ * both get the same share of every minute, and a steady drift cancels out. With peers, a
+ * group of four runs ABCDDCBA.
  */
 import type { LoadResult } from './load.js';
 import { perSecond, summarize } from './stats.js';
 
 /** Which of a pair (0 = first, 1 = second) each of `slices` slices measures: ABBA, repeated. */
 export function abbaOrder(slices: number): (0 | 1)[] {
-  return Array.from({ length: slices }, (_, i) => ([0, 1, 1, 0] as const)[i % 4]);
+  return interleavedOrder(2, slices) as (0 | 1)[];
+}
+
+/**
+ * Which of `members` (0 … members - 1) each of `slices` slices measures: forwards then
+ * backwards, repeated (ABBA for a pair; ABCDDCBA for a framework, its bare twin and two peers),
+ * so each member's mean slice falls at the same moment and a steady drift cancels out.
+ */
+export function interleavedOrder(members: number, slices: number): number[] {
+  const round = [...Array.from({ length: members }, (_, i) => i), ...Array.from({ length: members }, (_, i) => members - 1 - i)];
+  return Array.from({ length: slices }, (_, i) => round[i % round.length]);
 }
 
 /** One result from the slices of one measurement: totals summed, throughput over the total measured time, latencies from every sample. */

@@ -24,7 +24,7 @@ import { startserviceCommand } from './commands/startservice.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
 import { userCommand } from './commands/user.js';
-import { handleError } from './handle-error.js';
+import { runProgram } from './run-program.js';
 
 export function buildProgram(): Command {
   const program = new Command('mgrpc')
@@ -59,16 +59,5 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  // Usage errors anywhere in the tree exit 2 through one path (commander settings are not inherited by added commands).
-  const configure = (command: Command): void => {
-    command.exitOverride().showHelpAfterError('(run with --help for usage)');
-    command.commands.forEach(configure);
-  };
-  configure(program);
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    process.exitCode = handleError(err);
-  }
+  await runProgram(buildProgram(), argv);
 }

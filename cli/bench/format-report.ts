@@ -6,14 +6,14 @@ import { phaseLabel, type BenchResult } from '../../bench/run.js';
 import { formatTable } from '../client/format.js';
 
 export function formatReport(result: BenchResult): string {
-  const ratioOf = (p: BenchResult['phases'][number]) => result.ratios.find((r) => r.path === p.path && r.concurrency === p.concurrency);
+  const ratioOf = (p: BenchResult['phases'][number]) => result.ratios.find((r) => r.path === p.path && r.concurrency === p.concurrency && r.impl === p.impl);
   const rows = result.phases.map((p) => {
-    const ratio = p.impl === 'framework' ? ratioOf(p) : undefined;
+    const ratio = p.impl === 'bare' ? undefined : ratioOf(p);
     return [
       phaseLabel(p).replace(/ c\d+$/, ''),
       String(p.concurrency),
       p.throughput.toFixed(0),
-      ratio ? `${Math.round(ratio.ratio * 100)}%` : '',
+      ratio ? `${ratio.ratio.toFixed(2)}x` : '',
       p.latencyMs.p50.toFixed(2),
       p.latencyMs.p99.toFixed(2),
       p.cpuMsPerRequest === null ? '-' : p.cpuMsPerRequest.toFixed(2),
@@ -25,7 +25,8 @@ export function formatReport(result: BenchResult): string {
   const lines = [
     formatTable(['path', 'c', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'cpu ms/req', 'errors', 'synced after', 'check'], rows).trimEnd(),
     '',
-    `cold start (spawn -> health): ${Object.entries(result.coldStartMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
+    `cold start (spawn -> health; ours with their code cache): ${Object.entries(result.coldStartMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
+    `first start after a build (no code cache yet): ${Object.entries(result.firstStartMs ?? {}).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
     `peak RSS (VmHWM): ${Object.entries(result.peakRssMb).map(([name, mb]) => `${name} ${mb} MB`).join(', ')}`,
     `codegen (protos/, whole CLI process): ${result.codegen.wallMs} ms${result.codegen.reportedMs === null ? '' : ` (${result.codegen.reportedMs} ms inside)`}`,
     '',
@@ -36,7 +37,7 @@ export function formatReport(result: BenchResult): string {
     '',
     `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, node ${result.machine.node}; ` +
       `${result.database?.dialect === 'postgres' ? `PostgreSQL at ${result.database.server}` : 'SQLite'}; ` +
-      `${result.settings.durationMs / 1000} s measured per run (framework and bare in interleaved slices, each after ${result.settings.warmupMs / 1000} s warm-up); ${(result.totalMs / 1000).toFixed(0)} s in all`,
+      `${result.settings.durationMs / 1000} s measured per run (${result.settings.peers ? 'framework, bare and peers' : 'framework and bare'} in interleaved slices, each after ${result.settings.warmupMs / 1000} s warm-up); ${(result.totalMs / 1000).toFixed(0)} s in all`,
   ];
   if (!result.ok) {
     lines.push('', 'FAILED:', ...[...result.correctness.failures, ...result.errors].map((f) => `  ${f}`));

@@ -1,8 +1,9 @@
 /**
  * Each server process loads what its side needs: importing the framework and the services
- * (as every server does) loads neither express, @grpc/reflection nor grpc-health-check; a REST
- * app loads express, a gRPC server reflection and the health service. Each costs a noticeable
- * share of a cold start.
+ * (as every server does) loads neither express nor @grpc/reflection; a REST app loads express,
+ * a gRPC server reflection. Each costs a noticeable share of a cold start. grpc-health-check
+ * is never loaded: the health service's definition is built from its JSON descriptor
+ * (health/health-definition.ts).
  */
 import path from 'node:path';
 
@@ -38,7 +39,7 @@ describe('what each side loads', () => {
     expect(before).not.toContain('swagger-ui-dist');
   });
 
-  it('a REST app loads express (and the health library only to ask a peer); a gRPC server loads reflection and health', async () => {
+  it('a REST app loads express; a gRPC server loads reflection; neither loads grpc-health-check, even to serve or ask health', async () => {
     const app = `
       const readiness = framework.createReadiness({ peers: [{ name: 'dashboard gRPC', target: '127.0.0.1:1' }], timeoutMs: 300 });
       framework.createRestApp({ api: framework.Router(), logger: framework.createLogger('t'), readiness });`;
@@ -47,12 +48,12 @@ describe('what each side loads', () => {
     expect(rest.after).toContain('swagger-ui-dist');
     expect(rest.after).not.toContain('grpc-health-check');
     const asked = loadedAround(`${app}\n      if ((await readiness.report()).status !== 'not ready') throw new Error('a peer that is down was reported ready');`);
-    expect(asked.after).toContain('grpc-health-check');
+    expect(asked.after).not.toContain('grpc-health-check');
     const grpc = loadedAround(`
       const running = await framework.startGrpcServer({ services: [], host: '127.0.0.1', port: 0, logger: framework.createLogger('t') });
       await running.close(0);`);
     expect(grpc.after).toContain('@grpc/reflection');
-    expect(grpc.after).toContain('grpc-health-check');
+    expect(grpc.after).not.toContain('grpc-health-check');
     expect(grpc.after).not.toContain('express');
     expect(grpc.after).not.toContain('swagger-ui-dist');
   });

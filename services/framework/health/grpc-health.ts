@@ -1,5 +1,5 @@
 /**
- * The standard gRPC health service (grpc.health.v1.Health, from `grpc-health-check`) on
+ * The standard gRPC health service (grpc.health.v1.Health, health-definition.ts) on
  * every server the framework starts: "" (the whole server) and each served service name
  * report SERVING once the server listens and NOT_SERVING from the moment a drain starts,
  * so load balancers and `grpc_health_probe` stop sending work before the port closes.
@@ -10,31 +10,17 @@
  *   health.serving();      // after bind
  *   health.shutdown();     // when draining: NOT_SERVING, and open Watch streams end
  */
-import { createRequire } from 'node:module';
-
 import type * as grpc from '@grpc/grpc-js';
 
 import type { WatchStreamLimiter } from '../grpc/concurrency-limits.js';
+import { healthDefinition } from './health-definition.js';
 
 /** Method paths of the health service start with this; interceptors that demand auth skip them. */
 export const HEALTH_PATH_PREFIX = '/grpc.health.v1.Health/';
 
-type HealthCheckLibrary = typeof import('grpc-health-check');
-
-const require = createRequire(import.meta.url);
-let library: HealthCheckLibrary | undefined;
-
-/**
- * grpc-health-check, loaded on first use: it parses its .proto when imported (30-45 ms of a
- * start-up here), and a REST server needs it only when /readyz first asks a peer.
- */
-function healthCheckLibrary(): HealthCheckLibrary {
-  return (library ??= require('grpc-health-check') as HealthCheckLibrary);
-}
-
 /** The grpc.health.v1.Health service definition, for clients (`createClient(healthService(), …)`). */
 export function healthService(): grpc.ServiceDefinition {
-  return healthCheckLibrary().service as grpc.ServiceDefinition;
+  return healthDefinition();
 }
 
 export interface HealthReporter {
@@ -61,7 +47,7 @@ type ServingStatusName = 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
 /**
  * Registers the health service on `server` (before it binds); everything starts NOT_SERVING.
- * The handlers are ours, on the library's definition: its own implementation keeps a map
+ * The handlers are ours: grpc-health-check's implementation kept a map
  * entry for every name any client ever watched, so Watch calls with new names grew the heap
  * until the server died. Here the statuses are a fixed map of the served names; a watcher
  * is held only while its stream is open, and streams are counted by `streams`.

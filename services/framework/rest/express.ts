@@ -15,12 +15,15 @@ import type { Router as ExpressRouter, RouterOptions } from 'express';
 
 type Express = typeof import('express');
 
-const require = createRequire(import.meta.url);
 let loaded: Express | undefined;
 
-/** The express module (`express()`, `express.json`, `express.static`, …). */
+/**
+ * The express module (`express()`, `express.json`, `express.static`, …). In the servers' bundle
+ * (CommonJS, build/bundle-servers.mjs) `require` exists, and that direct call is what lets the
+ * bundler put express and its 80-odd files into the bundle; in dist/ (ES modules) it does not.
+ */
 export function loadExpress(): Express {
-  return (loaded ??= require('express') as Express);
+  return (loaded ??= (typeof require === 'function' ? require('express') : createRequire(import.meta.url)('express')) as Express);
 }
 
 /** An express router (the type), as `import { Router } from 'express'` gives both. */
