@@ -125,12 +125,16 @@ export function serviceValues({ service, spec, ports }: ServiceTemplateInput): T
   }
   if (fields.some((f) => f.type === 'bigint')) {
     helpers.push(
-      '/** int64: JSON sends a number, the gRPC loader hands it over as a decimal string. */',
+      '/**',
+      ' * int64: JSON sends a number, the gRPC loader hands it over as a decimal string. The model',
+      " * holds a JavaScript number, exact up to 2^53 - 1: the range is checked before wholeness, so",
+      ' * a larger value is told the limit rather than "must be a whole number".',
+      ' */',
       'const wholeNumber = (options: { error: string | ((issue: { input?: unknown }) => string) }) =>',
       '  z',
       "    .union([z.number(), z.string().regex(/^-?\\d+$/, 'must be a whole number')], options)",
       '    .transform(Number)',
-      "    .pipe(z.int('must be a whole number'));",
+      "    .pipe(z.number().min(-9007199254740991, 'must be at least -9007199254740991').max(9007199254740991, 'must be at most 9007199254740991').int('must be a whole number'));",
       '',
     );
   }
