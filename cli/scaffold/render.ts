@@ -116,6 +116,7 @@ export function serviceValues({ service, spec, ports }: ServiceTemplateInput): T
         ],
   );
   const helpers: string[] = [];
+  const textFields = fields.filter((f) => f.type === 'text');
   if (fields.some((f) => !f.nullable)) {
     helpers.push(
       '/** "is required" for a missing field, else what the value must be. */',
@@ -176,6 +177,8 @@ export function serviceValues({ service, spec, ports }: ServiceTemplateInput): T
       MIGRATION_COLUMNS: fields.map((f) => `${f.snake}: { type: ${f.info.column}, allowNull: ${f.nullable} },`),
       SERIALIZER_HELPERS: helpers,
       SERIALIZER_SCHEMA: fields.map((f) => `${f.camel}: ${f.info.zod(f.nullable)},`),
+      // A `text` field is long text (a textarea in the admin): line breaks are its content.
+      SERIALIZER_OPTIONS: textFields.length > 0 ? [`multiline: [${textFields.map((f) => `'${f.camel}'`).join(', ')}],`] : [],
     },
   };
 }

@@ -51,6 +51,11 @@ describe('startservice field types', () => {
     expect(check('1e3')).toBe('must be a whole number');
   });
 
+  it('declares text fields multiline (line breaks allowed), string fields not', () => {
+    expect(file(render('notes', 'Note:title:string,body:text,extra:text?'), 'serializers.ts')).toContain("multiline: ['body', 'extra'],");
+    expect(file(render('notes', 'Note:title:string'), 'serializers.ts')).not.toContain('multiline');
+  });
+
   it('names datetime among the types when it refuses one', () => {
     expect(() => parseModelSpec('Event:starts_at:timestamp')).toThrow(/use one of .*date, datetime/);
   });
