@@ -49,6 +49,11 @@ describe('formToJSON', () => {
     expect(formToJSON(fields, { title: 'Pen', quantity: '1.5e2', price: '-0.5' })).toEqual({ title: 'Pen', quantity: 150, price: -0.5, paid: false });
   });
 
+  it("keeps a textarea's line breaks as LF, however the browser sent them", () => {
+    expect(formToJSON(fields, { title: 'Pen', note: 'one\r\ntwo\rthree\nfour', quantity: '1' }).note).toBe('one\ntwo\nthree\nfour');
+    expect(formToJSON(fields, { title: 'a\r\nb', quantity: '1' }).title).toBe('a\r\nb');
+  });
+
   it('passes what does not convert to the schema, whose message the form then shows', () => {
     const json = formToJSON(fields, { title: 'Pen', quantity: 'three', paid: 'on' });
     expect(json.quantity).toBe('three');
