@@ -139,6 +139,7 @@ describe('admin pages (open on loopback)', () => {
       expect([path, res.status]).toEqual([path, status]);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       expect(res.text).toContain(text);
+      expect(res.text, path).not.toContain('Nothing here');
       expect(res.text).not.toMatch(NO_STACK);
     }
   });
