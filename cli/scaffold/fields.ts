@@ -54,7 +54,8 @@ const TYPES: Record<FieldType, TypeInfo> = {
     ts: 'string',
     column: 'DataTypes.TEXT',
     zod: (n) => `z.string(${expect('a string', n)})${n ? '' : ".min(1, 'must not be empty')"}.max(65535, 'must be at most 65535 characters')${optional(n)}`,
-    json: ['a longer sample text', 'a changed text'],
+    // A line break: text is multiline (the serializer says so), and the generated test proves it.
+    json: ['a longer sample text\non two lines', 'a changed text'],
   },
   int: {
     proto: 'int32',

@@ -116,6 +116,7 @@ export function serviceValues({ service, spec, ports }: ServiceTemplateInput): T
         ],
   );
   const helpers: string[] = [];
+  const textFields = fields.filter((f) => f.type === 'text');
   if (fields.some((f) => !f.nullable)) {
     helpers.push(
       '/** "is required" for a missing field, else what the value must be. */',
@@ -125,12 +126,16 @@ export function serviceValues({ service, spec, ports }: ServiceTemplateInput): T
   }
   if (fields.some((f) => f.type === 'bigint')) {
     helpers.push(
-      '/** int64: JSON sends a number, the gRPC loader hands it over as a decimal string. */',
+      '/**',
+      ' * int64: JSON sends a number, the gRPC loader hands it over as a decimal string. The model',
+      " * holds a JavaScript number, exact up to 2^53 - 1: the range is checked before wholeness, so",
+      ' * a larger value is told the limit rather than "must be a whole number".',
+      ' */',
       'const wholeNumber = (options: { error: string | ((issue: { input?: unknown }) => string) }) =>',
       '  z',
       "    .union([z.number(), z.string().regex(/^-?\\d+$/, 'must be a whole number')], options)",
       '    .transform(Number)',
-      "    .pipe(z.int('must be a whole number'));",
+      "    .pipe(z.number().min(-9007199254740991, 'must be at least -9007199254740991').max(9007199254740991, 'must be at most 9007199254740991').int('must be a whole number'));",
       '',
     );
   }
@@ -172,6 +177,8 @@ export function serviceValues({ service, spec, ports }: ServiceTemplateInput): T
       MIGRATION_COLUMNS: fields.map((f) => `${f.snake}: { type: ${f.info.column}, allowNull: ${f.nullable} },`),
       SERIALIZER_HELPERS: helpers,
       SERIALIZER_SCHEMA: fields.map((f) => `${f.camel}: ${f.info.zod(f.nullable)},`),
+      // A `text` field is long text (a textarea in the admin): line breaks are its content.
+      SERIALIZER_OPTIONS: textFields.length > 0 ? [`multiline: [${textFields.map((f) => `'${f.camel}'`).join(', ')}],`] : [],
     },
   };
 }

@@ -5,7 +5,9 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { parseModelSpec } from './fields.js';
 import { serviceNames } from './names.js';
@@ -29,6 +31,29 @@ describe('startservice field types', () => {
     expect(file(files, '.proto')).toMatch(/string starts_at = \d+;/);
     expect(file(files, 'models/event.ts')).toContain('DataTypes.DATE');
     expect(file(files, 'serializers.ts')).toContain('z.iso.datetime');
+  });
+
+  it('takes bigint up to 2^53 - 1, and names the limit for a larger whole number', () => {
+    const serializer = file(render('events', 'Event:title:string,big:bigint'), 'serializers.ts');
+    const helper = /const wholeNumber[\s\S]*?;\n/.exec(serializer)?.[0] ?? '';
+    const js = ts.transpileModule(`${helper}\nreturn wholeNumber;`, { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
+    const wholeNumber = new Function('z', js)(z) as (o: { error: string }) => z.ZodType;
+    const big = wholeNumber({ error: 'must be a whole number' });
+    const check = (value: unknown) => {
+      const got = big.safeParse(value);
+      return got.success ? got.data : got.error.issues[0]?.message;
+    };
+    expect(check('9007199254740991')).toBe(9007199254740991);
+    expect(check(-12)).toBe(-12);
+    expect(check('9007199254740993')).toBe('must be at most 9007199254740991');
+    expect(check(-9007199254740993)).toBe('must be at least -9007199254740991');
+    expect(check(1.5)).toBe('must be a whole number');
+    expect(check('1e3')).toBe('must be a whole number');
+  });
+
+  it('declares text fields multiline (line breaks allowed), string fields not', () => {
+    expect(file(render('notes', 'Note:title:string,body:text,extra:text?'), 'serializers.ts')).toContain("multiline: ['body', 'extra'],");
+    expect(file(render('notes', 'Note:title:string'), 'serializers.ts')).not.toContain('multiline');
   });
 
   it('names datetime among the types when it refuses one', () => {

@@ -23,6 +23,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let users: string[];
+/** Resources a page asked for and got 404 (a missing asset or favicon), by the page that asked. */
+const missing: string[] = [];
 
 async function screenshot(name: string): Promise<void> {
   if (SCREENSHOTS) await page.screenshot({ path: path.join(ROOT, 'docs/images', name), fullPage: true });
@@ -52,6 +54,9 @@ beforeAll(async () => {
   // Waits end on what the page shows; a hang is ended by the test's own timeout.
   context.setDefaultTimeout(0);
   page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && m.text().includes('status of 404')) missing.push(page.url());
+  });
   users = await createUsers(sys.dashboardUrl, 3, AUTH);
   for (const title of ['Mechanical pencil', 'Fountain pen', 'Notebook A5', 'Eraser', 'Ruler 30 cm']) await createProduct(title);
   for (let i = 1; i <= 26; i++) await createProduct(`Sticky notes #${String(i).padStart(2, '0')}`);
@@ -207,5 +212,11 @@ describe('product service admin', () => {
     await page.goto(`${sys.productUrl}/admin/products?search=Notebook`);
     await page.waitForFunction((cell) => cell?.textContent === 'synced', await sync.elementHandle());
     expect((await http('GET', `${sys.dashboardUrl}/api/products/${id}`)).body.likes).toBe(1);
+  });
+});
+
+describe('every admin page', () => {
+  it('asked for nothing the service does not serve (no favicon 404 either)', () => {
+    expect(missing).toEqual([]);
   });
 });

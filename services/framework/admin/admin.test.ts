@@ -111,6 +111,12 @@ describe('admin pages (open on loopback)', () => {
     expect(pages).toEqual([250, 240, 230, 220, 210]);
     expect(page.text).toContain('6–10 of 31 · page 2 of 7');
     expect(page.text).toContain('href="/admin/books?ordering=-pages&amp;page=3&amp;per_page=5"');
+  
+    // Past the last page: sent to the last one, the other parameters kept.
+    const past = await visitor.get('/admin/books?ordering=-pages&per_page=5&page=99');
+    expect([past.status, past.headers.get('location')]).toEqual([303, '/admin/books?ordering=-pages&page=7&per_page=5']);
+    const none = await visitor.get('/admin/books?search=no+such+book&page=2');
+    expect([none.status, none.headers.get('location')]).toEqual([303, '/admin/books?search=no+such+book']);
   });
 
   it('answers bad list parameters, lookups and paths with readable pages, no stack trace', async () => {
@@ -133,6 +139,7 @@ describe('admin pages (open on loopback)', () => {
       expect([path, res.status]).toEqual([path, status]);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       expect(res.text).toContain(text);
+      expect(res.text, path).not.toContain('Nothing here');
       expect(res.text).not.toMatch(NO_STACK);
     }
   });

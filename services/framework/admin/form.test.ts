@@ -1,13 +1,16 @@
 /**
  * Admin forms from a serializer: the input each schema gets (by what it accepts) and how posted
- * strings become the JSON the API validates, for the field types `mgrpc startservice` writes.
+ * strings become the JSON the API validates, for the field types `mgrpc startservice` writes;
+ * and what a browser reads back from the rendered form.
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
+import { launchBrowser } from '../../../test/support/browser.js';
 import { ModelSerializer } from '../index.js';
 import { formFields, formToJSON } from './form.js';
 import { html } from './html.js';
+import { objectPage } from './pages/object-page.js';
 
 const serializer = new ModelSerializer<any>({
   fields: ['id', 'title', 'note', 'quantity', 'price', 'paid', 'dueAt', 'createdAt'],
@@ -49,6 +52,11 @@ describe('formToJSON', () => {
     expect(formToJSON(fields, { title: 'Pen', quantity: '1.5e2', price: '-0.5' })).toEqual({ title: 'Pen', quantity: 150, price: -0.5, paid: false });
   });
 
+  it("keeps a textarea's line breaks as LF, however the browser sent them", () => {
+    expect(formToJSON(fields, { title: 'Pen', note: 'one\r\ntwo\rthree\nfour', quantity: '1' }).note).toBe('one\ntwo\nthree\nfour');
+    expect(formToJSON(fields, { title: 'a\r\nb', quantity: '1' }).title).toBe('a\r\nb');
+  });
+
   it('passes what does not convert to the schema, whose message the form then shows', () => {
     const json = formToJSON(fields, { title: 'Pen', quantity: 'three', paid: 'on' });
     expect(json.quantity).toBe('three');
@@ -63,5 +71,22 @@ describe('html', () => {
     expect(html`<td title="${title}">${title}</td>`.text).toBe('<td title="&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;</td>');
     expect(html`<ul>${['a<', 'b'].map((x) => html`<li>${x}</li>`)}</ul>`.text).toBe('<ul><li>a&lt;</li><li>b</li></ul>');
     expect(html`${null}${undefined}${false}${0}`.text).toBe('0');
+  });
+});
+
+describe('the object form in a browser', () => {
+  it('gives a textarea back exactly, a leading line break included', async () => {
+    const note = '\nsecond line\n';
+    const form = formFields(serializer);
+    const page = objectPage({ slug: 'things', label: 'Thing', json: {}, readOnlyFields: [], form, values: { title: 'Pen', note }, extra: [], canDelete: false, csrf: 'x' });
+    const browser = await launchBrowser();
+    try {
+      const tab = await browser.newPage();
+      await tab.setContent(String(page));
+      expect(await tab.inputValue('#field-note')).toBe(note);
+      expect(await tab.inputValue('#field-title')).toBe('Pen');
+    } finally {
+      await browser.close();
+    }
   });
 });

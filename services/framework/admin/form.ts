@@ -62,8 +62,9 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
 /**
  * The JSON body a posted form stands for: numbers as numbers, a checkbox as a bool (absent:
- * false), and an empty optional input as no value at all. Anything that does not convert is
- * passed on as typed, for the schema to refuse with its own message.
+ * false), a textarea's CRLF line breaks as LF, and an empty optional input as no value at all.
+ * Anything that does not convert is passed on as typed, for the schema to refuse with its own
+ * message.
  */
 export function formToJSON(fields: readonly FormField[], body: Record<string, unknown>): Record<string, unknown> {
   const json: Record<string, unknown> = {};
@@ -79,6 +80,12 @@ export function formToJSON(fields: readonly FormField[], body: Record<string, un
       continue;
     }
     if (raw === '' && !field.required && !field.nullable) continue;
+    if (field.kind === 'textarea') {
+      // A browser posts a textarea's line breaks as CRLF (HTML's form encoding): stored as the
+      // LF an API client sends, so the same text is not kept two ways.
+      json[field.name] = raw.replace(/\r\n?/g, '\n');
+      continue;
+    }
     json[field.name] = field.kind === 'number' && NUMBER.test(raw.trim()) ? Number(raw.trim()) : raw;
   }
   return json;

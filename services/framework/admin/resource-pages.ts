@@ -15,7 +15,7 @@ import { formFields, formToJSON } from './form.js';
 import type { Html } from './html.js';
 import { listQuery, listState } from './listing.js';
 import { labelOf, shownCell, shownValue, type ShownValue } from './pages/cells.js';
-import { listPage } from './pages/list-page.js';
+import { listHref, listPage } from './pages/list-page.js';
 import type { PageFrame } from './pages/layout.js';
 import { objectPage, type ObjectView } from './pages/object-page.js';
 import type { ColumnCell, FoundEntry } from './registry.js';
@@ -81,6 +81,13 @@ export function resourcePages(router: Router, kit: PageKit): void {
       view.state = listState(req.query as Record<string, unknown>, entry.resource.maxPageSize, options.filterFields);
       const query = listQuery(view.state);
       const [items, total] = await Promise.all([list.list(query), list.count(query)]);
+      // Past the last page (its last rows deleted, an old link): the last page, as Django's
+      // paginator's get_page gives, rather than an empty page that says "page 9 of 2".
+      const last = Math.max(1, Math.ceil(total / view.state.perPage));
+      if (view.state.page > last) {
+        res.redirect(303, listHref(entry.slug, view.state, { page: last }));
+        return;
+      }
       const lookups = items.map((item) => lookupOf(entry, item));
       const extras = await extraCells(entry, lookups);
       view.total = total;

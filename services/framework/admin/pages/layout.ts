@@ -1,4 +1,7 @@
-/** The frame of every admin page: title, navigation (one link per resource), logout, stylesheet. */
+/**
+ * The frame of every admin page: title, navigation (one link per resource), logout, stylesheet.
+ * The empty icon (`data:,`) keeps browsers from asking for /favicon.ico, a 404, on every page.
+ */
 import { html, type Html } from '../html.js';
 
 export interface PageFrame {
@@ -19,6 +22,7 @@ export function layout(frame: PageFrame, title: string, body: Html, options: { s
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${frame.service} admin</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/admin/static/admin.css?v=${frame.assetVersion}">
 ${options.script ? html`<script src="/admin/static/admin.js?v=${frame.assetVersion}" defer></script>` : ''}
 </head>
@@ -44,6 +48,7 @@ export function barePage(title: string, body: Html, assetVersion: string): Html 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · mgrpc admin</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/admin/static/admin.css?v=${assetVersion}">
 </head>
 <body>

@@ -87,7 +87,7 @@ ${view.rows.map(
     return html`<td data-field="${c.name}" data-value="${shown.value}">${cellContent(shown)}</td>`;
   })}</tr>`,
 )}
-${view.rows.length === 0 ? html`<tr><td colspan="${view.columns.length + view.extraColumns.length}" class="muted">Nothing here${state.search || Object.values(state.filters).some(Boolean) ? ' matches' : ' yet'}.</td></tr>` : ''}
+${view.rows.length === 0 && !view.error ? html`<tr><td colspan="${view.columns.length + view.extraColumns.length}" class="muted">Nothing here${state.search || Object.values(state.filters).some(Boolean) ? ' matches' : ' yet'}.</td></tr>` : ''}
 </tbody>
 </table>
 <div class="pager">

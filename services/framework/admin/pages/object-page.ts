@@ -32,7 +32,9 @@ function input(field: FormField, value: unknown, invalid: boolean): Html {
   const described = invalid ? html` aria-invalid="true" aria-describedby="${id}-error"` : '';
   const text = value === null || value === undefined ? '' : String(value);
   if (field.kind === 'checkbox') return html`<input type="checkbox" id="${id}" name="${field.name}"${value === true || value === 'on' ? html` checked` : ''}${described}>`;
-  if (field.kind === 'textarea') return html`<textarea id="${id}" name="${field.name}"${field.maxLength ? html` maxlength="${field.maxLength}"` : ''}${described}>${text}</textarea>`;
+  // The line break after the tag is HTML's: a parser drops one there, so a value that starts
+  // with a line break keeps it (without it, saving the form would strip it).
+  if (field.kind === 'textarea') return html`<textarea id="${id}" name="${field.name}"${field.maxLength ? html` maxlength="${field.maxLength}"` : ''}${described}>\n${text}</textarea>`;
   // No `required` / `maxlength` enforced by the browser on text inputs: the server's schema
   // decides, so the message is the API's own and a test sees it (maxlength only hints).
   const mode = field.kind === 'number' ? html` inputmode="decimal"` : '';
