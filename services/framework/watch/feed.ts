@@ -74,6 +74,8 @@ export class ChangeFeed {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private waiters = new Set<() => void>();
+  /** Called synchronously once the feed has read more (push streams, follow.ts): no promise per watcher. */
+  private listeners = new Set<() => void>();
   private listener: { end(): Promise<void> } | undefined;
   private closed = false;
   /** Bumped by stop(): a start still under way when it was stopped undoes itself. */
@@ -144,6 +146,16 @@ export class ChangeFeed {
   }
 
   /**
+   * Calls `listener` (synchronously, in the reading's own turn) whenever the feed has read
+   * more; returns the unsubscribe. A listener that throws is its own watcher's problem: the
+   * others are still called.
+   */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
    * Changes after `after`, up to the feed's frontier, from the database (for a watcher
    * behind the ring), or 'expired' when pruning has removed some of them.
    */
@@ -209,7 +221,19 @@ export class ChangeFeed {
     const state = changeLogState(this.sequelize);
     if (state.onCommit) state.onCommit = undefined;
     this.started = undefined;
+    this.notify();
+  }
+
+  /** Wakes the waiting iterators and calls the push listeners. */
+  private notify(): void {
     for (const wake of [...this.waiters]) wake();
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch {
+        // A listener reports its own failure to its stream (follow.ts); the fan-out goes on.
+      }
+    }
   }
 
   private schedule(ms: number): void {
@@ -267,7 +291,7 @@ export class ChangeFeed {
         this.floor = dropped[dropped.length - 1].seq;
       }
     }
-    if (added.length > 0 || overtaken) for (const wake of [...this.waiters]) wake();
+    if (added.length > 0 || overtaken) this.notify();
     return found.length;
   }
 
