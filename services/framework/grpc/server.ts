@@ -256,9 +256,11 @@ function wrapStream(
       const stream = handler(call.request, context);
       if (isPushStream(stream)) {
         // Written as they come, synchronously while grpc-js's buffer takes them (watch streams).
+        let open = !controller.signal.aborted; // a plain flag: no AbortSignal getter per message
+        controller.signal.addEventListener('abort', () => (open = false), { once: true });
         return stream.pushTo({
           write: (message) => {
-            if (controller.signal.aborted) return false;
+            if (!open) return false;
             sent++;
             return call.write(message);
           },

@@ -120,7 +120,13 @@ export class ChangeFeed {
   since(after: number, max = 256): Change[] | undefined {
     if (after < this.floor) return undefined;
     if (after >= this.frontierSeq) return [];
-    // The first entry with seq > after: a binary search, the ring being in seq order.
+    const start = this.indexAfter(after);
+    return this.ring.slice(start, start + max);
+  }
+
+  /** The first ring entry with seq > after: a binary search, the ring being in seq order. */
+  private indexAfter(after: number): number {
+    if (after >= this.frontierSeq) return this.ring.length;
     let lo = 0;
     let hi = this.ring.length;
     while (lo < hi) {
@@ -128,7 +134,17 @@ export class ChangeFeed {
       if (this.ring[mid].seq <= after) lo = mid + 1;
       else hi = mid;
     }
-    return this.ring.slice(lo, lo + max);
+    return lo;
+  }
+
+  /**
+   * The recent changes and the index of the first with seq > `after` (the ring's length when
+   * there is none yet), or undefined when `after` is older than the ring holds. For a caller
+   * that reads them synchronously, without the copy `since` makes.
+   */
+  recentAfter(after: number): { changes: readonly Change[]; start: number } | undefined {
+    if (after < this.floor) return undefined;
+    return { changes: this.ring, start: this.indexAfter(after) };
   }
 
   /** Resolves once the feed has read past `after`, or when `signal` aborts. */
@@ -227,7 +243,9 @@ export class ChangeFeed {
   /** Wakes the waiting iterators and calls the push listeners. */
   private notify(): void {
     for (const wake of [...this.waiters]) wake();
-    for (const listener of [...this.listeners]) {
+    // The set itself, not a copy (a thousand listeners, every read): one that leaves meanwhile
+    // is skipped, one that joins meanwhile is called once more than needed, which is harmless.
+    for (const listener of this.listeners) {
       try {
         listener();
       } catch {

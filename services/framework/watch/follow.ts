@@ -164,18 +164,18 @@ function push(source: WatchSource, afterSeq: number, signal: AbortSignal, sink: 
       );
     };
     const deliver = () => {
-      if (busy || over) return;
-      if (signal.aborted) return finish();
+      if (busy || over) return; // `over` is set on abort: no AbortSignal getter per change
       try {
-        for (;;) {
-          const changes = feed.since(position);
-          if (changes === undefined) return step(catchUp);
-          if (changes.length === 0) return; // the feed calls again when it has read more
-          for (const change of changes) {
-            position = change.seq;
-            if (change.topic !== source.topic) continue;
-            if (!sink.write(change.wire as unknown as WatchMessage)) return step(() => sink.drained());
-          }
+        const recent = feed.recentAfter(position);
+        if (recent === undefined) return step(catchUp);
+        // Straight from the ring: nothing is read meanwhile (this runs in one turn), and
+        // once the ring is written out the feed calls again when it has read more.
+        const { changes, start } = recent;
+        for (let i = start; i < changes.length; i++) {
+          const change = changes[i];
+          position = change.seq;
+          if (change.topic !== source.topic) continue;
+          if (!sink.write(change.wire as unknown as WatchMessage)) return step(() => sink.drained());
         }
       } catch (err) {
         finish(err);
