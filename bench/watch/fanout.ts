@@ -26,6 +26,8 @@ export interface FanoutOptions {
   ratePerSecond: number;
   command?: string;
   progress?: (line: string) => void;
+  /** Write a V8 CPU profile of each server, framework and bare, here (node --cpu-prof). */
+  profileDir?: string;
 }
 
 export interface FanoutRow {
@@ -85,12 +87,13 @@ export async function runWatchFanout(options: FanoutOptions): Promise<FanoutResu
     const env: NodeJS.ProcessEnv = { ...process.env, MGRPC_DATA_DIR: dir, LOG_LEVEL: 'warn', MGRPC_METRICS_PORT: 'off' };
     const migrated = spawnSync(process.execPath, [CLI, 'migrate', '--service', 'dashboard'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
     if (migrated.status !== 0) throw new Error(`mgrpc migrate failed: ${migrated.stderr}`);
+    const profile = (name: string) => (options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
     const frameworkProduct = await insertProduct(path.join(dir, 'dashboard.sqlite3'));
-    const framework = await startFrameworkServer({ name: 'dashboard_grpc', args: ['grpcrunserver', `127.0.0.1:${port}`, '--service', 'dashboard'], port, kind: 'grpc', env });
+    const framework = await startFrameworkServer({ name: 'dashboard_grpc', args: ['grpcrunserver', `127.0.0.1:${port}`, '--service', 'dashboard'], port, kind: 'grpc', env, nodeArgs: profile('dashboard_grpc') });
     servers.push(framework);
     const bareFile = path.join(dir, 'bare-dashboard.sqlite3');
     const bareProduct = await insertProduct(bareFile);
-    const bare = await startBareServer('bare_watch', path.join(BENCH_DIST, 'bare/grpc-watch-server.js'), { ...process.env, BENCH_DB: bareFile });
+    const bare = await startBareServer('bare_watch', path.join(BENCH_DIST, 'bare/grpc-watch-server.js'), { ...process.env, BENCH_DB: bareFile }, profile('bare_watch'));
     servers.push(bare);
 
     const rows: FanoutRow[] = [];

@@ -85,6 +85,7 @@ export function benchCommand(): Command {
           ratePerSecond: 20,
           command: `mgrpc ${process.argv.slice(2).join(' ')}`,
           progress: (line) => void process.stderr.write(`${line}\n`),
+          profileDir: opts.profile ? path.resolve(opts.profile) : undefined,
         });
         const file = opts.out ? path.resolve(opts.out) : path.join(ROOT, 'bench/results', `watch-fanout-${result.date.replace(/[:.]/g, '-')}.json`);
         mkdirSync(path.dirname(file), { recursive: true });

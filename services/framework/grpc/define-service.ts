@@ -45,6 +45,29 @@ export type UnaryHandler<Req, Res> = (request: Req, call: CallContext) => Promis
  */
 export type ServerStreamHandler<Req, Res> = (request: Req, call: CallContext) => AsyncIterable<Res>;
 
+/**
+ * Where a push stream writes: `write` sends one message and says whether the client still
+ * has room (false: stop, and wait for `drained`, which also resolves when the call is over).
+ */
+export interface StreamSink<Res> {
+  write(message: Res): boolean;
+  drained(): Promise<void>;
+}
+
+/**
+ * A stream that can also write its messages straight into the call as they come (the watch
+ * streams, watch/follow.ts): a change fanned out to a thousand watchers is then a thousand
+ * synchronous writes, not a thousand promise chains. The gRPC server uses `pushTo` (resolving
+ * once the stream is done or `call.signal` aborted); other transports iterate it.
+ */
+export interface PushStream<Res> extends AsyncIterable<Res> {
+  pushTo(sink: StreamSink<Res>): Promise<void>;
+}
+
+export function isPushStream<Res>(stream: AsyncIterable<Res>): stream is PushStream<Res> {
+  return typeof (stream as Partial<PushStream<Res>>).pushTo === 'function';
+}
+
 type AnyMethod = MethodDefinition<any, any, any, any>;
 
 /**

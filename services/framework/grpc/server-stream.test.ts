@@ -1,7 +1,8 @@
 /**
  * Server-streaming handlers on a real grpc-js server (loopback, port 0): the messages in
  * order, errors mapped as for unary calls, the handler told when the client leaves, no
- * pulling ahead of a client that does not read, and UNAVAILABLE on a graceful close.
+ * pulling ahead of a client that does not read (nor pushing, for a push stream), and
+ * UNAVAILABLE on a graceful close.
  * The stream is the library's List method declared server-streaming.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, defineService, startGrpcServer, type RunningGrpcServer } from '../index.js';
 import { FAKE_SECRET, loadBookService, recordingLogger } from '../../../test/support/library.js';
 import { waitUntil } from '../../../test/support/wait.js';
+import type { PushStream } from './define-service.js';
 import { SHUTDOWN_DETAILS } from './server.js';
 
 const book = loadBookService().service;
@@ -54,12 +56,30 @@ async function* scenario(request: { offset?: number; limit?: number }, call: { s
   }
 }
 
+/**
+ * Scenario 6: a push stream (as the watch streams are, define-service.ts): n big messages,
+ * each written as soon as the sink takes it, waiting for room only when `write` says full.
+ */
+function pushed(request: { offset?: number; limit?: number }, call: { signal: AbortSignal }): PushStream<unknown> | AsyncGenerator<unknown> {
+  if (request.offset !== 6) return scenario(request, call);
+  const n = request.limit ?? 0;
+  return {
+    [Symbol.asyncIterator]: () => scenario(request, call),
+    async pushTo(sink) {
+      while (seen.pulled < n && !call.signal.aborted) {
+        seen.pulled++;
+        if (!sink.write({ items: [{ title: `${seen.pulled} ${BIG}` }] })) await sink.drained();
+      }
+    },
+  };
+}
+
 let server: RunningGrpcServer;
 let client: grpc.Client;
 const logger = recordingLogger();
 
 beforeAll(async () => {
-  server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [defineService(definition, { List: scenario } as never)], logger, reflection: false });
+  server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [defineService(definition, { List: pushed } as never)], logger, reflection: false });
   client = new Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
 });
 
@@ -132,6 +152,38 @@ describe('server-streaming handlers', () => {
     const { messages, status } = await rest;
     expect(status.code).toBe(grpc.status.OK);
     expect(messages.length).toBeGreaterThan(total / 2);
+  });
+
+  it('writes a push stream as it pushes, in order, waiting for room only when the client does not read', async () => {
+    Object.assign(seen, { pulled: 0, returned: false, aborted: false });
+    const total = 150;
+    const call = open({ offset: 6, limit: total });
+    const messages: any[] = [];
+    const ended = new Promise<grpc.StatusObject>((resolve) => {
+      call.on('error', () => {}); // the status says it
+      call.on('status', resolve);
+    });
+    // Stop reading at the first message (in its own event, so none is emitted unheard).
+    await new Promise<void>((resolve) =>
+      call.on('data', (message) => {
+        if (messages.push(message) === 1) {
+          call.pause();
+          resolve();
+        }
+      }),
+    );
+    let last = -1;
+    let quiet = 0;
+    await waitUntil('the push stream to wait for room', () => {
+      quiet = seen.pulled === last ? quiet + 1 : 0;
+      last = seen.pulled;
+      return quiet >= 20;
+    });
+    expect(seen.pulled).toBeLessThan(total / 2);
+    call.resume();
+    expect((await ended).code).toBe(grpc.status.OK);
+    const order = messages.map((m) => Number(m.items[0].title.split(' ')[0]));
+    expect(order).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   });
 
   it('ends open streams UNAVAILABLE, telling the client to reconnect, when the server closes', async () => {

@@ -13,6 +13,9 @@
  * Server-streaming handlers (async iterables, see define-service.ts) are pulled one message
  * at a time: the next is asked for only once the client has taken the last (grpc-js's write
  * buffer, then HTTP/2 flow control), so a slow client costs a few messages, not a queue.
+ * A push stream (the watch streams) writes into the call itself, synchronously while the
+ * buffer has room, and waits for 'drain' only when it is full: the same bound, no promise
+ * per message.
  * Their errors map exactly as unary ones do; a graceful close ends them UNAVAILABLE.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -24,7 +27,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../observability/request-context.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
 import { callLimitInterceptor, DEFAULT_CONCURRENCY_LIMITS, watchStreamLimiter, type ConcurrencyLimits, type WatchStreamLimiter } from './concurrency-limits.js';
-import type { AnyHandler, CallContext, GrpcService, ServerStreamHandler, UnaryHandler } from './define-service.js';
+import { isPushStream, type AnyHandler, type CallContext, type GrpcService, type ServerStreamHandler, type UnaryHandler } from './define-service.js';
 import { checkRequest, DEFAULT_REQUEST_LIMITS, requestShape, type RequestLimits, type RequestShape } from './request-limits.js';
 
 /** grpc-js's own default, made explicit: the largest request message a server accepts. */
@@ -250,7 +253,21 @@ function wrapStream(
     };
     let sent = 0;
     const pump = async () => {
-      const iterator = handler(call.request, context)[Symbol.asyncIterator]();
+      const stream = handler(call.request, context);
+      if (isPushStream(stream)) {
+        // Written as they come, synchronously while grpc-js's buffer takes them (watch streams).
+        let open = !controller.signal.aborted; // a plain flag: no AbortSignal getter per message
+        controller.signal.addEventListener('abort', () => (open = false), { once: true });
+        return stream.pushTo({
+          write: (message) => {
+            if (!open) return false;
+            sent++;
+            return call.write(message);
+          },
+          drained: () => drained(call, controller.signal),
+        });
+      }
+      const iterator = stream[Symbol.asyncIterator]();
       let finished = false;
       try {
         while (!controller.signal.aborted) {

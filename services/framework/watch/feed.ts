@@ -74,6 +74,8 @@ export class ChangeFeed {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private waiters = new Set<() => void>();
+  /** Called synchronously once the feed has read more (push streams, follow.ts): no promise per watcher. */
+  private listeners = new Set<() => void>();
   private listener: { end(): Promise<void> } | undefined;
   private closed = false;
   /** Bumped by stop(): a start still under way when it was stopped undoes itself. */
@@ -118,7 +120,13 @@ export class ChangeFeed {
   since(after: number, max = 256): Change[] | undefined {
     if (after < this.floor) return undefined;
     if (after >= this.frontierSeq) return [];
-    // The first entry with seq > after: a binary search, the ring being in seq order.
+    const start = this.indexAfter(after);
+    return this.ring.slice(start, start + max);
+  }
+
+  /** The first ring entry with seq > after: a binary search, the ring being in seq order. */
+  private indexAfter(after: number): number {
+    if (after >= this.frontierSeq) return this.ring.length;
     let lo = 0;
     let hi = this.ring.length;
     while (lo < hi) {
@@ -126,7 +134,17 @@ export class ChangeFeed {
       if (this.ring[mid].seq <= after) lo = mid + 1;
       else hi = mid;
     }
-    return this.ring.slice(lo, lo + max);
+    return lo;
+  }
+
+  /**
+   * The recent changes and the index of the first with seq > `after` (the ring's length when
+   * there is none yet), or undefined when `after` is older than the ring holds. For a caller
+   * that reads them synchronously, without the copy `since` makes.
+   */
+  recentAfter(after: number): { changes: readonly Change[]; start: number } | undefined {
+    if (after < this.floor) return undefined;
+    return { changes: this.ring, start: this.indexAfter(after) };
   }
 
   /** Resolves once the feed has read past `after`, or when `signal` aborts. */
@@ -141,6 +159,16 @@ export class ChangeFeed {
       this.waiters.add(done);
       signal.addEventListener('abort', done);
     });
+  }
+
+  /**
+   * Calls `listener` (synchronously, in the reading's own turn) whenever the feed has read
+   * more; returns the unsubscribe. A listener that throws is its own watcher's problem: the
+   * others are still called.
+   */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**
@@ -209,7 +237,21 @@ export class ChangeFeed {
     const state = changeLogState(this.sequelize);
     if (state.onCommit) state.onCommit = undefined;
     this.started = undefined;
+    this.notify();
+  }
+
+  /** Wakes the waiting iterators and calls the push listeners. */
+  private notify(): void {
     for (const wake of [...this.waiters]) wake();
+    // The set itself, not a copy (a thousand listeners, every read): one that leaves meanwhile
+    // is skipped, one that joins meanwhile is called once more than needed, which is harmless.
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener reports its own failure to its stream (follow.ts); the fan-out goes on.
+      }
+    }
   }
 
   private schedule(ms: number): void {
@@ -267,7 +309,7 @@ export class ChangeFeed {
         this.floor = dropped[dropped.length - 1].seq;
       }
     }
-    if (added.length > 0 || overtaken) for (const wake of [...this.waiters]) wake();
+    if (added.length > 0 || overtaken) this.notify();
     return found.length;
   }
 

@@ -15,6 +15,7 @@ import type { Sequelize, Transaction } from 'sequelize';
 
 import { AppError } from '../errors.js';
 import { prunedThrough } from './change-log.js';
+import type { PushStream, StreamSink } from '../grpc/define-service.js';
 import { changeFeed, type Change } from './feed.js';
 
 export interface WatchSource {
@@ -47,35 +48,57 @@ export function parseAfterSeq(value: unknown): number {
   return n;
 }
 
-export async function* watchChanges(source: WatchSource, afterSeq: number, signal: AbortSignal): AsyncGenerator<WatchMessage> {
+/** Messages to send before the live changes, and the log position they leave the watcher at. */
+interface Opening {
+  position: number;
+  messages: WatchMessage[];
+}
+
+/** A snapshot and its marker; the position is the snapshot's. */
+async function fresh(source: WatchSource, expired: boolean): Promise<Opening> {
+  const snap = await changeFeed(source.sequelize).snapshot((transaction) => source.all(transaction));
+  const messages: WatchMessage[] = snap.value.map((item) => ({ seq: '0', snapshot: item }));
+  messages.push({ seq: String(snap.position), ready: { snapshot: true, expired } });
+  return { position: snap.position, messages };
+}
+
+/** What a stream opens with, for the `after_seq` asked for (see the top of this file). */
+async function opening(source: WatchSource, afterSeq: number): Promise<Opening> {
+  const feed = changeFeed(source.sequelize);
+  if (afterSeq === 0) return fresh(source, false);
+  // Changes after it were pruned, or it is no position of this database (recreated?).
+  if (afterSeq < (await prunedThrough(source.sequelize)) || afterSeq > (await feed.head())) return fresh(source, true);
+  return { position: afterSeq, messages: [{ seq: String(afterSeq), ready: { snapshot: false, expired: false } }] };
+}
+
+/**
+ * One watch stream. Iterated, it pulls (one await per change: the Connect and gRPC-Web
+ * streams, tests); pushed (`pushTo`, the gRPC server), it writes each change as the feed
+ * reads it, synchronously, as long as the client has room.
+ */
+export function watchChanges(source: WatchSource, afterSeq: number, signal: AbortSignal): PushStream<WatchMessage> {
+  return {
+    [Symbol.asyncIterator]: () => pull(source, afterSeq, signal),
+    pushTo: (sink) => push(source, afterSeq, signal, sink),
+  };
+}
+
+async function* pull(source: WatchSource, afterSeq: number, signal: AbortSignal): AsyncGenerator<WatchMessage> {
   const feed = changeFeed(source.sequelize);
   const { ready, detach } = feed.attach();
   try {
     await ready;
-    let position = afterSeq;
-    /** A snapshot and its marker; afterwards `position` is the snapshot's. */
-    async function* fresh(expired: boolean): AsyncGenerator<WatchMessage> {
-      const snap = await feed.snapshot((transaction) => source.all(transaction));
-      position = snap.position;
-      for (const item of snap.value) yield { seq: '0', snapshot: item };
-      yield { seq: String(snap.position), ready: { snapshot: true, expired } };
-    }
-
-    if (afterSeq === 0) {
-      yield* fresh(false);
-    } else if (afterSeq < (await prunedThrough(source.sequelize)) || afterSeq > (await feed.head())) {
-      // Changes after it were pruned, or it is no position of this database (recreated?).
-      yield* fresh(true);
-    } else {
-      yield { seq: String(afterSeq), ready: { snapshot: false, expired: false } };
-    }
-
+    const open = await opening(source, afterSeq);
+    let position = open.position;
+    yield* open.messages;
     while (!signal.aborted) {
       let changes: Change[] | undefined = feed.since(position);
       if (changes === undefined) {
         const page = await feed.readPage(position);
         if (page === 'expired') {
-          yield* fresh(true);
+          const again = await fresh(source, true);
+          position = again.position;
+          yield* again.messages;
           continue;
         }
         changes = page;
@@ -93,4 +116,95 @@ export async function* watchChanges(source: WatchSource, afterSeq: number, signa
   } finally {
     detach();
   }
+}
+
+/**
+ * The pushed stream: a small state machine driven by the feed's synchronous listener. At
+ * rest it is subscribed and holds only its position; when the feed reads more, `deliver`
+ * writes every change it has not sent while the sink takes them. An async step (the
+ * opening, waiting for the client to drain, a page from the database for a watcher behind
+ * the ring, a fresh snapshot after expiry) runs one at a time; the changes that arrive
+ * meanwhile wait in the ring (or the log), and are written after it, in order. A client that
+ * does not read costs one parked step and its position: nothing queues for it.
+ */
+function push(source: WatchSource, afterSeq: number, signal: AbortSignal, sink: StreamSink<WatchMessage>): Promise<void> {
+  const feed = changeFeed(source.sequelize);
+  const { ready, detach } = feed.attach();
+  let position = afterSeq;
+  let busy = true; // the opening is the first step
+  let unsubscribe: () => unknown = () => undefined;
+  return new Promise<void>((resolve, reject) => {
+    let over = false;
+    const finish = (err?: unknown) => {
+      if (over) return;
+      over = true;
+      unsubscribe();
+      signal.removeEventListener('abort', onAbort);
+      detach();
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onAbort = () => finish();
+    /** Writes messages in order, waiting for the client's room whenever the sink is full. */
+    const writeAll = async (messages: WatchMessage[]) => {
+      for (const message of messages) {
+        if (signal.aborted) return;
+        if (!sink.write(message)) await sink.drained();
+      }
+    };
+    /** Runs one async step; the feed's notifications meanwhile are caught up on after it. */
+    const step = (work: () => Promise<void>) => {
+      busy = true;
+      work().then(
+        () => {
+          busy = false;
+          deliver();
+        },
+        (err: unknown) => finish(err),
+      );
+    };
+    const deliver = () => {
+      if (busy || over) return; // `over` is set on abort: no AbortSignal getter per change
+      try {
+        const recent = feed.recentAfter(position);
+        if (recent === undefined) return step(catchUp);
+        // Straight from the ring: nothing is read meanwhile (this runs in one turn), and
+        // once the ring is written out the feed calls again when it has read more.
+        const { changes, start } = recent;
+        for (let i = start; i < changes.length; i++) {
+          const change = changes[i];
+          position = change.seq;
+          if (change.topic !== source.topic) continue;
+          if (!sink.write(change.wire as unknown as WatchMessage)) return step(() => sink.drained());
+        }
+      } catch (err) {
+        finish(err);
+      }
+    };
+    /** Behind the ring: a page from the database, or a fresh snapshot when pruning took it. */
+    const catchUp = async () => {
+      const page = await feed.readPage(position);
+      if (page === 'expired') {
+        const again = await fresh(source, true);
+        position = again.position;
+        return writeAll(again.messages);
+      }
+      for (const change of page) {
+        if (signal.aborted) return;
+        position = change.seq;
+        if (change.topic !== source.topic) continue;
+        if (!sink.write(change.wire as unknown as WatchMessage)) await sink.drained();
+      }
+    };
+
+    if (signal.aborted) return finish();
+    signal.addEventListener('abort', onAbort);
+    unsubscribe = feed.subscribe(deliver);
+    step(async () => {
+      await ready;
+      const open = await opening(source, afterSeq);
+      position = open.position;
+      await writeAll(open.messages);
+    });
+  });
 }

@@ -31,32 +31,73 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A watch stream pulled by hand, as the gRPC server pulls it. */
-function open(afterSeq: number) {
+type Mode = 'pulled' | 'pushed';
+
+/**
+ * A watch stream read by hand: pulled (its async iterator, as Connect reads it) or pushed
+ * (`pushTo`, as the gRPC server drives it) into a sink that says it is full past two unread
+ * messages, so the pushed stream also waits for room as it does on a real call.
+ */
+function open(afterSeq: number, mode: Mode) {
   const controller = new AbortController();
   const stream = watchChanges({ sequelize, topic: 'book', all: async (t) => (await books.all(t)).map((b) => bookSerializer.toMessage(b)) }, afterSeq, controller.signal);
+  let next: () => Promise<WatchMessage>;
+  let close: () => Promise<void>;
+  if (mode === 'pulled') {
+    const iterator = stream[Symbol.asyncIterator]();
+    next = async () => (await iterator.next()).value as WatchMessage;
+    close = async () => {
+      controller.abort();
+      await iterator.return?.(undefined);
+    };
+  } else {
+    const queue: WatchMessage[] = [];
+    let arrived: (() => void) | undefined;
+    let room: (() => void) | undefined;
+    const done = stream.pushTo({
+      write(message) {
+        queue.push(message);
+        arrived?.();
+        return queue.length < 2;
+      },
+      drained: () => new Promise<void>((resolve) => (queue.length < 2 || controller.signal.aborted ? resolve() : (room = resolve))),
+    });
+    next = async () => {
+      while (queue.length === 0) await new Promise<void>((resolve) => (arrived = resolve));
+      const message = queue.shift()!;
+      if (queue.length < 2) room?.();
+      return message;
+    };
+    close = async () => {
+      controller.abort();
+      room?.();
+      await done;
+    };
+  }
   return {
-    next: async (): Promise<WatchMessage> => (await stream.next()).value as WatchMessage,
+    next,
     /** Messages up to and including the first that `stop` accepts. */
     async until(stop: (m: WatchMessage) => boolean): Promise<WatchMessage[]> {
       const seen: WatchMessage[] = [];
       for (;;) {
-        const message = await this.next();
+        const message = await next();
         seen.push(message);
         if (stop(message)) return seen;
       }
     },
-    async close() {
-      controller.abort();
-      await stream.return(undefined);
-    },
+    close,
   };
 }
 
-describe('watch streams', () => {
+describe.each<Mode>(['pulled', 'pushed'])('watch streams, %s', (mode) => {
+  // Each mode starts from no books (the log keeps its past: positions only grow).
+  beforeAll(async () => {
+    await books.model.destroy({ where: {} });
+  });
+
   it('sends a snapshot, a ready marker, then creates, updates and deletes in order', async () => {
     const dune = await books.create({ title: 'Dune' });
-    const w = open(0);
+    const w = open(0, mode);
     const opening = await w.until((m) => m.ready !== undefined);
     expect(opening.map((m) => m.seq)).toEqual(['0', opening[1]!.seq]);
     expect(opening[0]!.snapshot).toMatchObject({ id: dune.id, title: 'Dune' });
@@ -74,19 +115,19 @@ describe('watch streams', () => {
     await w.close();
 
     // Resuming after the create: ready at once, then exactly the two changes after it.
-    const again = open(seqs[0]!);
+    const again = open(seqs[0]!, mode);
     expect(await again.next()).toEqual({ seq: String(seqs[0]), ready: { snapshot: false, expired: false } });
     expect([(await again.next()).seq, (await again.next()).seq]).toEqual([String(seqs[1]), String(seqs[2])]);
     await again.close();
   });
 
   it('answers a resume point the log no longer has with a fresh snapshot flagged expired', async () => {
-    const w = open(0);
+    const w = open(0, mode);
     const [ready] = (await w.until((m) => m.ready !== undefined)).slice(-1);
     await w.close();
     for (let i = 0; i < 5; i++) await books.create({ title: `Pruned ${i}` });
     await pruneChanges(sequelize, 1);
-    const stale = open(Number(ready!.seq));
+    const stale = open(Number(ready!.seq), mode);
     const messages = await stale.until((m) => m.ready !== undefined);
     expect(messages.at(-1)!.ready).toEqual({ snapshot: true, expired: true });
     expect(messages.filter((m) => m.snapshot).length).toBe(await books.model.count());
@@ -99,7 +140,7 @@ describe('watch streams', () => {
     const otherBooks = new ModelResource<Book>({ name: 'book', model: defineBook(other), serializer: bookSerializer, changes: true });
     configureChangeLog(sequelize, { pollMs: 3_600_000 });
     try {
-      const w = open(0);
+      const w = open(0, mode);
       await w.until((m) => m.ready !== undefined);
       for (let i = 0; i < 20; i++) await otherBooks.create({ title: `Elsewhere ${i}` });
       await pruneChanges(other, 1);
