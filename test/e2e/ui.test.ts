@@ -13,7 +13,8 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   sys = await startSystem();
-  env = { MGRPC_DASHBOARD_URL: sys.dashboardUrl, MGRPC_PRODUCT_URL: sys.productUrl };
+  // The products stream is the dashboard's gRPC server, found the way the services find it.
+  env = { MGRPC_DASHBOARD_URL: sys.dashboardUrl, MGRPC_PRODUCT_URL: sys.productUrl, DASHBOARD_GRPC_SERVER: sys.dashboardGrpc };
 });
 
 afterAll(async () => {
@@ -22,6 +23,18 @@ afterAll(async () => {
 
 const ALL_UP = /dashboard ● up\s+dashboard_grpc ● up\s+product ● up\s+product_grpc ● up/;
 const FOOTER = '↑/↓ select  c create  e edit  d delete  l like  r refresh  q quit';
+
+/** How many times the dashboard answered GET /api/products (its REST metrics): the console's polls would count here. */
+async function productListReads(): Promise<number> {
+  const text = await (await fetch(`${sys.dashboardUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('http_requests_total{') && l.includes('method="GET"') && l.includes('route="/api/products"') && l.includes('status="200"'));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+/** A like by another client: the product service's endpoint, which has the dashboard's gRPC server count it. */
+async function likeElsewhere(productId: string, user: string): Promise<{ status: number }> {
+  return http('POST', `${sys.productUrl}/api/products/${productId}/like`, { user_id: user });
+}
 
 async function products() {
   return (await http('GET', `${sys.dashboardUrl}/api/products`)).body as { id: string; title: string; image: string | null; likes: number }[];
@@ -125,24 +138,35 @@ describe('mgrpc ui', () => {
 
       // More products than rows: the table keeps its height and scrolls with the selection.
       for (let i = 1; i <= 20; i++) expect((await http('POST', `${sys.dashboardUrl}/api/products`, { title: `Item ${i}` })).status).toBe(201);
-      screen = await term.waitFor(/^1–15 of 20 · ↓ 5 more$/m);
+      screen = await term.waitFor(/^1–15 of 20 · ↓ 5 more · live$/m);
       expect(screen).toMatch(/❯ Item 1 /);
       expect(screen).toMatch(/ Item 15 /);
       expect(screen).not.toMatch(/ Item 16 /);
       expectLayout(screen);
       term.press('PageDown');
       screen = await term.waitFor(/❯ Item 16 /);
-      expect(screen).toMatch(/^2–16 of 20 · ↑ 1 more · ↓ 4 more$/m);
+      expect(screen).toMatch(/^2–16 of 20 · ↑ 1 more · ↓ 4 more · live$/m);
       expect(screen).not.toMatch(/ Item 1 /);
       term.press('Down');
       await term.waitFor(/❯ Item 17 /);
       term.press('End');
-      screen = await term.waitFor(/^6–20 of 20 · ↑ 5 more$/m);
+      screen = await term.waitFor(/^6–20 of 20 · ↑ 5 more · live$/m);
       expect(screen).toMatch(/❯ Item 20 /);
       term.press('Up');
       screen = await term.waitFor(/❯ Item 19 /);
-      expect(screen).toMatch(/^6–20 of 20 · ↑ 5 more$/m);
+      expect(screen).toMatch(/^6–20 of 20 · ↑ 5 more · live$/m);
       expectLayout(screen);
+
+      // Changes by other clients arrive over the stream: the console does not read the list for them.
+      const item19 = (await products()).find((p) => p.title === 'Item 19')!;
+      const [other1, other2] = [(await http('POST', `${sys.dashboardUrl}/api/user`)).body.id as string, (await http('POST', `${sys.dashboardUrl}/api/user`)).body.id as string];
+      const readsBefore = await productListReads();
+      expect((await likeElsewhere(item19.id, other1)).status).toBe(200);
+      await term.waitFor(/❯ Item 19 +1 /);
+      expect((await http('POST', `${sys.dashboardUrl}/api/products`, { title: 'Item 21' })).status).toBe(201);
+      screen = await term.waitFor(/^6–20 of 21 · ↑ 5 more · ↓ 1 more · live$/m);
+      expect(screen).toMatch(/❯ Item 19 +1 /);
+      expect(await productListReads()).toBe(readsBefore);
 
       // A server goes down: the status line says which, the others stay up.
       expect(term.screen()).toMatch(ALL_UP);
@@ -154,23 +178,30 @@ describe('mgrpc ui', () => {
       await sys.start('product_grpc');
       await term.waitFor(ALL_UP);
 
-      // With the dashboard's gRPC server down a like is recorded but not counted yet (202).
-      await sys.stop('dashboard_grpc');
+      // The dashboard's gRPC server is killed: the stream is down (the table says so and falls
+      // back to the REST list), a like is recorded but not counted yet (202).
+      await sys.kill('dashboard_grpc');
       await term.waitFor(/dashboard ● up\s+dashboard_grpc ● down\s+product ● up\s+product_grpc ● up/);
+      await term.waitFor(/of 21 · ↑ 5 more · ↓ 1 more · stream down, retrying in \d+ s \(UNAVAILABLE/);
       term.press('l');
       await term.waitFor(/\? Like 'Item 19' as:/);
       term.type(`${user}\n`);
       await term.waitFor(new RegExp(`liked 'Item 19' as user ${user.slice(0, 8)}: pending \\(dashboard unreachable\\)`), 20_000);
-      expect(term.screen()).toMatch(/❯ Item 19 +0 /);
+      expect(term.screen()).toMatch(/❯ Item 19 +1 /);
+      // Back: the console resumes the stream by itself, and the pending like arrives.
       await sys.start('dashboard_grpc');
       await term.waitFor(ALL_UP);
-      await term.waitFor(/❯ Item 19 +1 /, 20_000);
+      await term.waitFor(/· ↓ 1 more · live$/m, 20_000);
+      await term.waitFor(/❯ Item 19 +2 /, 20_000);
 
-      // The dashboard's REST server goes away: the table keeps the last rows and says so.
+      // The dashboard's REST server goes away: health says so, and the table, which is the
+      // stream, keeps following changes made elsewhere (no list could be read now).
       await sys.stop('dashboard');
       screen = await term.waitFor(/^dashboard ● down/m);
-      screen = await term.waitFor(/not refreshed: cannot reach the dashboard/);
-      expect(screen).toMatch(/❯ Item 19 +1 /);
+      expect((await likeElsewhere(item19.id, other2)).status).toBe(200);
+      screen = await term.waitFor(/❯ Item 19 +3 /);
+      expect(screen).toMatch(/· ↓ 1 more · live$/m);
+      expect(screen).not.toContain('not refreshed');
       expectLayout(screen);
 
       term.press('q');
