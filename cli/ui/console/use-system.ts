@@ -31,6 +31,8 @@ export interface SystemView {
   refresh(): void;
 }
 
+const DRAW_MS = 30;
+
 const UNKNOWN_SERVERS = Object.fromEntries(SERVER_NAMES.map((name) => [name, { state: 'unknown' }])) as SystemSnapshot['servers'];
 
 export function useSystem(urls: ServiceUrls, { intervalMs = 1000, timeoutMs = 2000, watch }: UseSystemOptions = {}): SystemView {
@@ -90,15 +92,16 @@ export function useSystem(urls: ServiceUrls, { intervalMs = 1000, timeoutMs = 20
 
   useEffect(() => {
     if (!watch) return undefined;
-    // A burst of changes (a like storm) is drawn once per turn of the event loop, not once per change.
-    let pending: NodeJS.Immediate | undefined;
+    // A burst of changes (a like storm) is drawn once per DRAW_MS, not once per change: each
+    // draw copies the whole table, and ink does not paint more often than that anyway.
+    let pending: NodeJS.Timeout | undefined;
     const products = () => (follower.lastSeq === '0' ? undefined : [...follower.products.values()].map(asClientProduct));
     const redraw = () => {
-      pending ??= setImmediate(() => {
+      pending ??= setTimeout(() => {
         pending = undefined;
         stream.current = { status: stream.current!.status, products: products() };
         show();
-      });
+      }, DRAW_MS);
     };
     stream.current = { status: { state: 'connecting' } };
     const follower = followProducts(watch, {
@@ -115,7 +118,7 @@ export function useSystem(urls: ServiceUrls, { intervalMs = 1000, timeoutMs = 20
         redraw();
       },
       onDisconnect: (reason, retryMs) => {
-        clearImmediate(pending);
+        clearTimeout(pending);
         pending = undefined;
         stream.current = { status: { state: 'down', reason, retryMs }, products: products() };
         show();
@@ -124,7 +127,7 @@ export function useSystem(urls: ServiceUrls, { intervalMs = 1000, timeoutMs = 20
       },
     });
     return () => {
-      clearImmediate(pending);
+      clearTimeout(pending);
       follower.stop();
     };
   }, [watch, refresh, show]);
