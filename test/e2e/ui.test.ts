@@ -182,7 +182,7 @@ describe('mgrpc ui', () => {
       // back to the REST list), a like is recorded but not counted yet (202).
       await sys.kill('dashboard_grpc');
       await term.waitFor(/dashboard ● up\s+dashboard_grpc ● down\s+product ● up\s+product_grpc ● up/);
-      await term.waitFor(/of 21 · ↑ 5 more · ↓ 1 more · stream down, retrying in \d+ s \(UNAVAILABLE/);
+      await term.waitFor(/of 21 · ↑ 5 more · ↓ 1 more · stream down, retrying in \d+ s \([A-Z_]+/);
       term.press('l');
       await term.waitFor(/\? Like 'Item 19' as:/);
       term.type(`${user}\n`);
