@@ -8,11 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, runCli, startSystem, type RunningSystem } from '../support/system.js';
 import { hasTmux, Terminal } from '../support/terminal.js';
 
+const CHANGE_LOG_KEEP = 10;
+/** Writers prune the change log once per 64 changes at most (services/framework/watch/change-log.ts): this many writes make one prune. */
+const RENAMES = 64;
 let sys: RunningSystem;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  sys = await startSystem();
+  // A short change log, so that changes made while the console is away can outrun its resume point.
+  sys = await startSystem({ env: { MGRPC_CHANGE_LOG_KEEP: String(CHANGE_LOG_KEEP) } });
   // The products stream is the dashboard's gRPC server, found the way the services find it.
   env = { MGRPC_DASHBOARD_URL: sys.dashboardUrl, MGRPC_PRODUCT_URL: sys.productUrl, DASHBOARD_GRPC_SERVER: sys.dashboardGrpc };
 });
@@ -188,10 +192,17 @@ describe('mgrpc ui', () => {
       term.type(`${user}\n`);
       await term.waitFor(new RegExp(`liked 'Item 19' as user ${user.slice(0, 8)}: pending \\(dashboard unreachable\\)`), 20_000);
       expect(term.screen()).toMatch(/❯ Item 19 +1 /);
-      // Back: the console resumes the stream by itself, and the pending like arrives.
+      // While it is away, more changes than the log keeps: one delete, then renames of Item 20.
+      const item20 = (await products()).find((p) => p.title === 'Item 20')!;
+      const item21 = (await products()).find((p) => p.title === 'Item 21')!;
+      expect((await http('DELETE', `${sys.dashboardUrl}/api/products/${item21.id}`)).status).toBe(204);
+      for (let i = 1; i <= RENAMES; i++) expect((await http('PATCH', `${sys.dashboardUrl}/api/products/${item20.id}`, { title: `Item 20 r${i}` })).status).toBe(200);
+      // Back: the console reconnects by itself; its resume point was pruned, so the stream sends
+      // a fresh snapshot, which replaces the table (Item 21 stays gone); the pending like arrives.
       await sys.start('dashboard_grpc');
       await term.waitFor(ALL_UP);
-      await term.waitFor(/· ↓ 1 more · live$/m, 20_000);
+      screen = await term.waitFor(/^6–20 of 20 · ↑ 5 more · live \(resynced\)$/m, 20_000);
+      expect(screen).toMatch(new RegExp(` Item 20 r${RENAMES} `));
       await term.waitFor(/❯ Item 19 +2 /, 20_000);
 
       // The dashboard's REST server goes away: health says so, and the table, which is the
@@ -200,7 +211,7 @@ describe('mgrpc ui', () => {
       screen = await term.waitFor(/^dashboard ● down/m);
       expect((await likeElsewhere(item19.id, other2)).status).toBe(200);
       screen = await term.waitFor(/❯ Item 19 +3 /);
-      expect(screen).toMatch(/· ↓ 1 more · live$/m);
+      expect(screen).toMatch(/^6–20 of 20 · ↑ 5 more · live \(resynced\)$/m);
       expect(screen).not.toContain('not refreshed');
       expectLayout(screen);
 

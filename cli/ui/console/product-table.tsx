@@ -27,7 +27,7 @@ export interface ProductTableProps {
 /** After the position: whether the rows are live, and if the stream is down, why and when it is tried again. */
 function streamNote(stream: StreamStatus | undefined): string {
   if (!stream) return '';
-  if (stream.state === 'live') return ' · live';
+  if (stream.state === 'live') return stream.resynced ? ' · live (resynced)' : ' · live';
   if (stream.state === 'connecting') return ' · connecting to the changes stream…';
   return ` · stream down, retrying in ${Math.ceil(stream.retryMs / 1000)} s (${stream.reason})`;
 }

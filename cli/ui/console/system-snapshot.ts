@@ -47,7 +47,11 @@ export interface SystemSnapshot {
 }
 
 /** The dashboard's WatchProducts: connecting, following (the table is live), or down and retrying. */
-export type StreamStatus = { state: 'connecting' } | { state: 'live' } | { state: 'down'; reason: string; retryMs: number };
+export type StreamStatus =
+  | { state: 'connecting' }
+  /** `resynced`: the last resume point was gone from the change log, so the table was read whole again. */
+  | { state: 'live'; resynced?: boolean }
+  | { state: 'down'; reason: string; retryMs: number };
 
 /** What one GET of /healthz or /readyz gave: the status and JSON body, or why nothing came back. */
 export type Probe = { status: number; body: unknown } | { unreachable: string };

@@ -104,9 +104,14 @@ export function useSystem(urls: ServiceUrls, { intervalMs = 1000, timeoutMs = 20
       }, DRAW_MS);
     };
     stream.current = { status: { state: 'connecting' } };
+    let expired = false;
     const follower = followProducts(watch, {
+      onSnapshot: (_products, wasExpired) => {
+        expired = wasExpired;
+      },
       onReady: () => {
-        stream.current = { ...stream.current, status: { state: 'live' } };
+        stream.current = { ...stream.current, status: expired ? { state: 'live', resynced: true } : { state: 'live' } };
+        expired = false;
         redraw();
         // A new product's copy and sync state: read the product service now rather than at the next tick.
         refresh();
