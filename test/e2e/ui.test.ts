@@ -1,7 +1,8 @@
 /**
  * `mgrpc ui` as a user runs it: the built CLI in a real 80x24 pseudo-terminal (tmux) against
  * the four real servers. Keys are sent and the screen is read back; the API is asked too,
- * so what the console shows is checked against what happened.
+ * so what the console shows is checked against what happened, and the dashboard's metrics,
+ * so that changes made elsewhere are seen to arrive over the stream, not by reading the list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -62,7 +63,7 @@ describe('mgrpc ui', () => {
     );
   });
 
-  it.skipIf(!hasTmux)('create, like, edit, delete and scroll with the keys; health and pending likes follow servers going down; q quits', async () => {
+  it.skipIf(!hasTmux)('create, like, edit, delete and scroll with the keys; the table follows the stream (no list reads), resumes after dashboard_grpc is killed; health follows servers going down; q quits', async () => {
     // The only user, so the one the product service picks at random.
     const onlyUser = (await http('POST', `${sys.dashboardUrl}/api/user`)).body.id as string;
     const term = new Terminal(['ui'], { columns: 80, rows: 24, env });
