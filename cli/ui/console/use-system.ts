@@ -110,10 +110,11 @@ export function useSystem(urls: ServiceUrls, { intervalMs = 1000, timeoutMs = 20
         expired = wasExpired;
       },
       onReady: () => {
-        stream.current = { ...stream.current, status: expired ? { state: 'live', resynced: true } : { state: 'live' } };
+        // The rows with the status: a read finishing before the redraw must not pair 'live' with old rows.
+        stream.current = { status: expired ? { state: 'live', resynced: true } : { state: 'live' }, products: products() };
         expired = false;
         redraw();
-        // A new product's copy and sync state: read the product service now rather than at the next tick.
+        // The copies of what the snapshot or the resumed changes brought: read them now, not at the next tick.
         refresh();
       },
       onChange: ({ kind, product }) => {
