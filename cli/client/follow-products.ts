@@ -16,6 +16,12 @@ import * as grpc from '@grpc/grpc-js';
 import { proto } from '../../services/stubs/index.js';
 import type { Product__Output } from '../../services/stubs/product/Product.js';
 import type { ProductChange__Output } from '../../services/stubs/product/ProductChange.js';
+import type { Product } from './types.js';
+
+/** A streamed product in the shape the REST API gives (no timestamps on the stream: empty). */
+export function asClientProduct(message: Product__Output): Product {
+  return { id: message.id, title: message.title, image: message.image || null, likes: Number(message.likes), created_at: '', updated_at: '' };
+}
 
 export type ProductChangeKind = 'created' | 'updated' | 'deleted';
 
@@ -23,6 +29,8 @@ export interface FollowEvents {
   /** A snapshot is complete: `products` is the whole current state (first one, or after an expired resume). */
   onSnapshot?(products: ReadonlyMap<string, Product__Output>, expired: boolean): void;
   onChange?(change: { kind: ProductChangeKind; product: Product__Output; seq: string }): void;
+  /** The stream is caught up to `ready` (after a snapshot, or at once on a resume): live changes follow. */
+  onReady?(seq: string): void;
   /** The stream ended; it is asked again after `retryMs`. */
   onDisconnect?(reason: string, retryMs: number): void;
 }
@@ -70,6 +78,7 @@ export function followProducts(target: FollowTarget, events: FollowEvents): Prod
             events.onSnapshot?.(products, message.ready!.expired);
           }
           lastSeq = message.seq;
+          events.onReady?.(message.seq);
           return;
         case 'created':
         case 'updated':

@@ -7,15 +7,9 @@
  *   updated  5d0c…  'Pen'  likes 1
  */
 import { grpcClientSecurity, withServiceToken } from '../../services/framework/index.js';
-import type { Product__Output } from '../../services/stubs/product/Product.js';
 import { defaultAddress } from '../grpc-tools/default-address.js';
-import { followProducts } from './follow-products.js';
+import { asClientProduct, followProducts } from './follow-products.js';
 import { formatProductList, printable } from './format.js';
-import type { Product } from './types.js';
-
-function asProduct(message: Product__Output): Product {
-  return { id: message.id, title: message.title, image: message.image || null, likes: Number(message.likes), created_at: '', updated_at: '' };
-}
 
 /** Follows until SIGINT/SIGTERM; resolves then. */
 export async function watchProductList(addr: string | undefined, write: (text: string) => void, warn: (text: string) => void): Promise<void> {
@@ -26,7 +20,7 @@ export async function watchProductList(addr: string | undefined, write: (text: s
     {
       onSnapshot: (products, expired) => {
         if (expired) warn('missed changes while away (the log moved on): the full list again\n');
-        write(formatProductList([...products.values()].map(asProduct)));
+        write(formatProductList([...products.values()].map(asClientProduct)));
       },
       onChange: ({ kind, product }) => write(`${kind.padEnd(8)} ${product.id}  '${printable(product.title)}'  likes ${product.likes}\n`),
       onDisconnect: (reason, retryMs) => warn(`watch stream ended (${reason}); reconnecting in ${(retryMs / 1000).toFixed(2)} s\n`),

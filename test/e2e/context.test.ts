@@ -150,6 +150,8 @@ describe('mgrpc up, then every command from the same directory with no flags and
         const screen = await term.waitFor(/dashboard ● up\s+dashboard_grpc ● up\s+product ● up\s+product_grpc ● up/, 60_000);
         expect(screen).toContain(`dashboard http://127.0.0.1:${base + 8} · product http://127.0.0.1:${base + 7}`);
         await term.waitFor(/Context pencil/, 60_000);
+        // The products stream too: the dashboard's gRPC server, from the state file.
+        await term.waitFor(/ · live$/m, 60_000);
         term.press('q');
         await term.waitFor(/EXIT=0/, 60_000);
       } finally {

@@ -1,6 +1,6 @@
 /**
- * `mgrpc ui`: the live console, composed from the polling hook (use-system), the
- * interaction hook (use-console) and the presentational screen.
+ * `mgrpc ui`: the live console, composed from the data hook (use-system: the products
+ * stream, health and copies), the interaction hook (use-console) and the presentational screen.
  */
 import { useRef } from 'react';
 
@@ -14,9 +14,9 @@ import { useTerminalSize } from './use-terminal-size.js';
 
 export interface ConsoleAppProps {
   urls: ServiceUrls;
-  /** How often the system is read (default 1000 ms; 5000 ms when following `watch`). */
+  /** How often health and the product service's copies are read (default 1000 ms; 2000 ms when following `watch`). */
   intervalMs?: number;
-  /** The dashboard's WatchProducts: each committed change makes the console read at once. */
+  /** The dashboard's WatchProducts: the product table follows it (the REST list only while it is down). */
   watch?: FollowTarget;
 }
 
@@ -24,7 +24,7 @@ export function ConsoleApp({ urls, intervalMs, watch }: ConsoleAppProps) {
   const { rows, columns } = useTerminalSize();
   // One line fewer than the terminal: a frame as tall as the terminal makes ink clear and redraw it all.
   const tableHeight = Math.max(3, rows - 1 - CHROME_LINES);
-  const { snapshot, refresh } = useSystem(urls, { intervalMs: intervalMs ?? (watch ? 5000 : undefined), watch });
+  const { snapshot, refresh } = useSystem(urls, { intervalMs: intervalMs ?? (watch ? 2000 : undefined), watch });
   const state = useConsole({ urls, rows: snapshot.products, pageSize: tableHeight, refresh });
   const top = useRef(0);
   top.current = scrollTop(top.current, state.selected, tableHeight, snapshot.products?.length ?? 0);

@@ -96,7 +96,7 @@ export function ConsoleScreen({ urls, snapshot, mode, status, answer, selected, 
         </Text>
       </Text>
       <ServerStatus servers={snapshot.servers} />
-      <ProductTable rows={snapshot.products} selected={selected} top={top} height={tableHeight} width={width} error={snapshot.productsError} />
+      <ProductTable rows={snapshot.products} selected={selected} top={top} height={tableHeight} width={width} error={snapshot.productsError} stream={snapshot.stream} />
       <Box flexDirection="column" height={2} overflow="hidden">
         <Panel mode={mode} answer={answer} snapshot={snapshot} selected={selected} />
       </Box>

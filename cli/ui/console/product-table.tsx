@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 
 import { printable } from '../../client/format.js';
-import type { ProductRow, SyncState } from './system-snapshot.js';
+import type { ProductRow, StreamStatus, SyncState } from './system-snapshot.js';
 
 export interface ProductTableProps {
   /** Undefined while the first list is still loading. */
@@ -20,6 +20,16 @@ export interface ProductTableProps {
   width: number;
   /** Why the list could not be refreshed (the rows shown are the last ones read). */
   error?: string;
+  /** The changes stream the rows follow; undefined when the console polls only. */
+  stream?: StreamStatus;
+}
+
+/** After the position: whether the rows are live, and if the stream is down, why and when it is tried again. */
+function streamNote(stream: StreamStatus | undefined): string {
+  if (!stream) return '';
+  if (stream.state === 'live') return stream.resynced ? ' · live (resynced)' : ' · live';
+  if (stream.state === 'connecting') return ' · connecting to the changes stream…';
+  return ` · stream down, retrying in ${Math.ceil(stream.retryMs / 1000)} s (${stream.reason})`;
 }
 
 const LIKES = 5;
@@ -33,12 +43,13 @@ function fit(text: string, width: number): string {
 
 const SYNC_COLOR: Record<SyncState, string | undefined> = { synced: 'green', pending: 'yellow', unknown: undefined };
 
-export function ProductTable({ rows, selected, top, height, width, error }: ProductTableProps) {
+export function ProductTable({ rows, selected, top, height, width, error, stream }: ProductTableProps) {
   const titleWidth = Math.max(10, width - FIXED);
   const shown = rows?.slice(top, top + height) ?? [];
   const count = rows?.length ?? 0;
   // The dashboard stopped answering after a good read: the rows shown are the last ones read.
   const stale = rows !== undefined && error !== undefined;
+  const note = streamNote(stream);
   let position: string;
   if (rows === undefined) position = error ? `cannot list products: ${error}` : 'loading products…';
   else if (count === 0) position = 'no products yet: press c to create one';
@@ -65,10 +76,11 @@ export function ProductTable({ rows, selected, top, height, width, error }: Prod
       {stale ? (
         <Text color="red" wrap="truncate">
           {position} · not refreshed: {printable(error)}
+          {printable(note)}
         </Text>
       ) : (
-        <Text dimColor wrap="truncate">
-          {printable(position)}
+        <Text dimColor={stream?.state !== 'down'} color={stream?.state === 'down' ? 'yellow' : undefined} wrap="truncate">
+          {printable(position + note)}
         </Text>
       )}
     </Box>

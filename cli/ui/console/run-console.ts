@@ -11,7 +11,7 @@ import type { FollowTarget } from '../../client/follow-products.js';
 import { defaultAddress } from '../../grpc-tools/default-address.js';
 import { ConsoleApp } from './console-app.js';
 
-/** The dashboard's WatchProducts, which tells the console when to read again (none in a project without it: polling only). */
+/** The dashboard's WatchProducts, which the product table follows (none in a project without it: the REST list is polled). */
 async function watchTarget(): Promise<FollowTarget | undefined> {
   const security = grpcClientSecurity(process.env);
   const address = await defaultAddress('product.ProductService').catch(() => undefined);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Product } from '../../client/types.js';
-import { productRows, serverHealth, type Probe } from './system-snapshot.js';
+import { productRows, serverHealth, systemSnapshot, type Probe, type SystemReading } from './system-snapshot.js';
 
 const product = (id: string, title: string, likes = 0): Product => ({ id, title, image: null, likes, created_at: '', updated_at: '' });
 const copy = (id: string, title: string) => {
@@ -21,6 +21,38 @@ describe('productRows', () => {
 
   it('unknown when the product service could not be asked', () => {
     expect(productRows([product('a', 'Pen')], undefined)[0].sync).toBe('unknown');
+  });
+});
+
+describe('systemSnapshot', () => {
+  const servers = serverHealth({ dashboard: { healthz: { unreachable: 'x' }, readyz: { unreachable: 'x' } }, product: { healthz: { unreachable: 'x' }, readyz: { unreachable: 'x' } } });
+  const streamed = [product('a', 'Pen', 7), product('b', 'Ink')];
+  const listed: SystemReading = { servers, copies: [copy('a', 'Pen')], listed: { ok: true, data: [product('a', 'Pen', 5)] } };
+
+  it("while the stream is live, the rows are the stream's, with the product service's copies", () => {
+    const snapshot = systemSnapshot({ servers, copies: [copy('a', 'Pen')] }, { status: { state: 'live' }, products: streamed }, undefined);
+    expect(snapshot.products?.map((r) => [r.id, r.likes, r.sync])).toEqual([
+      ['a', 7, 'synced'],
+      ['b', 0, 'pending'],
+    ]);
+    expect(snapshot.stream).toEqual({ state: 'live' });
+    expect(snapshot.productsError).toBeUndefined();
+  });
+
+  it("while it is down, the dashboard's list; the last rows, flagged, when that failed too", () => {
+    const down = { status: { state: 'down' as const, reason: 'UNAVAILABLE: gone', retryMs: 500 }, products: streamed };
+    expect(systemSnapshot(listed, down, undefined).products?.map((r) => r.likes)).toEqual([5]);
+    const previous = productRows(streamed, undefined);
+    const failed = systemSnapshot({ servers, listed: { ok: false, error: 'cannot reach the dashboard' } }, down, previous);
+    expect(failed.products).toBe(previous);
+    expect(failed.productsError).toBe('cannot reach the dashboard');
+    expect(failed.stream).toEqual(down.status);
+  });
+
+  it('without a stream (a project without WatchProducts), the list, and no stream state', () => {
+    const snapshot = systemSnapshot(listed, undefined, undefined);
+    expect(snapshot.products?.map((r) => r.likes)).toEqual([5]);
+    expect('stream' in snapshot).toBe(false);
   });
 });
 

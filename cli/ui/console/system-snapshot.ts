@@ -1,15 +1,16 @@
 /**
- * What `mgrpc ui` shows, read in one go: the dashboard's products with their like counts,
- * whether the product service has each one (same id and title: synced; otherwise the sync
- * is still pending), and whether each of the four servers is up.
+ * What `mgrpc ui` shows: the dashboard's products with their like counts (from the
+ * WatchProducts stream while it is up, else from the REST list), whether the product service
+ * has each one (same id and title: synced; otherwise the sync is still pending), and whether
+ * each of the four servers is up.
  *
  * The two gRPC servers have no HTTP port of their own; each REST side's /readyz asks its
  * gRPC peer (grpc.health.v1 Check) and reports the answer, so the dashboard's readiness
  * tells about product_grpc and the product service's about dashboard_grpc.
  *
  * @example
- *   const snapshot = await loadSnapshot(clientApi(urls, 2000), urls);
- *   snapshot.servers.product_grpc; // { state: 'up' }
+ *   const reading = await readSystem(clientApi(urls, 2000), urls);
+ *   reading.servers.product_grpc; // { state: 'up' }
  */
 import type { DashboardApi, ProductApi, ServiceUrls } from '../../client/api.js';
 import { describeNetworkError, normalizeBaseUrl } from '../../client/http.js';
@@ -41,7 +42,16 @@ export interface SystemSnapshot {
   /** Why the product list could not be read this time (the last good one is kept). */
   productsError?: string;
   servers: Record<ServerName, ServerHealth>;
+  /** The changes stream's state; undefined when the console does not follow one (polling only). */
+  stream?: StreamStatus;
 }
+
+/** The dashboard's WatchProducts: connecting, following (the table is live), or down and retrying. */
+export type StreamStatus =
+  | { state: 'connecting' }
+  /** `resynced`: the last resume point was gone from the change log, so the table was read whole again. */
+  | { state: 'live'; resynced?: boolean }
+  | { state: 'down'; reason: string; retryMs: number };
 
 /** What one GET of /healthz or /readyz gave: the status and JSON body, or why nothing came back. */
 export type Probe = { status: number; body: unknown } | { unreachable: string };
@@ -117,22 +127,33 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** What one tick reads over REST: the servers' health, the product service's copies and, unless the stream has them, the dashboard's products. */
+export interface SystemReading {
+  servers: Record<ServerName, ServerHealth>;
+  /** Undefined when the product service could not be asked. */
+  copies?: ProductCopy[];
+  /** The dashboard's list; undefined when it was not asked for (the stream has the products). */
+  listed?: { ok: true; data: Product[] } | { ok: false; error: string };
+}
+
 /**
- * Reads everything the console shows, in parallel. Never rejects: what could not be read is
- * reported in the snapshot. `previous` rows are kept when the dashboard cannot be read.
+ * Reads in parallel what the console shows besides the streamed products. Never rejects:
+ * what could not be read is reported in the reading.
  */
-export async function loadSnapshot(
+export async function readSystem(
   api: { dashboard: DashboardApi; product: ProductApi },
   urls: ServiceUrls,
-  options: { probeTimeoutMs?: number; previous?: ProductRow[] } = {},
-): Promise<SystemSnapshot> {
+  options: { probeTimeoutMs?: number; listProducts?: boolean } = {},
+): Promise<SystemReading> {
   // /readyz bounds each of its own checks by 1 s; give it a little longer than that.
   const timeout = options.probeTimeoutMs ?? 2000;
-  const [products, copies, dashboardHealthz, dashboardReadyz, productHealthz, productReadyz] = await Promise.all([
-    api.dashboard.listProducts().then(
-      (r) => ({ ok: true as const, data: r.data }),
-      (err: unknown) => ({ ok: false as const, error: message(err) }),
-    ),
+  const [listed, copies, dashboardHealthz, dashboardReadyz, productHealthz, productReadyz] = await Promise.all([
+    options.listProducts === false
+      ? undefined
+      : api.dashboard.listProducts().then(
+          (r) => ({ ok: true as const, data: r.data }),
+          (err: unknown) => ({ ok: false as const, error: message(err) }),
+        ),
     api.product.listCopies().then(
       (r) => r.data,
       () => undefined,
@@ -146,6 +167,25 @@ export async function loadSnapshot(
     dashboard: { healthz: dashboardHealthz, readyz: dashboardReadyz },
     product: { healthz: productHealthz, readyz: productReadyz },
   });
-  if (!products.ok) return { products: options.previous, productsError: products.error, servers };
-  return { products: productRows(products.data, copies), servers };
+  return { servers, copies, listed };
+}
+
+/** The dashboard's WatchProducts as the console follows it: its state and, once it had a snapshot, the products. */
+export interface StreamView {
+  status: StreamStatus;
+  products?: readonly Product[];
+}
+
+/**
+ * The screen's data: the products from the stream while it is live, else from the dashboard's
+ * list (the `previous` rows, flagged, when that could not be read either).
+ *
+ * @example
+ *   systemSnapshot(await readSystem(api, urls, { listProducts: false }), { status: { state: 'live' }, products }, undefined)
+ */
+export function systemSnapshot(reading: SystemReading, stream: StreamView | undefined, previous: ProductRow[] | undefined): SystemSnapshot {
+  const base: SystemSnapshot = { servers: reading.servers, ...(stream ? { stream: stream.status } : {}) };
+  if (stream?.status.state === 'live' && stream.products) return { ...base, products: productRows(stream.products, reading.copies) };
+  if (reading.listed?.ok) return { ...base, products: productRows(reading.listed.data, reading.copies) };
+  return { ...base, products: previous, ...(reading.listed ? { productsError: reading.listed.error } : {}) };
 }
