@@ -94,7 +94,7 @@ describe('makemigrations, migrate --to, showmigrations and shell in a project', 
     const check = await mgrpc('makemigrations', '--check');
     expect(check).toMatchObject({ code: 0, stdout: 'orders: no changes detected\n' });
     const applied = await mgrpc('migrate');
-    expect(applied.stdout).toMatch(/^orders: applied mgrpc-0001-outbox, 0001-initial /);
+    expect(applied.stdout).toMatch(/^orders: applied mgrpc-0001-outbox, mgrpc-0002-changes, 0001-initial /);
 
     const source = readFileSync(path.join(dir, MODEL), 'utf8');
     const edited = source
@@ -146,13 +146,13 @@ describe('makemigrations, migrate --to, showmigrations and shell in a project', 
   it('migrate applies it; --to 1 rolls it back through down; migrate goes forward again; showmigrations follows', async () => {
     const pending = await mgrpc('showmigrations');
     const url = `sqlite:${path.join(data, 'orders.sqlite3')}`;
-    expect(pending.stdout).toBe(`orders (${url})\n [X] mgrpc-0001-outbox\n [X] 0001-initial\n [ ] 0002-add-order-price-and-more\n`);
+    expect(pending.stdout).toBe(`orders (${url})\n [X] mgrpc-0001-outbox\n [X] mgrpc-0002-changes\n [X] 0001-initial\n [ ] 0002-add-order-price-and-more\n`);
 
     expect((await mgrpc('migrate')).stdout).toBe(`orders: applied 0002-add-order-price-and-more (${url})\n`);
     let schema = await sqliteSchema('orders');
     expect(schema.columns.price).toEqual(['INTEGER', 1, '0']);
     expect(schema.indexes).toEqual(['orders_price']);
-    expect((await mgrpc('showmigrations', '--service', 'orders')).stdout).toBe(`orders (${url})\n [X] mgrpc-0001-outbox\n [X] 0001-initial\n [X] 0002-add-order-price-and-more\n`);
+    expect((await mgrpc('showmigrations', '--service', 'orders')).stdout).toBe(`orders (${url})\n [X] mgrpc-0001-outbox\n [X] mgrpc-0002-changes\n [X] 0001-initial\n [X] 0002-add-order-price-and-more\n`);
 
     expect((await mgrpc('migrate', '--service', 'orders', '--to', '1')).stdout).toBe(`orders: reverted 0002-add-order-price-and-more (${url})\n`);
     schema = await sqliteSchema('orders');
@@ -219,7 +219,7 @@ describe('makemigrations, migrate --to, showmigrations and shell in a project', 
       const env = { ORDERS_DATABASE_URL: database.url };
       const on = (...args: string[]) => run([CLI, ...args], { env });
       const url = database.url;
-      expect((await on('migrate', '--service', 'orders', '--to', '1')).stdout).toBe(`orders: applied mgrpc-0001-outbox, 0001-initial (${url})\n`);
+      expect((await on('migrate', '--service', 'orders', '--to', '1')).stdout).toBe(`orders: applied mgrpc-0001-outbox, mgrpc-0002-changes, 0001-initial (${url})\n`);
       expect(await pgSchema()).toEqual({ columns: ['id', 'title', 'created_at', 'updated_at'], price: undefined, indexes: [] });
       expect((await on('migrate')).stdout).toBe(`orders: applied 0002-add-order-price-and-more (${url})\n`);
       expect(await pgSchema()).toEqual({
@@ -227,7 +227,7 @@ describe('makemigrations, migrate --to, showmigrations and shell in a project', 
         price: { column_name: 'price', data_type: 'integer', is_nullable: 'NO', column_default: '0' },
         indexes: ['orders_price'],
       });
-      expect((await on('showmigrations')).stdout).toBe(`orders (${url})\n [X] mgrpc-0001-outbox\n [X] 0001-initial\n [X] 0002-add-order-price-and-more\n`);
+      expect((await on('showmigrations')).stdout).toBe(`orders (${url})\n [X] mgrpc-0001-outbox\n [X] mgrpc-0002-changes\n [X] 0001-initial\n [X] 0002-add-order-price-and-more\n`);
       expect((await on('migrate', '--service', 'orders', '--to', '0')).stdout).toBe(`orders: reverted 0002-add-order-price-and-more, 0001-initial (${url})\n`);
       expect((await pgSchema()).columns).toEqual([]);
       expect((await on('migrate')).stdout).toBe(`orders: applied 0001-initial, 0002-add-order-price-and-more (${url})\n`);
