@@ -33,6 +33,11 @@ describe('which commands run from the bundle', () => {
     expect(name(['runserver', '127.0.0.1:9', '-s', 'dashboard'])).toBe(`runserver-dashboard.${process.version}.${process.arch}.v8cache`);
     expect(name(['runserver', '--service=a/../b'])).toBe(`runserver-a____b.${process.version}.${process.arch}.v8cache`);
     expect(path.dirname(cacheFileFor('/c', ['node', 'mgrpc', 'runserver']))).toBe('/c');
+    // Code compiled under other V8 flags is rejected: each set of node options has its own cache.
+    const withOptions = (options: string) => path.basename(cacheFileFor('/c', ['node', 'mgrpc', 'runserver'], options));
+    expect(withOptions('--max-old-space-size=96')).toMatch(new RegExp(`^runserver-default\\.${process.version.replace(/\./g, '\\.')}\\.${process.arch}\\.[0-9a-f]{8}\\.v8cache$`));
+    expect(withOptions('--max-old-space-size=96')).not.toBe(withOptions('--max-old-space-size=128'));
+    expect(withOptions('--max-old-space-size=96')).toBe(withOptions('--max-old-space-size=96'));
   });
 });
 
@@ -56,7 +61,8 @@ async function startAndStop(env: NodeJS.ProcessEnv): Promise<void> {
 describe('a server from the built bundle', () => {
   it('saves its compiled code when it stops, and the next start uses it without saving again', { timeout: 120_000 }, async () => {
     const cacheDir = path.join(dir, 'cache');
-    const cacheFile = cacheFileFor(cacheDir, ['node', 'mgrpc', 'runserver', '--service', 'product']);
+    // The child runs with no execArgv, under this process's NODE_OPTIONS.
+    const cacheFile = cacheFileFor(cacheDir, ['node', 'mgrpc', 'runserver', '--service', 'product'], (process.env.NODE_OPTIONS ?? '').trim());
     await startAndStop({ MGRPC_BUNDLE_CACHE_DIR: cacheDir });
     expect(existsSync(cacheFile)).toBe(true);
     const saved = statSync(cacheFile);

@@ -35,20 +35,32 @@ export function bundledMain(argv: string[], env: NodeJS.ProcessEnv = process.env
     // A project whose services are not built: the normal path says so.
     return undefined;
   }
-  return runBundle(bundle, cacheFileFor(env.MGRPC_BUNDLE_CACHE_DIR || path.dirname(bundle), argv)).main;
+  const nodeOptions = [...process.execArgv, env.NODE_OPTIONS ?? ''].join(' ').trim();
+  return runBundle(bundle, cacheFileFor(env.MGRPC_BUNDLE_CACHE_DIR || path.dirname(bundle), argv, nodeOptions)).main;
 }
 
 /**
  * Where V8's compiled code for this command and service is kept: each server compiles the
  * functions its own side runs, so each keeps its own cache. Node's version is in the name:
  * another node cannot use the code (V8 would reject it, and two nodes would overwrite each
- * other's cache at every start).
+ * other's cache at every start). So are the node options, hashed: V8 rejects code compiled
+ * under other flags (`mgrpc up` gives its servers --max-old-space-size, a server started by
+ * hand has none), and a start whose cache was rejected compiles everything (some 100 ms more)
+ * and then overwrites the cache for the other.
  */
-export function cacheFileFor(dir: string, argv: string[]): string {
+export function cacheFileFor(dir: string, argv: string[], nodeOptions = ''): string {
   const at = argv.findIndex((arg) => arg === '--service' || arg === '-s');
   const service = at >= 0 ? argv[at + 1] : argv.find((arg) => arg.startsWith('--service='))?.slice('--service='.length);
   const name = `${argv[2]}-${(service ?? 'default').replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  return path.join(dir, `${name}.${process.version}.${process.arch}.v8cache`);
+  const flags = nodeOptions === '' ? '' : `.${fnv1a(nodeOptions)}`;
+  return path.join(dir, `${name}.${process.version}.${process.arch}${flags}.v8cache`);
+}
+
+/** A short hash of a string (FNV-1a, 32 bits, hex): names a file, no security in it, no crypto to load. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
 }
 
 /**

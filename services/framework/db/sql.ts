@@ -139,6 +139,21 @@ export function sqlTuples(rows: number, columns = 1): string {
   return new Array<string>(rows).fill(one).join(', ');
 }
 
+/**
+ * A value as an SQLite literal, for the few statements sent as text with no parameters
+ * (write-queue.ts deferToCommit): a string in single quotes with each quote doubled (SQLite
+ * strings have no other escapes), a finite number as written. Anything else is refused.
+ */
+export function sqliteLiteral(value: string | number): string {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`sqliteLiteral: ${value} is not a finite number`);
+    return String(value);
+  }
+  // exec takes a C string: a NUL would cut the statement short.
+  if (value.includes('\0')) throw new Error('sqliteLiteral: a string with a NUL character');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
 /** Splits a list for multi-row statements, so a few statement shapes are prepared however long it is. */
 export function chunks<T>(items: readonly T[], size = 64): T[][] {
   const out: T[][] = [];

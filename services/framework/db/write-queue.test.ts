@@ -11,6 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineBook, type BookModel } from '../../../test/support/book.js';
 import { sleep } from '../../../test/support/wait.js';
 import { openDatabase } from './connect.js';
+import { sqliteLiteral } from './sql.js';
+import { deferToCommit } from './write-queue.js';
 import { openLibraryDatabase } from '../../../test/support/library.js';
 
 let db: Awaited<ReturnType<typeof openLibraryDatabase>>;
@@ -107,5 +109,51 @@ describe('group commit', () => {
       sequelize.transaction(async () => void order.push('c')),
     ]);
     expect(order).toEqual(['a', 'b (options)', 'c']);
+  });
+
+  describe('statements deferred to the commit', () => {
+    const notes = async () => (await sequelize.query('SELECT text FROM notes ORDER BY rowid', { type: 'SELECT' })).map((r) => (r as { text: string }).text);
+    beforeEach(async () => {
+      await sequelize.query('CREATE TABLE notes (text TEXT NOT NULL)');
+    });
+
+    it('run with the COMMIT for the units kept, in unit order; a unit rolled back drops its own', async () => {
+      const results = await Promise.allSettled(
+        ['first', "it's second", 'fails', 'last'].map((text) =>
+          sequelize.transaction(async (t) => {
+            expect(deferToCommit(t, `INSERT INTO notes (text) VALUES (${sqliteLiteral(text)})`)).toBe(true);
+            // Not run yet: it goes with the commit.
+            expect(await notes()).not.toContain(text);
+            if (text === 'fails') throw new Error('refused after deferring');
+          }),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(await notes()).toEqual(['first', "it's second", 'last']);
+    });
+
+    it('a deferred statement that fails rolls its whole transaction back, and its caller gets the error', async () => {
+      const outcome = sequelize.transaction(async (t) => {
+        await Book.create({ title: 'kept only with its note' }, { transaction: t });
+        deferToCommit(t, 'INSERT INTO notes (text) VALUES (NULL)');
+      });
+      await expect(outcome).rejects.toThrow(/NOT NULL/);
+      expect(await titles()).toEqual([]);
+      expect(await notes()).toEqual([]);
+      // The queue goes on.
+      await sequelize.transaction(async (t) => void deferToCommit(t, `INSERT INTO notes (text) VALUES ('after')`));
+      expect(await notes()).toEqual(['after']);
+    });
+
+    it('a transaction the queue did not open is refused: the caller runs the statement itself', async () => {
+      await sequelize.transaction({}, async (t) => expect(deferToCommit(t, 'SELECT 1')).toBe(false));
+    });
+
+    it('literals: quotes doubled, NUL and non-finite numbers refused', () => {
+      expect(sqliteLiteral("a'b")).toBe("'a''b'");
+      expect(sqliteLiteral(42)).toBe('42');
+      expect(() => sqliteLiteral('a\0b')).toThrow(/NUL/);
+      expect(() => sqliteLiteral(Number.NaN)).toThrow(/finite/);
+    });
   });
 });

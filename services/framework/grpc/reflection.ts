@@ -58,22 +58,46 @@ const MAX_UNSENT_BYTES = 256 * 1024;
  */
 export function addReflectionService(server: grpc.Server, definitions: grpc.ServiceDefinition[], streams: WatchStreamLimiter): void {
   const served = definitions.filter((definition) => Object.keys(definition).length > 0);
-  const reflection = new ReflectionService(descriptorPackage(served), { services: served.map(serviceNameOf) });
-  reflection.addToServer({
-    addService(definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation) {
-      const bounded: grpc.UntypedServiceImplementation = {};
-      for (const [name, handler] of Object.entries(handlers)) {
-        bounded[name] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-          if (!streams.admit(call)) return;
-          (handler as grpc.handleBidiStreamingCall<unknown, unknown>)(call);
-          // After the library's own listener, which has just written this request's answer.
-          call.on('data', () => {
-            if (call.writableLength > MAX_UNSENT_BYTES) call.pause();
-          });
-          call.on('drain', () => call.resume());
-        };
-      }
-      server.addService(definition, bounded);
+  // The index of the served files (every descriptor decoded, linked and visited) is built by
+  // the first reflection stream, not at start-up: a server answers health sooner, and one
+  // nobody reflects on never pays for it. The services' shapes come from an empty index.
+  let built: Map<string, grpc.UntypedServiceImplementation> | undefined;
+  const handlersOf = (key: string) => {
+    if (!built) {
+      const index = new Map<string, grpc.UntypedServiceImplementation>();
+      new ReflectionService(descriptorPackage(served), { services: served.map(serviceNameOf) }).addToServer(collecting(index));
+      built = index;
+    }
+    return built.get(key);
+  };
+  const shapes = new Map<string, grpc.UntypedServiceImplementation>();
+  const definitionsOf = new Map<string, grpc.ServiceDefinition>();
+  new ReflectionService({}, { services: [] }).addToServer(collecting(shapes, definitionsOf));
+  for (const [key, handlers] of shapes) {
+    const bounded: grpc.UntypedServiceImplementation = {};
+    for (const name of Object.keys(handlers)) {
+      bounded[name] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        if (!streams.admit(call)) return;
+        const handler = handlersOf(key)?.[name] as grpc.handleBidiStreamingCall<unknown, unknown>;
+        handler(call);
+        // After the library's own listener, which has just written this request's answer.
+        call.on('data', () => {
+          if (call.writableLength > MAX_UNSENT_BYTES) call.pause();
+        });
+        call.on('drain', () => call.resume());
+      };
+    }
+    server.addService(definitionsOf.get(key)!, bounded);
+  }
+}
+
+/** A stand-in server that keeps what the library registers, by the services' method paths. */
+function collecting(handlers: Map<string, grpc.UntypedServiceImplementation>, definitions?: Map<string, grpc.ServiceDefinition>): grpc.Server {
+  return {
+    addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation) {
+      const key = Object.values(definition).map((method) => method.path).join(' ');
+      handlers.set(key, implementation);
+      definitions?.set(key, definition);
     },
-  } as unknown as grpc.Server);
+  } as unknown as grpc.Server;
 }
