@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVER_NODE_OPTIONS, ephemeralStart, freePort, serverNodeOptions, testPortRange } from './server-process.js';
+import { DEFAULT_SERVER_NODE_OPTIONS, ephemeralStart, freePort, serverNodeOptions, testPortRange, workerPortRange } from './server-process.js';
 
 describe('serverNodeOptions', () => {
   it('bounds the heap by default, after the caller’s own NODE_OPTIONS', () => {
@@ -33,8 +33,23 @@ describe('testPortRange', () => {
     expect(ephemeralStart(() => { throw new Error('no /proc'); })).toBe(32768);
   });
 
+  it('each test worker takes a part of its own, when the range is wide enough to cut', () => {
+    const wide = { MGRPC_TEST_PORTS: '20000-32767' };
+    const parts = ['1', '2', '3', '4'].map((id) => workerPortRange({ ...wide, VITEST_POOL_ID: id }));
+    expect(parts).toEqual([
+      { first: 20000, last: 23191 },
+      { first: 23192, last: 26383 },
+      { first: 26384, last: 29575 },
+      { first: 29576, last: 32767 },
+    ]);
+    expect(workerPortRange({ ...wide, VITEST_POOL_ID: '5' })).toEqual(parts[0]);
+    expect(workerPortRange(wide)).toEqual({ first: 20000, last: 32767 });
+    // Too narrow to cut (the replicas test needs 1,020 ports together): the whole range.
+    expect(workerPortRange({ MGRPC_TEST_PORTS: '20000-21999', VITEST_POOL_ID: '2' })).toEqual({ first: 20000, last: 21999 });
+  });
+
   it('freePort gives ports inside the range in effect', async () => {
-    const { first, last } = testPortRange();
+    const { first, last } = workerPortRange();
     for (let i = 0; i < 5; i++) {
       const port = await freePort();
       expect(port).toBeGreaterThanOrEqual(first);

@@ -104,8 +104,31 @@ export function testPortRange(env: NodeJS.ProcessEnv = process.env, ephemeral = 
   return { first: FIRST_PORT, last };
 }
 
-// Each process walks a random block of its own within the range, so concurrent test
-// workers rarely meet; a block found busy is left for another.
+/** How many parts testPortRange() is cut into, one per test worker (see workerPortRange). */
+const WORKER_PARTS = 4;
+/** The smallest part worth cutting: the replicas test takes a band of 1,020 ports. */
+const MIN_WORKER_PART = 1_100;
+
+/**
+ * The part of testPortRange() this test worker takes its ports from: vitest runs one file per
+ * worker at a time (VITEST_POOL_ID 1, 2, …, inherited by the servers a test spawns), and files
+ * in different workers run at once. A test that stops a server and starts it again on the same
+ * port (a restart, a kill) leaves that port free meanwhile; with one shared range another
+ * worker's file could take it and the restarted server would answer for the wrong system.
+ * Disjoint parts make that impossible. Outside vitest, or with a range too narrow to cut,
+ * the whole range.
+ */
+export function workerPortRange(env: NodeJS.ProcessEnv = process.env, ephemeral = ephemeralStart): PortRange {
+  const whole = testPortRange(env, ephemeral);
+  const worker = Number(env.VITEST_POOL_ID);
+  const size = Math.floor((whole.last - whole.first + 1) / WORKER_PARTS);
+  if (!Number.isInteger(worker) || worker < 1 || size < MIN_WORKER_PART) return whole;
+  const first = whole.first + ((worker - 1) % WORKER_PARTS) * size;
+  return { first, last: first + size - 1 };
+}
+
+// Each process walks a random block of its own within its worker's range, so processes of
+// one worker rarely meet; a block found busy is left for another.
 const BLOCK_SIZE = 50;
 let range: PortRange | undefined;
 let next = 0;
@@ -128,9 +151,9 @@ export function bindable(port: number): Promise<boolean> {
   });
 }
 
-/** A loopback port that is free now, in testPortRange(): outside the ports the OS gives to outgoing connections. */
+/** A loopback port that is free now, in workerPortRange(): outside the ports the OS gives to outgoing connections. */
 export async function freePort(): Promise<number> {
-  range ??= testPortRange();
+  range ??= workerPortRange();
   const tries = range.last - range.first + 1;
   for (let tried = 0; tried < tries; tried++) {
     if (next >= blockEnd) startRandomBlock(range);

@@ -31,7 +31,7 @@ beforeAll(async () => {
   });
   db.DASHBOARD = await openDatabase(sys.env.DASHBOARD_DATABASE_URL!);
   db.PRODUCT = await openDatabase(sys.env.PRODUCT_DATABASE_URL!);
-}, 90_000);
+});
 
 afterAll(async () => {
   await db.DASHBOARD?.close();

@@ -222,5 +222,5 @@ describe('mgrpc ui', () => {
     } finally {
       term.close();
     }
-  }, 90_000);
+  });
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
     expect(res.status).toBe(201);
     ids.push(res.body.id);
   }
-}, 90_000);
+});
 
 afterAll(async () => {
   await db?.close();

@@ -1,17 +1,17 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 
-import { bindable, testPortRange } from '../../services/framework/server-process.js';
+import { bindable, workerPortRange } from '../../services/framework/server-process.js';
 
 export { freePort } from '../../services/framework/server-process.js';
 
 /**
  * A base port B with B+offset bindable for every offset, for `mgrpc up --base-port`: all of
- * them in testPortRange() (MGRPC_TEST_PORTS), as freePort's are, so no client socket takes
- * one between this check and the servers' bind.
+ * them in this worker's part of the test range (workerPortRange, MGRPC_TEST_PORTS), as
+ * freePort's are, so no client socket or other worker's test takes one meanwhile.
  */
 export async function freeBasePort(offsets: readonly number[]): Promise<number> {
-  const { first, last } = testPortRange();
+  const { first, last } = workerPortRange();
   const span = last - first - Math.max(...offsets) + 1;
   if (span < 1) throw new Error(`MGRPC_TEST_PORTS ${first}-${last} is narrower than the offsets ${offsets.join(', ')}`);
   for (let attempt = 0; attempt < 100; attempt++) {
