@@ -59,34 +59,22 @@ export async function callMethod(spec: string, options: CallMethodOptions): Prom
   address ??= await defaultAddress(serviceOf(method));
   const request = encodeJson(method.requestType, await readRequestJson(options.data));
   const target = address;
+  // What both kinds of call send; a failure names the address and where it came from.
+  const call = { address: target.value, path: method.path, request, credentials: security.credentials, metadata, serviceToken: security.serviceToken };
+  const failed = (err: unknown): never => {
+    throw callFailure(err, target.value, '', target.from);
+  };
   if (method.method.responseStream) {
     const onMessage = options.onMessage;
     if (!onMessage) throw new UsageError(`${method.path} is a server-streaming method: give callMethod an onMessage`);
     await invokeServerStream({
-      address: target.value,
-      path: method.path,
-      request,
-      credentials: security.credentials,
-      metadata,
-      serviceToken: security.serviceToken,
+      ...call,
       deadlineMs: options.deadline,
       maxMessages: options.maxMessages,
       onMessage: (bytes) => onMessage(decodeToJson(method.responseType, bytes)),
-    }).catch((err: unknown) => {
-      throw callFailure(err, target.value, '', target.from);
-    });
+    }).catch(failed);
     return undefined;
   }
-  const response = await invokeUnary({
-    address: target.value,
-    path: method.path,
-    request,
-    credentials: security.credentials,
-    metadata,
-    serviceToken: security.serviceToken,
-    deadlineMs: options.deadline ?? UNARY_DEADLINE_MS,
-  }).catch((err: unknown) => {
-    throw callFailure(err, target.value, '', target.from);
-  });
+  const response = await invokeUnary({ ...call, deadlineMs: options.deadline ?? UNARY_DEADLINE_MS }).catch(failed);
   return decodeToJson(method.responseType, response);
 }
