@@ -11,7 +11,7 @@ import type { Request } from 'express';
 import type { ApiKeyOptions } from '../security/api-key.js';
 import { cookieId, type SessionStore } from './session.js';
 
-export type Access = 'open' | 'session' | 'login' | 'no-key';
+export type Access = 'open' | 'session' | 'login' | 'no-key' | 'foreign-host';
 
 export function isLoopbackAddress(address: string): boolean {
   return /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
@@ -23,7 +23,17 @@ export function listensOnLoopback(req: Request): boolean {
   return typeof address === 'object' && address !== null && isLoopbackAddress((address as AddressInfo).address);
 }
 
+/** Whether a request's Host names this machine's loopback: localhost, 127.x.x.x or [::1]. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return host === 'localhost' || isLoopbackAddress(host);
+}
+
 export function accessOf(req: Request, apiKey: ApiKeyOptions | undefined, sessions: SessionStore): Access {
   if (apiKey) return sessions.touch(cookieId(req)) ? 'session' : 'login';
-  return listensOnLoopback(req) ? 'open' : 'no-key';
+  if (!listensOnLoopback(req)) return 'no-key';
+  // Open without a key only for requests addressed to loopback by name: a web page whose DNS
+  // name an attacker points at 127.0.0.1 (DNS rebinding) is same-origin with its own host, so
+  // the CSRF and Origin checks would pass; its Host header still names that host.
+  return isLoopbackHost(req.hostname ?? '') ? 'open' : 'foreign-host';
 }

@@ -284,6 +284,23 @@ describe('admin of a view set without update and delete', () => {
 });
 
 describe('admin access', () => {
+  it('without a key answers on loopback only requests addressed to loopback by name (no DNS rebinding)', async () => {
+    const { port } = new URL(open.url);
+    const as = (host: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/admin/books', headers: { host } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, text }));
+        });
+        req.on('error', reject);
+      });
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) expect((await as(host)).status).toBe(200);
+    const rebound = await as(`attacker.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(rebound.text).toContain('only requests addressed to localhost');
+    expect(rebound.text).not.toContain('Book 01');
+  });
+
   it('is closed off loopback without an API key, saying how to set one', async () => {
     const api = Router();
     api.use('/books', modelViewSet(books));

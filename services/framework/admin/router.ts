@@ -25,7 +25,7 @@ import type { Html } from './html.js';
 import { outboxPages } from './outbox-pages.js';
 import { labelOf } from './pages/cells.js';
 import { barePage, layout } from './pages/layout.js';
-import { errorPage, indexPage, loginPage, noKeyPage } from './pages/misc-pages.js';
+import { errorPage, foreignHostPage, indexPage, loginPage, noKeyPage } from './pages/misc-pages.js';
 import { findAdminEntries, type FoundEntry } from './registry.js';
 import { resourcePages, type PageKit } from './resource-pages.js';
 import { browserId, cookieId, SessionStore, setCookie, type SessionOptions } from './session.js';
@@ -128,6 +128,7 @@ export function adminRouter(options: AdminRouterOptions): Router {
     const access = accessOf(req, options.apiKey, sessions);
     if (access === 'open' || access === 'session') return next();
     if (access === 'no-key') return bare(res, 403, 'Admin closed', noKeyPage());
+    if (access === 'foreign-host') return bare(res, 403, 'Admin closed', foreignHostPage());
     if (req.method === 'GET') return res.redirect(303, `/admin/login?${new URLSearchParams({ next: req.originalUrl.slice(0, 500) })}`);
     next(new AppError('UNAUTHENTICATED', 'log in to the admin first (your session has ended)'));
   });

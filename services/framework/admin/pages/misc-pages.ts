@@ -31,6 +31,13 @@ export function noKeyPage(): Html {
 </div>`;
 }
 
+export function foreignHostPage(): Html {
+  return html`<div class="error-box" role="alert">The admin is closed to this address: without an API key it answers only requests addressed to localhost, 127.0.0.1 or [::1].</div>
+<div class="card">
+<p>Open it at <span class="mono">http://127.0.0.1:&lt;port&gt;/admin/</span>, or set an API key (MGRPC_API_KEY) to open it under any name.</p>
+</div>`;
+}
+
 export function errorPage(status: number, message: string): Html {
   return html`<div class="error-box" role="alert">${message}</div>
 <p class="muted">HTTP ${status}. <a href="/admin/">Back to the admin</a></p>`;
