@@ -184,6 +184,8 @@ describe('migrations', () => {
           product_id: { type: DataTypes.UUID, allowNull: false },
           code: { type: DataTypes.STRING(10), allowNull: true, unique: true },
           note: { type: DataTypes.STRING(20), allowNull: true },
+          // A default with a semicolon inside its quotes: the rebuild splits statements, not it.
+          tag: { type: DataTypes.STRING(20), allowNull: false, defaultValue: "a;b 'c'" },
         }, { transaction });
         await queryInterface.addIndex('likes', ['user_id', 'product_id'], { unique: true, name: 'likes_user_product', transaction });
         await queryInterface.addIndex('likes', ['note'], { name: 'likes_note', transaction });
@@ -195,6 +197,9 @@ describe('migrations', () => {
     const indexes = await db.query<{ name: string; unique: number; origin: string }>('PRAGMA index_list(likes)', { type: QueryTypes.SELECT });
     expect(indexes.filter((i) => i.origin !== 'pk').map((i) => [i.name, i.unique]).sort()).toEqual([['likes_note', 0], ['likes_user_product', 1]]);
     expect((await db.getQueryInterface().describeTable('likes')).note!.type).toBe('VARCHAR(200)');
+    await db.query(`INSERT INTO likes (id, user_id, product_id) VALUES ('0', 'u0', 'p0')`);
+    expect(await db.query(`SELECT tag FROM likes WHERE id = '0'`, { type: QueryTypes.SELECT })).toEqual([{ tag: "a;b 'c'" }]);
+    await db.query(`DELETE FROM likes WHERE id = '0'`);
     // The same user may like two products; the same like twice is refused.
     const insert = (id: string, product: string) => db.query(`INSERT INTO likes (id, user_id, product_id) VALUES ('${id}', 'u1', '${product}')`);
     await insert('1', 'p1');

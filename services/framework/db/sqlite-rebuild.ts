@@ -45,7 +45,8 @@ async function rebuild(sequelize: Sequelize, table: string, options: Options | u
   const ownUnique = new Set(indexes.filter((i) => i.origin === 'u' && i.fields.length === 1).map((i) => i.fields[0]!.attribute));
   for (const [name, field] of Object.entries(fields)) field.unique = ownUnique.has(name);
   edit(fields);
-  for (const statement of internals.queryGenerator.removeColumnQuery(table, fields).split(';').filter((q) => q !== '')) {
+  // Split on the semicolons between statements, not those inside a quoted default ('a;b').
+  for (const statement of internals.queryGenerator.removeColumnQuery(table, fields).split(/;(?=(?:[^']*'[^']*')*[^']*$)/).filter((q) => q.trim() !== '')) {
     await sequelize.query(`${statement};`, { ...opts, raw: true });
   }
   for (const index of made) {

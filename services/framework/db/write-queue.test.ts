@@ -145,6 +145,20 @@ describe('group commit', () => {
       expect(await notes()).toEqual(['after']);
     });
 
+    it('in a group, a failing deferred statement fails its own transaction only', async () => {
+      const results = await Promise.allSettled(
+        ['kept', null, 'kept too'].map((text) =>
+          sequelize.transaction(async (t) => {
+            await Book.create({ title: `book of ${text}` }, { transaction: t });
+            deferToCommit(t, `INSERT INTO notes (text) VALUES (${text === null ? 'NULL' : sqliteLiteral(text)})`);
+          }),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await notes()).toEqual(['kept', 'kept too']);
+      expect((await titles()).sort()).toEqual(['book of kept', 'book of kept too']);
+    });
+
     it('a transaction the queue did not open is refused: the caller runs the statement itself', async () => {
       await sequelize.transaction({}, async (t) => expect(deferToCommit(t, 'SELECT 1')).toBe(false));
     });

@@ -22,9 +22,9 @@
  * through Sequelize, alone.
  *
  * Statements with no result the work needs (the change log's rows) can ride on the COMMIT:
- * `deferToCommit(transaction, sql)` queues one, and the queue sends it with COMMIT in one
- * `exec` (SQLite stops at the first failing statement, so a failed one is never committed:
- * the group rolls back). Each trip through node-sqlite3 is a hop through libuv's thread
+ * `deferToCommit(transaction, sql)` queues one; a lone unit's go with COMMIT in one `exec`
+ * (SQLite stops at the first failing statement, so a failed one is never committed: the unit
+ * rolls back), a grouped unit's in one `exec` inside its savepoint (a failure fails it alone). Each trip through node-sqlite3 is a hop through libuv's thread
  * pool and back, and a like batch is a chain of them (BEGIN, UPDATE, INSERT, COMMIT); on a
  * busy machine each hop waits for the scheduler, so one hop fewer is a quarter off a batch.
  * A unit rolled back to its savepoint drops what it deferred.
@@ -104,7 +104,7 @@ export function queueTransactions(sequelize: Sequelize): void {
     const exec = (sql: string) => execControl(internals.connection, sql);
     const alone = units.length === 1;
     let began = false;
-    // Statements deferred to the commit by the units kept, in unit order.
+    // Statements a lone unit deferred to the commit.
     const tail: string[] = [];
     try {
       await exec('BEGIN IMMEDIATE');
@@ -125,9 +125,11 @@ export function queueTransactions(sequelize: Sequelize): void {
         await exec(`SAVEPOINT mgrpc_unit_${i}`);
         try {
           const value = await unit.work(own);
+          // In a group its deferred statements run inside its savepoint, so one that fails
+          // fails this unit alone, not the units committed with it.
+          if (deferred.length > 0) await exec(deferred.join(';\n'));
           await exec(`RELEASE mgrpc_unit_${i}`);
           outcomes.push({ unit, ok: true, value, hooks, own });
-          tail.push(...deferred);
         } catch (err) {
           await exec(`ROLLBACK TO mgrpc_unit_${i}`);
           await exec(`RELEASE mgrpc_unit_${i}`);
@@ -136,7 +138,7 @@ export function queueTransactions(sequelize: Sequelize): void {
       }
       // Finished before COMMIT is sent: nothing may join a transaction being committed.
       internals.finished = 'commit';
-      // One exec: it stops at a failing statement, before the COMMIT, and the group rolls back.
+      // One exec: it stops at a failing statement, before the COMMIT, and the lone unit rolls back.
       await exec(tail.length === 0 ? 'COMMIT' : `${tail.join(';\n')};\nCOMMIT`);
       internals.cleanup();
     } catch (err) {

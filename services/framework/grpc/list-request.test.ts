@@ -106,6 +106,12 @@ describe('the filter grammar', () => {
     expect(parseFilter('')).toEqual({});
     expect(parseFilter('  title="A \\"quoted\\" \\\\ title"  AND  pages = 3 and isbn=0441013597 ')).toEqual({ title: 'A "quoted" \\ title', pages: '3', isbn: '0441013597' });
     expect(parseFilter('title = ""')).toEqual({ title: '' });
+    // Names an object's prototype has are plain names here, left to the resource to refuse.
+    expect(Object.entries(parseFilter('constructor = x AND __proto__ = y AND toString = z'))).toEqual([
+      ['constructor', 'x'],
+      ['__proto__', 'y'],
+      ['toString', 'z'],
+    ]);
   });
 
   it.each([

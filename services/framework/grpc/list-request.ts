@@ -32,7 +32,7 @@ const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 /** `title = "Dune" AND likes = 3` -> { title: 'Dune', likes: '3' }. */
 export function parseFilter(filter: string): Record<string, string> {
-  const filters: Record<string, string> = {};
+  const filters: Record<string, string> = Object.create(null);
   if (filter.trim() === '') return filters;
   if (filter.length > MAX_FILTER) throw AppError.invalid('filter', `must be at most ${MAX_FILTER} characters`);
   let at = 0;
@@ -72,7 +72,7 @@ export function parseFilter(filter: string): Record<string, string> {
       if (at === start) fail('a value');
       value = filter.slice(start, at);
     }
-    if (name in filters) throw AppError.invalid('filter', `names ${name} twice`);
+    if (Object.hasOwn(filters, name)) throw AppError.invalid('filter', `names ${name} twice`);
     filters[name] = value;
     space();
     if (at >= filter.length) return filters;
