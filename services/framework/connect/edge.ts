@@ -120,11 +120,14 @@ export function connectEdge(options: ConnectEdgeOptions): ConnectEdge {
   return {
     services,
     handle(req, res, next) {
-      const path = (req.url ?? '').split('?')[0]!;
-      if (!prefixes.some((prefix) => path.startsWith(prefix))) {
+      // Every REST request passes here first: test the raw URL (the prefixes end in '/' and hold
+      // no '?'), and cut the query off only for an RPC path.
+      const url = req.url ?? '';
+      if (!prefixes.some((prefix) => url.startsWith(prefix))) {
         next();
         return;
       }
+      const path = url.split('?')[0]!;
       if (applyCors(corsOrigins, req, res)) return;
       const record = createCallRecord({
         method: path.slice(0, 200),
