@@ -10,11 +10,9 @@ import http from 'node:http';
 import path from 'node:path';
 
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 
-import { LOADER_OPTIONS } from '../services/framework/grpc/loader-options.js';
 import type { LoadKind } from './kinds.js';
-import { PROTO_DIR } from './paths.js';
+import { productServiceClient } from './product-proto.js';
 import { perSecond, summarize, type LatencySummary } from './stats.js';
 import { benchUserId } from './users.js';
 
@@ -63,8 +61,7 @@ type Outcome = { ok: true; pending?: false } | { ok: false; pending?: boolean; k
 type Send = () => Promise<Outcome>;
 
 function grpcSender(spec: LoadSpec): Send {
-  const definition = protoLoader.loadSync(path.join(PROTO_DIR, 'product.proto'), { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
-  const ProductService = (grpc.loadPackageDefinition(definition).product as grpc.GrpcObject).ProductService as grpc.ServiceClientConstructor;
+  const ProductService = productServiceClient();
   const client = new ProductService(spec.target, grpc.credentials.createInsecure());
   const request = { id: spec.productId };
   return () =>

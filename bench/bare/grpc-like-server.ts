@@ -7,26 +7,13 @@
  *   BENCH_DB=/tmp/x/bare-dashboard.sqlite3 BENCH_PORT=0 node dist/bench/bare/grpc-like-server.js
  * and prints `{"port": N}` on stdout once it listens.
  */
-import path from 'node:path';
-
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 
 import { openBareDbAt } from './open.js';
-import { LOADER_OPTIONS } from '../../services/framework/grpc/loader-options.js';
-import { PROTO_DIR } from '../paths.js';
-
-interface ProductRow {
-  id: string;
-  title: string;
-  image: string | null;
-  likes: number;
-}
+import { productServiceClient, type ProductRow } from '../product-proto.js';
 
 const db = await openBareDbAt(process.env.BENCH_DB!);
-const definition = protoLoader.loadSync(path.join(PROTO_DIR, 'product.proto'), { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
-const product = grpc.loadPackageDefinition(definition).product as grpc.GrpcObject;
-const service = (product.ProductService as grpc.ServiceClientConstructor).service;
+const service = productServiceClient().service;
 
 const server = new grpc.Server();
 server.addService(service, {

@@ -10,14 +10,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import express from 'express';
 
-import { LOADER_OPTIONS } from '../../services/framework/grpc/loader-options.js';
-import { PROTO_DIR } from '../paths.js';
+import { productServiceClient } from '../product-proto.js';
 import { isUniqueViolation, openBareDbAt } from './open.js';
 
 type LikeClient = grpc.Client & {
@@ -28,8 +25,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEADLINE_MS = 5000;
 
 const db = await openBareDbAt(process.env.BENCH_DB!);
-const definition = protoLoader.loadSync(path.join(PROTO_DIR, 'product.proto'), { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
-const ProductService = (grpc.loadPackageDefinition(definition).product as grpc.GrpcObject).ProductService as grpc.ServiceClientConstructor;
+const ProductService = productServiceClient();
 const dashboard = new ProductService(process.env.BENCH_DASHBOARD_GRPC!, grpc.credentials.createInsecure()) as unknown as LikeClient;
 
 function likeProduct(id: string): Promise<number> {
