@@ -28,19 +28,29 @@ function expectCleanQuickRun(result: BenchResult): void {
   expect(result.correctness).toEqual({ ok: true, failures: [] });
   expect(result.errors).toEqual([]);
   const names = (p: BenchResult['phases'][number]) => `${p.path}/${p.impl}/${p.concurrency}`;
+  // With the sides that bound the targets: the no-database ceiling and the bare exactly-once twin.
+  const sides = { 'grpc-like': ['framework', 'bare', 'ceiling'], 'rest-like': ['framework', 'bare', 'once'] };
   expect(result.phases.map(names).sort()).toEqual(
-    ['grpc-like', 'rest-like'].flatMap((kind) => ['framework', 'bare'].flatMap((impl) => [1, 4].map((c) => `${kind}/${impl}/${c}`))).concat(['rest-create/framework/1', 'rest-create/framework/4']).sort(),
+    Object.entries(sides)
+      .flatMap(([kind, impls]) => impls.flatMap((impl) => [1, 4].map((c) => `${kind}/${impl}/${c}`)))
+      .concat(['rest-create/framework/1', 'rest-create/framework/4'])
+      .sort(),
   );
   for (const phase of result.phases) {
     expect(phase.check.ok, `${names(phase)}: ${phase.check.message}`).toBe(true);
     expect(phase.ok).toBeGreaterThan(0);
     expect(phase.errorCount, `${names(phase)}: ${JSON.stringify(phase.errors)}`).toBe(0);
     // CPU of every server over the phase, and per request of the path's own servers.
-    expect(Object.keys(phase.cpuMs).sort()).toEqual(['bare_grpc', 'bare_rest', 'dashboard', 'dashboard_grpc', 'product', 'product_grpc']);
+    expect(Object.keys(phase.cpuMs).sort()).toEqual(SERVERS);
     for (const ms of Object.values(phase.cpuMs)) expect(ms).toBeGreaterThanOrEqual(0);
     expect(phase.cpuMsPerRequest, names(phase)).toBeGreaterThan(0);
+    // The load process's own CPU, to tell a client-bound run from a server-bound one.
+    expect(phase.loadCpuMs).toBeGreaterThan(0);
+    expect(phase.loadWallMs).toBeGreaterThanOrEqual(phase.measuredMs);
   }
 }
+
+const SERVERS = ['bare_grpc', 'bare_rest', 'bare_rest_once', 'ceiling_grpc', 'dashboard', 'dashboard_grpc', 'product', 'product_grpc'];
 
 /**
  * Runs `mgrpc bench …` to its end, however long a loaded machine makes that: no kill timer
@@ -76,7 +86,7 @@ describe('mgrpc bench --quick', () => {
       expect(phase.latencyMs.p50).toBeGreaterThan(0);
       expect(phase.latencyMs.p99).toBeGreaterThanOrEqual(phase.latencyMs.p50);
       expect(phase.acknowledged).toBeGreaterThanOrEqual(phase.ok);
-      expect(Object.keys(phase.rssMb).sort()).toEqual(['bare_grpc', 'bare_rest', 'dashboard', 'dashboard_grpc', 'product', 'product_grpc']);
+      expect(Object.keys(phase.rssMb).sort()).toEqual(SERVERS);
       // Framework and bare are measured in interleaved slices, 500 ms each in all; the raw samples stay out of the file.
       // No lower bound: a slice's measured time ends with its last request that started in the window, so a
       // stall of the machine can shorten it (seen: 257 ms in all); a window that measured nothing has no
@@ -86,8 +96,15 @@ describe('mgrpc bench --quick', () => {
     }
     for (const phase of result.phases.filter((p) => p.path === 'rest-create')) expect(phase.syncLagMs).toBeGreaterThanOrEqual(0);
 
-    expect(result.ratios.map((r) => `${r.path}/${r.concurrency}`).sort()).toEqual(['grpc-like/1', 'grpc-like/4', 'rest-like/1', 'rest-like/4']);
+    expect(result.ratios.map((r) => `${r.path}/${r.impl}/${r.concurrency}`).sort()).toEqual(
+      ['grpc-like/ceiling', 'grpc-like/framework', 'rest-like/framework', 'rest-like/once'].flatMap((side) => [`${side}/1`, `${side}/4`]).sort(),
+    );
     for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
+    // Each REST like target carries its bound: the exactly-once twin's ratio in the same run.
+    for (const c of [1, 4]) {
+      const once = result.ratios.find((r) => r.path === 'rest-like' && r.impl === 'once' && r.concurrency === c)!;
+      expect(result.targets.find((t) => t.name === `REST like c${c} framework/bare`)?.bound).toEqual({ label: 'bare exactly-once', ratio: once.ratio, reachable: once.ratio >= 0.9 });
+    }
     for (const name of ['dashboard', 'dashboard_grpc', 'product', 'product_grpc']) {
       expect(result.coldStartMs[name]).toBeGreaterThan(0);
       expect(result.firstStartMs[name]).toBeGreaterThan(0);
@@ -129,13 +146,13 @@ describe('mgrpc bench --quick', () => {
     const result = JSON.parse(run.stdout) as BenchResult;
     expect(result.ok).toBe(true);
     expect(result.settings.peers).toBe(true);
-    expect(result.phases.map((p) => p.impl).sort()).toEqual(['bare', 'connect', 'framework', 'nest']);
+    expect(result.phases.map((p) => p.impl).sort()).toEqual(['bare', 'ceiling', 'connect', 'framework', 'nest']);
     for (const phase of result.phases) {
       expect(phase.check.ok, `${phase.impl}: ${phase.check.message}`).toBe(true);
       expect(phase.ok, phase.impl).toBeGreaterThan(0);
       expect(phase.cpuMsPerRequest, phase.impl).toBeGreaterThan(0);
     }
-    expect(result.ratios.map((r) => r.impl).sort()).toEqual(['connect', 'framework', 'nest']);
+    expect(result.ratios.map((r) => r.impl).sort()).toEqual(['ceiling', 'connect', 'framework', 'nest']);
     for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
     for (const name of ['nest_grpc', 'connect_grpc']) {
       expect(result.coldStartMs[name]).toBeGreaterThan(0);

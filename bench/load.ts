@@ -51,6 +51,12 @@ export interface LoadResult {
   /** Failed requests over the whole run, warm-up included. */
   totalErrors: number;
   measuredMs: number;
+  /**
+   * CPU the load process itself used (user + system, warm-up included) over its wall time, ms:
+   * near one core's worth (loadCpuMs ≈ loadWallMs) means the client, not the server, set the pace.
+   */
+  loadCpuMs: number;
+  loadWallMs: number;
   /** Every measured request's latency, ms: for merging slices (slices.ts); not kept in the results. */
   samples?: number[];
 }
@@ -105,6 +111,7 @@ function restSender(spec: LoadSpec): Send {
 export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, totalMs: number) => void): Promise<LoadResult> {
   const send = spec.kind === 'grpc-like' ? grpcSender(spec) : restSender(spec);
   const start = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const measureFrom = start + spec.warmupMs;
   const end = measureFrom + spec.durationMs;
   const latencies: number[] = [];
@@ -143,6 +150,7 @@ export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, t
     clearInterval(timer);
   }
   const measuredMs = Math.max(1, lastDone - measureFrom);
+  const cpu = process.cpuUsage(cpuAtStart);
   return {
     requests,
     sent,
@@ -155,6 +163,8 @@ export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, t
     pending,
     totalErrors,
     measuredMs: Math.round(measuredMs),
+    loadCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    loadWallMs: Math.round(performance.now() - start),
     samples: latencies.map((ms) => Math.round(ms * 1000) / 1000),
   };
 }

@@ -23,6 +23,8 @@ function slice(latency: number, n: number, measuredMs: number, errors: Record<st
     pending: 1,
     totalErrors: failed,
     measuredMs,
+    loadCpuMs: measuredMs / 2,
+    loadWallMs: measuredMs,
     samples,
   };
 }
@@ -59,6 +61,7 @@ describe('mergeSlices', () => {
     expect(merged.acknowledged).toBe(99 + 5 + 50 + 5);
     expect(merged.pending).toBe(2);
     expect(merged.measuredMs).toBe(2000);
+    expect([merged.loadCpuMs, merged.loadWallMs]).toEqual([1000, 2000]);
     // 99 of 150 samples are 1 ms: the median is 1 ms and p90 3 ms, not an average of the slices' own.
     expect(merged.latencyMs).toMatchObject({ p50: 1, p90: 3, p99: 3, max: 3, mean: 1.68 });
   });

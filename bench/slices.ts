@@ -46,5 +46,7 @@ export function mergeSlices(slices: readonly LoadResult[]): LoadResult {
     pending: sum((r) => r.pending),
     totalErrors: sum((r) => r.totalErrors),
     measuredMs,
+    loadCpuMs: sum((r) => r.loadCpuMs),
+    loadWallMs: sum((r) => r.loadWallMs),
   };
 }

@@ -10,11 +10,18 @@ export function isPostgresUrl(target: string): boolean {
 }
 
 /**
- * The dashboard's products table and the product service's product_users, as their
- * migrations create them; `timestamp` is the dialect's type for Sequelize's DATE.
+ * The dashboard's products and users tables and the product service's product_users, as
+ * their migrations create them; `timestamp` is the dialect's type for Sequelize's DATE.
+ * The exactly-once twins (rest-like-once.ts, grpc-like-server.ts) add an outbox and an inbox
+ * of their own.
  */
-function bareSchema(timestamp: 'DATETIME' | 'TIMESTAMPTZ'): string[] {
+function bareSchema(postgres: boolean): string[] {
+  const timestamp = postgres ? 'TIMESTAMPTZ' : 'DATETIME';
   return [
+    `CREATE TABLE IF NOT EXISTS users (id UUID PRIMARY KEY NOT NULL, created_at ${timestamp} NOT NULL, updated_at ${timestamp} NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS bare_outbox (id ${postgres ? 'BIGSERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT'}, idempotency_key VARCHAR(255) NOT NULL,
+       payload TEXT NOT NULL, created_at ${timestamp} NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS bare_inbox (idempotency_key VARCHAR(255) PRIMARY KEY NOT NULL, created_at ${timestamp} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS products (id UUID PRIMARY KEY NOT NULL, title VARCHAR(200) NOT NULL, image VARCHAR(2048),
        likes BIGINT NOT NULL DEFAULT 0, created_at ${timestamp} NOT NULL, updated_at ${timestamp} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS product_users (id UUID PRIMARY KEY NOT NULL, user_id UUID NOT NULL, product_id UUID NOT NULL,
@@ -28,7 +35,7 @@ function bareSchema(timestamp: 'DATETIME' | 'TIMESTAMPTZ'): string[] {
 export async function openBareDbAt(target: string): Promise<Db> {
   const postgres = isPostgresUrl(target);
   const db = postgres ? await openPgDb(target) : await openDb(target);
-  for (const statement of bareSchema(postgres ? 'TIMESTAMPTZ' : 'DATETIME')) await db.all(statement);
+  for (const statement of bareSchema(postgres)) await db.all(statement);
   return db;
 }
 

@@ -24,11 +24,26 @@ export async function openPgDb(url: string, max = poolMaxFromEnv()): Promise<Db>
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
   // Named statements: each connection of the pool prepares one once and reuses it.
   const cache = new Map<string, { name: string; text: string }>();
+  const named = (sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) cache.set(sql, (statement = { name: `bench_${cache.size}`, text: numbered(sql) }));
+    return statement;
+  };
   const db: Db = {
-    all: async <T>(sql: string, params: unknown[] = []) => {
-      let statement = cache.get(sql);
-      if (statement === undefined) cache.set(sql, (statement = { name: `bench_${cache.size}`, text: numbered(sql) }));
-      return (await pool.query({ ...statement, values: params })).rows as T[];
+    all: async <T>(sql: string, params: unknown[] = []) => (await pool.query({ ...named(sql), values: params })).rows as T[],
+    transaction: async <T>(work: (tx: Pick<Db, 'all'>) => Promise<T>) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work({ all: async <R>(sql: string, params: unknown[] = []) => (await client.query({ ...named(sql), values: params })).rows as R[] });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
     },
     close: () => pool.end(),
   };

@@ -9,6 +9,12 @@ import sqlite3 from 'sqlite3';
 export interface Db {
   /** Runs a statement and returns its rows. `all` for writes too: `get` on a write leaves its statement (and transaction) open. */
   all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `work` in one transaction (SQLite: BEGIN IMMEDIATE … COMMIT; ROLLBACK when it throws).
+   * SQLite has one connection here, so transactions take turns; a plain `all` must not be used
+   * on a connection that runs transactions meanwhile (it would land inside one).
+   */
+  transaction<T>(work: (tx: Pick<Db, 'all'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -31,11 +37,28 @@ export async function openDb(file: string): Promise<Db> {
     }
     return statement;
   };
+  const exec = (sql: string) => new Promise<void>((resolve, reject) => raw.exec(sql, (err: Error | null) => (err ? reject(err) : resolve())));
+  let turn: Promise<unknown> = Promise.resolve();
   const db: Db = {
     all: async <T>(sql: string, params: unknown[] = []) => {
       const statement = await prepare(sql);
       // `all` resets the statement when it is done, so a write is committed at once.
       return new Promise<T[]>((resolve, reject) => statement.all(params, (err: Error | null, rows: unknown[]) => (err ? reject(err) : resolve(rows as T[]))));
+    },
+    transaction: <T>(work: (tx: Pick<Db, 'all'>) => Promise<T>) => {
+      const run = turn.then(async () => {
+        await exec('BEGIN IMMEDIATE');
+        try {
+          const result = await work(db);
+          await exec('COMMIT');
+          return result;
+        } catch (err) {
+          await exec('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      });
+      turn = run.catch(() => undefined);
+      return run;
     },
     close: async () => {
       const prepared = await Promise.allSettled(statements.values());

@@ -17,13 +17,15 @@ export function formatReport(result: BenchResult): string {
       p.latencyMs.p50.toFixed(2),
       p.latencyMs.p99.toFixed(2),
       p.cpuMsPerRequest === null ? '-' : p.cpuMsPerRequest.toFixed(2),
+      // Near 100%: the one load process, not the server, set the pace.
+      p.loadWallMs > 0 ? `${Math.round((100 * p.loadCpuMs) / p.loadWallMs)}%` : '-',
       String(p.totalErrors),
       p.syncLagMs === undefined ? '' : `${p.syncLagMs} ms`,
       p.check.ok ? 'ok' : 'FAILED',
     ];
   });
   const lines = [
-    formatTable(['path', 'c', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'cpu ms/req', 'errors', 'synced after', 'check'], rows).trimEnd(),
+    formatTable(['path', 'c', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'cpu ms/req', 'load cpu', 'errors', 'synced after', 'check'], rows).trimEnd(),
     '',
     `cold start (spawn -> health; ours with their code cache): ${Object.entries(result.coldStartMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
     `first start after a build (no code cache yet): ${Object.entries(result.firstStartMs ?? {}).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
@@ -31,13 +33,19 @@ export function formatReport(result: BenchResult): string {
     `codegen (protos/, whole CLI process): ${result.codegen.wallMs} ms${result.codegen.reportedMs === null ? '' : ` (${result.codegen.reportedMs} ms inside)`}`,
     '',
     formatTable(
-      ['target', 'wanted', 'measured', ''],
-      result.targets.map((t) => [t.name, t.target, t.actual, t.met ? 'met' : 'MISSED']),
+      ['target', 'wanted', 'measured', 'bound in this run', ''],
+      result.targets.map((t) => [
+        t.name,
+        t.target,
+        t.actual,
+        t.bound ? `${t.bound.label} ${t.bound.ratio.toFixed(2)}${t.bound.label.endsWith(' ms') ? '' : 'x'}` : '',
+        t.met ? 'met' : t.bound && !t.bound.reachable ? 'MISSED (out of reach)' : 'MISSED',
+      ]),
     ).trimEnd(),
     '',
     `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, node ${result.machine.node}; ` +
       `${result.database?.dialect === 'postgres' ? `PostgreSQL at ${result.database.server}` : 'SQLite'}; ` +
-      `${result.settings.durationMs / 1000} s measured per run (${result.settings.peers ? 'framework, bare and peers' : 'framework and bare'} in interleaved slices, each after ${result.settings.warmupMs / 1000} s warm-up); ${(result.totalMs / 1000).toFixed(0)} s in all`,
+      `${result.settings.durationMs / 1000} s measured per run (${result.settings.peers ? 'framework, bare, bounds and peers' : 'framework, bare and bounds'} in interleaved slices, each after ${result.settings.warmupMs / 1000} s warm-up); ${(result.totalMs / 1000).toFixed(0)} s in all`,
   ];
   if (!result.ok) {
     lines.push('', 'FAILED:', ...[...result.correctness.failures, ...result.errors].map((f) => `  ${f}`));

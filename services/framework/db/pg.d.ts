@@ -25,7 +25,14 @@ declare module 'pg' {
     constructor(config?: PoolConfig);
     query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
     query(config: QueryConfig): Promise<{ rows: Record<string, unknown>[] }>;
+    /** A client of its own (a transaction's); give it back with `release`. */
+    connect(): Promise<PoolClient>;
     end(): Promise<void>;
+  }
+  export interface PoolClient {
+    query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+    query(config: QueryConfig): Promise<{ rows: Record<string, unknown>[] }>;
+    release(): void;
   }
   export const types: {
     getTypeParser(oid: number, format?: string): unknown;
