@@ -6,7 +6,7 @@
  * `pg` Pool (bare/postgres.ts).
  *
  * A call with an `idempotency-key` header comes from the exactly-once twin of the REST like
- * (rest-like-once.ts) and is applied once per key, as our dashboard applies a relayed like:
+ * (bounds/rest-like-once.ts) and is applied once per key, as our dashboard applies a relayed like:
  * in one transaction (on a connection of its own), the user checked, the key recorded in
  * `bare_inbox`, the `UPDATE`; a key seen before answers the current count without counting.
  *

@@ -12,7 +12,7 @@ export function isPostgresUrl(target: string): boolean {
 /**
  * The dashboard's products and users tables and the product service's product_users, as
  * their migrations create them; `timestamp` is the dialect's type for Sequelize's DATE.
- * The exactly-once twins (rest-like-once.ts, grpc-like-server.ts) add an outbox and an inbox
+ * The exactly-once twins (bounds/rest-like-once.ts, grpc-like-server.ts) add an outbox and an inbox
  * of their own.
  */
 function bareSchema(postgres: boolean): string[] {

@@ -16,9 +16,10 @@
  *   metrics.observeHttp('GET', '/api/products', 200, 0.004);
  *   res.type(metrics.contentType).send(await metrics.render());
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 import type { Logger } from '../logger.js';
+import { CallTimings } from './call-timings.js';
 import type { Outbox } from '../outbox/outbox.js';
 
 /** Seconds; from sub-millisecond reads to calls that hit the 5 s default deadline. */
@@ -41,7 +42,7 @@ export interface Metrics {
   render(): Promise<string>;
 }
 
-/** Splits `/package.Service/Method` into the labels grpc-ecosystem exporters use. */
+/** Splits `/package.Service/Method` into the labels grpc-ecosystem exporters use (once per method, see CallTimings). */
 function grpcLabels(path: string): { grpc_service: string; grpc_method: string } {
   const [, service = 'unknown', method = 'unknown'] = path.split('/');
   return { grpc_service: service, grpc_method: method };
@@ -52,20 +53,17 @@ export function createMetrics(labels: { service: string; side: string }): Metric
   registry.setDefaultLabels({ service: labels.service, side: labels.side });
   collectDefaultMetrics({ register: registry });
 
-  const httpTotal = new Counter({ name: 'http_requests_total', help: 'REST requests answered, by method, route pattern and status.', labelNames: ['method', 'route', 'status'], registers: [registry] });
-  const httpSeconds = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time from a REST request arriving to its response being sent.',
-    labelNames: ['method', 'route', 'status'],
-    buckets: LATENCY_BUCKETS,
+  // Observed on every request: counted and timed together (call-timings.ts).
+  const http = new CallTimings<string, string, number>({
+    counter: { name: 'http_requests_total', help: 'REST requests answered, by method, route pattern and status.' },
+    histogram: { name: 'http_request_duration_seconds', help: 'Time from a REST request arriving to its response being sent.', buckets: LATENCY_BUCKETS },
+    labelsOf: (method, route, status) => ({ method, route, status: String(status) }),
     registers: [registry],
   });
-  const grpcTotal = new Counter({ name: 'grpc_server_handled_total', help: 'gRPC calls completed by this server, by method, status code and protocol.', labelNames: ['grpc_service', 'grpc_method', 'grpc_code', 'protocol'], registers: [registry] });
-  const grpcSeconds = new Histogram({
-    name: 'grpc_server_handling_seconds',
-    help: 'Time a gRPC call took from its request being decoded to its answer.',
-    labelNames: ['grpc_service', 'grpc_method', 'grpc_code', 'protocol'],
-    buckets: LATENCY_BUCKETS,
+  const grpcCalls = new CallTimings<string, string, string>({
+    counter: { name: 'grpc_server_handled_total', help: 'gRPC calls completed by this server, by method, status code and protocol.' },
+    histogram: { name: 'grpc_server_handling_seconds', help: 'Time a gRPC call took from its request being decoded to its answer.', buckets: LATENCY_BUCKETS },
+    labelsOf: (path, code, protocol) => ({ ...grpcLabels(path), grpc_code: code, protocol }),
     registers: [registry],
   });
   const grpcItems = new Counter({
@@ -80,14 +78,10 @@ export function createMetrics(labels: { service: string; side: string }): Metric
     registry,
     contentType: registry.contentType,
     observeHttp(method, route, status, seconds) {
-      const labels = { method, route, status: String(status) };
-      httpTotal.inc(labels);
-      httpSeconds.observe(labels, seconds);
+      http.observe(method, route, status, seconds);
     },
     observeGrpc(path, code, seconds, protocol = 'grpc') {
-      const labels = { ...grpcLabels(path), grpc_code: code, protocol };
-      grpcTotal.inc(labels);
-      grpcSeconds.observe(labels, seconds);
+      grpcCalls.observe(path, code, protocol, seconds);
     },
     observeGrpcItems(path, code, n) {
       grpcItems.inc({ ...grpcLabels(path), grpc_code: code }, n);

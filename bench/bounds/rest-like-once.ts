@@ -6,13 +6,13 @@
  *     404 / 409 when nothing was inserted) and an outbox row with the like's idempotency key;
  *  2. LikeProduct on the bare gRPC server over one long-lived grpc-js channel, 5 s deadline,
  *     the key in the `idempotency-key` header: that server applies each key once
- *     (grpc-like-server.ts: the user checked, an inbox row, the UPDATE, one transaction);
+ *     (bare/grpc-like-server.ts: the user checked, an inbox row, the UPDATE, one transaction);
  *  3. 200 with the count. Delivered outbox rows are deleted together every 50 ms; a row whose
  *     call failed for a reason a retry can mend (unavailable, deadline) stays, the caller gets
  *     202, and a relay retries rows older than 5 s every 500 ms. A refusal (no such product or
  *     user) undoes the like and its outbox row and passes the status on.
- * Run by the bench as its own process, like rest-like-pipeline.ts:
- *   BENCH_DB=… BENCH_PORT=0 BENCH_DASHBOARD_GRPC=127.0.0.1:N node dist/bench/bare/rest-like-once.js
+ * Run by the bench as its own process, like bare/rest-like-pipeline.ts:
+ *   BENCH_DB=… BENCH_PORT=0 BENCH_DASHBOARD_GRPC=127.0.0.1:N node dist/bench/bounds/rest-like-once.js
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +21,7 @@ import * as grpc from '@grpc/grpc-js';
 import express from 'express';
 
 import { productServiceClient } from '../product-proto.js';
-import { isPostgresUrl, openBareDbAt } from './open.js';
+import { isPostgresUrl, openBareDbAt } from '../bare/open.js';
 
 type LikeClient = grpc.Client & {
   LikeProduct(

@@ -4,12 +4,12 @@
  * product id in a Map, no database at all. No server that stores a like can answer more
  * calls than this under the same load process: its ratio to the bare server is the most any
  * grpc-js server, ours included, can reach (`mgrpc bench`, docs/performance.md).
- *   BENCH_PORT=0 node dist/bench/bare/grpc-ceiling-server.js   # prints {"port": N}
+ *   BENCH_PORT=0 node dist/bench/bounds/grpc-ceiling-server.js   # prints {"port": N}
  */
 import * as grpc from '@grpc/grpc-js';
 
 import { productServiceClient } from '../product-proto.js';
-import { serveGrpc } from './serve-grpc.js';
+import { serveGrpc } from '../bare/serve-grpc.js';
 
 const likes = new Map<string, number>();
 const server = new grpc.Server();

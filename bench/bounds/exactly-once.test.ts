@@ -1,5 +1,5 @@
 /**
- * The bare exactly-once twin (rest-like-once.ts → grpc-like-server.ts) is a measuring
+ * The bare exactly-once twin (rest-like-once.ts → bare/grpc-like-server.ts) is a measuring
  * instrument for the REST like's bound: it must really give the guarantees it is said to
  * cost, or the bound it sets means nothing. Both run as the bench runs them, on SQLite files.
  * Needs `npm run build` (npm test does it).
@@ -16,8 +16,8 @@ import { freePort } from '../../services/framework/server-process.js';
 import { BENCH_DIST } from '../paths.js';
 import { productServiceClient } from '../product-proto.js';
 import { startBareServer, type ServerProcess } from '../servers.js';
-import { openBareDbAt } from './open.js';
-import type { Db } from './sqlite.js';
+import { openBareDbAt } from '../bare/open.js';
+import type { Db } from '../bare/sqlite.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mgrpc-bare-once-'));
 const files = { dashboard: path.join(dir, 'dashboard.sqlite3'), product: path.join(dir, 'product.sqlite3') };
@@ -54,7 +54,7 @@ beforeAll(async () => {
   const now = new Date().toISOString();
   await dashboardDb.all('INSERT INTO users (id, created_at, updated_at) VALUES (?, ?, ?)', [user, now, now]);
   grpcPort = await freePort();
-  const rest = await startBareServer('bare_rest_once', path.join(BENCH_DIST, 'bare/rest-like-once.js'), { ...process.env, BENCH_DB: files.product, BENCH_DASHBOARD_GRPC: `127.0.0.1:${grpcPort}` });
+  const rest = await startBareServer('bare_rest_once', path.join(BENCH_DIST, 'bounds/rest-like-once.js'), { ...process.env, BENCH_DB: files.product, BENCH_DASHBOARD_GRPC: `127.0.0.1:${grpcPort}` });
   servers.push(rest);
   restUrl = `http://127.0.0.1:${rest.port}`;
 }, 60_000);
