@@ -39,7 +39,7 @@ export function formatReport(result: BenchResult): string {
         t.target,
         t.actual,
         (t.bounds ?? []).map((b) => `${b.label} ${b.ratio.toFixed(2)}${b.label.endsWith(' ms') ? '' : 'x'}`).join(', '),
-        t.met ? 'met' : (t.bounds ?? []).some((b) => !b.reachable) ? 'MISSED (out of reach)' : 'MISSED',
+        t.met ? 'met' : t.outOfReach ? 'MISSED (out of reach)' : 'MISSED',
       ]),
     ).trimEnd(),
     '',
