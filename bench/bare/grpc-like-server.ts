@@ -17,7 +17,7 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { isPostgresUrl, openBareDbAt } from './open.js';
-import { serveGrpc } from './serve-grpc.js';
+import { serveGrpc } from './serve.js';
 import { productServiceClient, type ProductRow } from '../product-proto.js';
 
 const db = await openBareDbAt(process.env.BENCH_DB!);

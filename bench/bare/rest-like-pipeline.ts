@@ -9,19 +9,19 @@
  * and prints `{"port": N}` on stdout once it listens.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 
 import * as grpc from '@grpc/grpc-js';
 import express from 'express';
 
 import { productServiceClient } from '../product-proto.js';
+import { likeRequest } from './like-request.js';
+import { serveHttp } from './serve.js';
 import { isUniqueViolation, openBareDbAt } from './open.js';
 
 type LikeClient = grpc.Client & {
   LikeProduct(request: { id: string }, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response?: { product?: { likes: string } }) => void): void;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEADLINE_MS = 5000;
 
 const db = await openBareDbAt(process.env.BENCH_DB!);
@@ -37,12 +37,9 @@ function likeProduct(id: string): Promise<number> {
 const app = express();
 app.use(express.json());
 app.post('/like/:id', async (req, res) => {
-  const productId = req.params.id;
-  const userId: unknown = req.body?.user_id;
-  if (!UUID.test(productId) || typeof userId !== 'string' || !UUID.test(userId)) {
-    res.status(400).json({ message: 'product id and user_id must be UUIDs' });
-    return;
-  }
+  const ids = likeRequest(req, res);
+  if (!ids) return;
+  const { productId, userId } = ids;
   try {
     const [product] = await db.all('SELECT id FROM products WHERE id = ?', [productId]);
     if (!product) {
@@ -66,11 +63,4 @@ app.post('/like/:id', async (req, res) => {
   }
 });
 
-const server = app.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
-});
-process.on('SIGTERM', () => server.close(() => void db.close().finally(() => process.exit(0))));
-
-// The bench holds the other end of stdin: when it is gone, stop (see bench/servers.ts).
-process.stdin.on('data', () => undefined);
-process.stdin.once('end', () => process.kill(process.pid, 'SIGTERM'));
+await serveHttp(app, () => db.close());

@@ -11,6 +11,7 @@
  */
 import { AppError, createLogger, createMetrics, defineService, startGrpcServer } from '../../services/framework/index.js';
 import { proto } from '../../services/stubs/index.js';
+import { announceAndStopWithBench } from '../bare/serve.js';
 
 const likes = new Map<string, number>();
 const notServed = async () => {
@@ -27,9 +28,4 @@ const service = defineService(definition, {
 } as never);
 const logger = createLogger('bench.grpc');
 const running = await startGrpcServer({ host: '127.0.0.1', port: Number(process.env.BENCH_PORT ?? 0), services: [service], logger, metrics: createMetrics({ service: 'bench', side: 'grpc' }) });
-process.stdout.write(`${JSON.stringify({ port: running.port })}\n`);
-process.on('SIGTERM', () => void running.close(1000).finally(() => process.exit(0)));
-
-// The bench holds the other end of stdin: when it is gone, stop (see bench/servers.ts).
-process.stdin.on('data', () => undefined);
-process.stdin.once('end', () => process.kill(process.pid, 'SIGTERM'));
+announceAndStopWithBench(running.port, () => running.close(1000));

@@ -9,7 +9,7 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { productServiceClient } from '../product-proto.js';
-import { serveGrpc } from '../bare/serve-grpc.js';
+import { serveGrpc } from '../bare/serve.js';
 
 const likes = new Map<string, number>();
 const server = new grpc.Server();

@@ -15,12 +15,13 @@
  *   BENCH_DB=… BENCH_PORT=0 BENCH_DASHBOARD_GRPC=127.0.0.1:N node dist/bench/bounds/rest-like-once.js
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 
 import * as grpc from '@grpc/grpc-js';
 import express from 'express';
 
 import { productServiceClient } from '../product-proto.js';
+import { likeRequest } from '../bare/like-request.js';
+import { serveHttp } from '../bare/serve.js';
 import { isPostgresUrl, openBareDbAt } from '../bare/open.js';
 
 type LikeClient = grpc.Client & {
@@ -32,7 +33,6 @@ type LikeClient = grpc.Client & {
   ): void;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEADLINE_MS = 5000;
 const RETRY_AFTER_MS = 5000;
 const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.INTERNAL, grpc.status.UNKNOWN]);
@@ -93,12 +93,9 @@ type Recorded = { entry: number } | 'duplicate' | 'missing';
 const app = express();
 app.use(express.json());
 app.post('/like/:id', async (req, res) => {
-  const productId = req.params.id;
-  const userId: unknown = req.body?.user_id;
-  if (!UUID.test(productId) || typeof userId !== 'string' || !UUID.test(userId)) {
-    res.status(400).json({ message: 'product id and user_id must be UUIDs' });
-    return;
-  }
+  const ids = likeRequest(req, res);
+  if (!ids) return;
+  const { productId, userId } = ids;
   const key = `like:${productId}:${userId}`;
   try {
     const now = new Date().toISOString();
@@ -144,11 +141,4 @@ app.post('/like/:id', async (req, res) => {
   }
 });
 
-const server = app.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
-});
-process.on('SIGTERM', () => server.close(() => void db.close().finally(() => process.exit(0))));
-
-// The bench holds the other end of stdin: when it is gone, stop (see bench/servers.ts).
-process.stdin.on('data', () => undefined);
-process.stdin.once('end', () => process.kill(process.pid, 'SIGTERM'));
+await serveHttp(app, () => db.close());
