@@ -260,6 +260,14 @@ describe('OpenAPI document and Swagger UI', () => {
 });
 
 describe('outbox depth', () => {
+  it('has a series for every topic a process delivers, 0 when nothing waits (an alert sees a value, not a missing series)', async () => {
+    const text = await scrape(`${system.productUrl}/metrics`);
+    for (const name of ['mgrpc_outbox_pending', 'mgrpc_outbox_failed']) {
+      expect(sample(text, name, { topic: 'dashboard.like', service: 'product' }), name).toBeTypeOf('number');
+    }
+    expect(sample(text, 'mgrpc_outbox_failed', { topic: 'dashboard.like' })).toBeGreaterThanOrEqual(0);
+  });
+
   it('mgrpc_outbox_pending shows changes waiting for a receiver that is down', async () => {
     await system.stop('product_grpc');
     const created = await http('POST', `${system.dashboardUrl}/api/products`, { title: 'Waits for the product service' });

@@ -94,7 +94,11 @@ export function createMetrics(labels: { service: string; side: string }): Metric
         async function collect(this: Gauge<'topic'>) {
           this.reset();
           try {
-            for (const row of await outbox.stats()) if (row.state === state) this.set({ topic: row.topic }, row.count);
+            const stats = await outbox.stats();
+            // Every topic this process delivers has a series, 0 when empty: an alert on it
+            // sees a value, not a missing series.
+            for (const topic of outbox.topics()) this.set({ topic }, 0);
+            for (const row of stats) if (row.state === state) this.set({ topic: row.topic }, row.count);
           } catch (err) {
             // A scrape during shutdown (database closed) shows no depth rather than failing the scrape.
             logger.debug('metrics: could not read the outbox stats', { error: err instanceof Error ? err.message : String(err) });

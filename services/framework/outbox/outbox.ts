@@ -348,6 +348,11 @@ export class Outbox {
     return this.store.stats();
   }
 
+  /** The topics this process delivers (registered with `handle` or `handleBatch`). */
+  topics(): string[] {
+    return [...this.handlers.keys(), ...this.batchHandlers.keys()];
+  }
+
   entries(limit = 100): Promise<StoredEntry[]> {
     return this.store.entries(limit);
   }
