@@ -38,7 +38,7 @@ export function formatReport(result: BenchResult): string {
         t.name,
         t.target,
         t.actual,
-        (t.bounds ?? []).map((b) => `${b.label} ${b.ratio.toFixed(2)}${b.label.endsWith(' ms') ? '' : 'x'}`).join(', '),
+        (t.bounds ?? []).map((b) => `${b.label} ${b.ratio.toFixed(2)}${b.unit === 'ms' ? ' ms' : 'x'}`).join(', '),
         t.met ? 'met' : t.outOfReach ? 'MISSED (out of reach)' : 'MISSED',
       ]),
     ).trimEnd(),
