@@ -42,8 +42,8 @@ import { serverNodeOptions } from '../services/framework/server-process.js';
 
 /**
  * Who serves a phase: our servers, the bare baseline, a peer framework (--peers), or a side
- * that bounds a target: the no-database ceiling (LikeProduct) or the bare exactly-once twin
- * (REST like).
+ * that bounds a target: the no-database ceiling and the framework layer (LikeProduct), or the
+ * bare exactly-once twin (REST like).
  */
 export type Impl = 'framework' | 'bare' | 'ceiling' | 'layer' | 'once' | Peer;
 

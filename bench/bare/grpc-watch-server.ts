@@ -10,6 +10,7 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { openBareDbAt } from './open.js';
+import { serveGrpc } from './serve.js';
 import { productServiceClient, type ProductRow } from '../product-proto.js';
 
 const db = await openBareDbAt(process.env.BENCH_DB!);
@@ -41,15 +42,7 @@ server.addService(service, {
     callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in this baseline' });
   },
 });
-const port = await new Promise<number>((resolve, reject) =>
-  server.bindAsync(`127.0.0.1:${process.env.BENCH_PORT ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
-);
-process.stdout.write(`${JSON.stringify({ port })}\n`);
-process.on('SIGTERM', () => {
+// Open watch streams would hold tryShutdown open: they are ended first.
+await serveGrpc(server, () => db.close(), () => {
   for (const watcher of watchers) watcher.end();
-  server.tryShutdown(() => void db.close().finally(() => process.exit(0)));
 });
-
-// The bench holds the other end of stdin: when it is gone, stop (see bench/servers.ts).
-process.stdin.on('data', () => undefined);
-process.stdin.once('end', () => process.kill(process.pid, 'SIGTERM'));

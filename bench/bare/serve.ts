@@ -16,11 +16,17 @@ export function announceAndStopWithBench(port: number, close: () => Promise<void
   process.stdin.once('end', () => process.kill(process.pid, 'SIGTERM'));
 }
 
-export async function serveGrpc(server: grpc.Server, beforeExit?: () => Promise<void>): Promise<void> {
+/** `beforeShutdown` runs first when stopping (a server with open streams ends them there). */
+export async function serveGrpc(server: grpc.Server, beforeExit?: () => Promise<void>, beforeShutdown: () => void = () => undefined): Promise<void> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${process.env.BENCH_PORT ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
-  announceAndStopWithBench(port, () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())), beforeExit);
+  const close = () =>
+    new Promise<void>((resolve) => {
+      beforeShutdown();
+      server.tryShutdown(() => resolve());
+    });
+  announceAndStopWithBench(port, close, beforeExit);
 }
 
 export async function serveHttp(app: Express, beforeExit?: () => Promise<void>): Promise<void> {
