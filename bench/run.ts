@@ -336,9 +336,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     delete bareEnv.MGRPC_DB_POOL_MAX;
     const bareDashboardFile = location.bare_dashboard;
     const bareProductFile = location.bare_product;
-    const startBareGrpc = (nodeArgs: string[] = []) => startBareServer('bare_grpc', path.join(BENCH_DIST, 'bare/grpc-like-server.js'), { ...bareEnv, BENCH_DB: bareDashboardFile }, nodeArgs);
+    const startBareGrpc = (nodeArgs: string[] = []) => startBareServer('bare_grpc', path.join(BENCH_DIST, 'bare/grpc-like-server.js'), 'grpc', { ...bareEnv, BENCH_DB: bareDashboardFile }, nodeArgs);
     const startBareRest = (dashboardGrpc: string, nodeArgs: string[] = []) =>
-      startBareServer('bare_rest', path.join(BENCH_DIST, 'bare/rest-like-pipeline.js'), { ...bareEnv, BENCH_DB: bareProductFile, BENCH_DASHBOARD_GRPC: dashboardGrpc }, nodeArgs);
+      startBareServer('bare_rest', path.join(BENCH_DIST, 'bare/rest-like-pipeline.js'), 'rest', { ...bareEnv, BENCH_DB: bareProductFile, BENCH_DASHBOARD_GRPC: dashboardGrpc }, nodeArgs);
 
     // Cold starts. First each server's first start after a build: it compiles everything and
     // saves V8's code when it stops (cli/serve/bundle.ts). Then every server, ours and the bare
@@ -381,11 +381,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     servers.push(bareRest);
     sample(bareRest);
     // The sides that bound the targets; no cold start of theirs is reported.
-    const ceilingGrpc = await startBareServer('ceiling_grpc', path.join(BENCH_DIST, 'bounds/grpc-ceiling-server.js'), bareEnv, profile('ceiling_grpc'));
+    const ceilingGrpc = await startBareServer('ceiling_grpc', path.join(BENCH_DIST, 'bounds/grpc-ceiling-server.js'), 'grpc', bareEnv, profile('ceiling_grpc'));
     servers.push(ceilingGrpc);
     const layerGrpc = await startBareServer(
       'layer_grpc',
       path.join(BENCH_DIST, 'bounds/framework-layer-server.js'),
+      'grpc',
       { ...bareEnv, NODE_OPTIONS: serverNodeOptions(bareEnv) },
       profile('layer_grpc'),
     );
@@ -393,6 +394,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const bareRestOnce = await startBareServer(
       'bare_rest_once',
       path.join(BENCH_DIST, 'bounds/rest-like-once.js'),
+      'rest',
       { ...bareEnv, BENCH_DB: bareProductFile, BENCH_DASHBOARD_GRPC: `127.0.0.1:${bareGrpc.port}` },
       profile('bare_rest_once'),
     );
@@ -405,7 +407,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const name = `${peer}_grpc`;
       progress.update(0, `starting ${name}`, 0);
       const port = await freePort();
-      const server = await startBareServer(name, peerMains.get(peer)!, {
+      const server = await startBareServer(name, peerMains.get(peer)!, 'grpc', {
         ...bareEnv,
         BENCH_DB: bareDashboardFile,
         BENCH_PORT: String(port),

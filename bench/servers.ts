@@ -23,7 +23,7 @@ const ORPHAN_GUARD = path.join(ROOT, 'dist/cli/orphan-guard.js');
 export interface ServerProcess {
   name: string;
   child: ChildProcess;
-  /** Milliseconds from spawn until it answered health (framework servers) or printed its port (bare ones). */
+  /** Milliseconds from spawn until it answered a fresh client's request (health for ours; see `ready`). */
   coldStartMs: number;
   /** The last lines it printed, for a failure's message. */
   output(): string;
@@ -74,28 +74,54 @@ export function cpuMsOf(pid: number): number | undefined {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function restHealthy(port: number): Promise<boolean> {
+/** The status of GET /healthz, or undefined when nothing answered. */
+function restStatus(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 500, agent: false }, (res) => {
       res.resume();
-      resolve(res.statusCode === 200);
+      resolve(res.statusCode);
     });
     req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(false));
+    req.once('error', () => resolve(undefined));
   });
 }
 
 // grpc.health.v1.Health/Check for the whole server: an empty request; SERVING is field 1 = 1.
 // A fresh client per attempt: a channel that saw a refused connection waits out its reconnect
 // backoff (a second), which would count as start-up time.
-function grpcServing(port: number): Promise<boolean> {
+function grpcHealth(port: number): Promise<{ code: grpc.status; serving: boolean }> {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const raw = (b: Buffer) => b;
-  return new Promise<boolean>((resolve) => {
+  return new Promise<{ code: grpc.status; serving: boolean }>((resolve) => {
     client.makeUnaryRequest('/grpc.health.v1.Health/Check', raw, raw, Buffer.alloc(0), { deadline: Date.now() + 500 }, (err, response?: Buffer) =>
-      resolve(!err && response !== undefined && response.equals(Buffer.from([0x08, 0x01]))),
+      resolve({ code: err ? err.code : grpc.status.OK, serving: !err && response !== undefined && response.equals(Buffer.from([0x08, 0x01])) }),
     );
   }).finally(() => client.close());
+}
+
+/**
+ * Whether the server on `port` is ready, by the same probe for every side: ours must answer
+ * health (SERVING, 200); a bare or peer server, which has no health, must answer the same
+ * request at all (UNIMPLEMENTED, 404): either way a fresh client got an answer over a new
+ * connection, which is what a cold start is timed to.
+ */
+function ready(port: number, kind: 'rest' | 'grpc', side: 'ours' | 'bare'): Promise<boolean> {
+  if (kind === 'rest') return restStatus(port).then((status) => (side === 'ours' ? status === 200 : status !== undefined));
+  return grpcHealth(port).then(({ code, serving }) =>
+    side === 'ours' ? serving : code !== grpc.status.UNAVAILABLE && code !== grpc.status.DEADLINE_EXCEEDED,
+  );
+}
+
+/** Probes every 10 ms until `check` holds: the time since `startedAt`, or the process's exit as an error. */
+async function pollUntil(check: () => Promise<boolean>, startedAt: number, timeoutMs: number, exited: Promise<never>, failure: () => string): Promise<number> {
+  const polled = (async () => {
+    while (performance.now() - startedAt < timeoutMs) {
+      if (await check()) return performance.now() - startedAt;
+      await sleep(10);
+    }
+    throw new Error(failure());
+  })();
+  return Promise.race([polled, exited]);
 }
 
 function track(name: string, child: ChildProcess) {
@@ -154,17 +180,14 @@ export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs 
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const tracked = track(spec.name, child);
-  const healthy = spec.kind === 'rest' ? () => restHealthy(spec.port) : () => grpcServing(spec.port);
-  const ready = (async () => {
-    while (performance.now() - startedAt < timeoutMs) {
-      if (child.exitCode !== null) await tracked.exited;
-      if (await healthy()) return performance.now() - startedAt;
-      await sleep(10);
-    }
-    throw new Error(`${spec.name} did not answer health within ${timeoutMs} ms:\n${tracked.lines.slice(-20).join('\n')}`);
-  })();
   try {
-    const coldStartMs = (await Promise.race([ready, tracked.exited])) as number;
+    const coldStartMs = await pollUntil(
+      () => ready(spec.port, spec.kind, 'ours'),
+      startedAt,
+      timeoutMs,
+      tracked.exited,
+      () => `${spec.name} did not answer health within ${timeoutMs} ms:\n${tracked.lines.slice(-20).join('\n')}`,
+    );
     return { ...tracked.handle, coldStartMs: Math.round(coldStartMs) };
   } catch (err) {
     await tracked.handle.stop();
@@ -172,12 +195,15 @@ export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs 
   }
 }
 
-/** Starts a bare baseline (a compiled bench/bare/*.js) and resolves with its port once it prints it. */
-export async function startBareServer(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = [], timeoutMs = 20_000): Promise<ServerProcess & { port: number }> {
+/**
+ * Starts a bare baseline or a peer (a compiled script that prints its port) and resolves once
+ * it answers a request (see `ready`): timed as ours are, to the first answer, not to the print.
+ */
+export async function startBareServer(name: string, script: string, kind: 'rest' | 'grpc', env: NodeJS.ProcessEnv, nodeArgs: string[] = [], timeoutMs = 20_000): Promise<ServerProcess & { port: number }> {
   const startedAt = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const tracked = track(name, child);
-  const ready = new Promise<number>((resolve, reject) => {
+  const printed = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${tracked.lines.join('\n')}`)), timeoutMs);
     let buffered = '';
     child.stdout!.on('data', (data: Buffer) => {
@@ -190,8 +216,15 @@ export async function startBareServer(name: string, script: string, env: NodeJS.
     });
   });
   try {
-    const port = await Promise.race([ready, tracked.exited]);
-    return { ...tracked.handle, coldStartMs: Math.round(performance.now() - startedAt), port };
+    const port = await Promise.race([printed, tracked.exited]);
+    const coldStartMs = await pollUntil(
+      () => ready(port, kind, 'bare'),
+      startedAt,
+      timeoutMs,
+      tracked.exited,
+      () => `${name} printed its port but did not answer within ${timeoutMs} ms:\n${tracked.lines.join('\n')}`,
+    );
+    return { ...tracked.handle, coldStartMs: Math.round(coldStartMs), port };
   } catch (err) {
     await tracked.handle.stop();
     throw err;

@@ -29,7 +29,7 @@ let grpcPort: number;
 let restUrl: string;
 
 const startGrpc = async () => {
-  const server = await startBareServer('bare_grpc', path.join(BENCH_DIST, 'bare/grpc-like-server.js'), { ...process.env, BENCH_DB: files.dashboard, BENCH_PORT: String(grpcPort) });
+  const server = await startBareServer('bare_grpc', path.join(BENCH_DIST, 'bare/grpc-like-server.js'), 'grpc', { ...process.env, BENCH_DB: files.dashboard, BENCH_PORT: String(grpcPort) });
   servers.push(server);
   return server;
 };
@@ -54,7 +54,7 @@ beforeAll(async () => {
   const now = new Date().toISOString();
   await dashboardDb.all('INSERT INTO users (id, created_at, updated_at) VALUES (?, ?, ?)', [user, now, now]);
   grpcPort = await freePort();
-  const rest = await startBareServer('bare_rest_once', path.join(BENCH_DIST, 'bounds/rest-like-once.js'), { ...process.env, BENCH_DB: files.product, BENCH_DASHBOARD_GRPC: `127.0.0.1:${grpcPort}` });
+  const rest = await startBareServer('bare_rest_once', path.join(BENCH_DIST, 'bounds/rest-like-once.js'), 'rest', { ...process.env, BENCH_DB: files.product, BENCH_DASHBOARD_GRPC: `127.0.0.1:${grpcPort}` });
   servers.push(rest);
   restUrl = `http://127.0.0.1:${rest.port}`;
 }, 60_000);

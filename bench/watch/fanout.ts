@@ -93,7 +93,7 @@ export async function runWatchFanout(options: FanoutOptions): Promise<FanoutResu
     servers.push(framework);
     const bareFile = path.join(dir, 'bare-dashboard.sqlite3');
     const bareProduct = await insertProduct(bareFile);
-    const bare = await startBareServer('bare_watch', path.join(BENCH_DIST, 'bare/grpc-watch-server.js'), { ...process.env, BENCH_DB: bareFile }, profile('bare_watch'));
+    const bare = await startBareServer('bare_watch', path.join(BENCH_DIST, 'bare/grpc-watch-server.js'), 'grpc', { ...process.env, BENCH_DB: bareFile }, profile('bare_watch'));
     servers.push(bare);
 
     const rows: FanoutRow[] = [];
