@@ -240,6 +240,26 @@ describe.each(DIALECTS)('on %s', (each) => {
       await waitUntil('the flush timer to delete the row', async () => (await timed.entries()).length === 0, 1000);
     });
 
+    it('deletes them in the COMMIT of the enqueue that carries them: a rolled-back enqueue leaves them in the table', async () => {
+      const outbox = newOutbox({ flushDelayMs: 60_000 });
+      await outbox.start();
+      const delivered: number[] = [];
+      for (const title of ['a', 'b', 'c', 'd']) {
+        const id = await enqueue(outbox, { id: title, title });
+        expect(await outbox.waitFor(id, 1000)).toMatchObject({ status: 'delivered' });
+        delivered.push(id);
+      }
+      const refused = atomic(sequelize, async (t) => {
+        await outbox.enqueue(t, { topic: TOPIC, payload: { id: 'e', title: 'rolled back' } });
+        throw new Error('the write fails after its enqueue');
+      });
+      await expect(refused).rejects.toThrow('the write fails after its enqueue');
+      // Nothing of the failed transaction stayed, its entry nor the deletion it carried: the
+      // rows stay leased, to be delivered again after the lease (the receiver's inbox answers).
+      expect((await outbox.entries()).map((e) => e.id)).toEqual(delivered);
+      await outbox.stop();
+    });
+
     it('keeps sequences increasing after the outbox emptied and the process restarted', async () => {
       // Receivers ignore a sequence at or below the newest they applied, so ids of deleted
       // rows must never be handed out again.

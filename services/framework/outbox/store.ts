@@ -11,6 +11,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 
 import { atomic } from '../db/atomic.js';
+import { deferToCommit } from '../db/write-queue.js';
 import { chunks, sqlRunner, sqlTuples, type SqlRunner, type SqlValue } from '../db/sql.js';
 import { OUTBOX_TABLE, SETTINGS_TABLE } from '../sync/tables.js';
 
@@ -151,6 +152,10 @@ export class OutboxStore {
 
   /** Delivered: the rows' work is done (in the caller's transaction, if given). */
   async complete(ids: number[], transaction?: Transaction): Promise<void> {
+    // Inside a transaction the SQLite write queue opened, the DELETE rides on its COMMIT (the
+    // ids are our own integers, written into the SQL): one trip through node-sqlite3 fewer for
+    // the enqueue that carries it. A failure still fails that transaction, as before.
+    if (transaction && ids.every(Number.isSafeInteger) && deferToCommit(transaction, `DELETE FROM ${this.table} WHERE id IN (${ids.join(', ')})`)) return;
     for (const chunk of chunks(ids)) {
       const sql = `DELETE FROM ${this.table} WHERE id IN (${sqlTuples(chunk.length)}) RETURNING id`;
       await (transaction ? this.select(sql, chunk, transaction) : this.write(sql, chunk));
