@@ -29,8 +29,8 @@ function expectCleanQuickRun(result: BenchResult): void {
   expect(result.errors).toEqual([]);
   const names = (p: BenchResult['phases'][number]) => `${p.path}/${p.impl}/${p.concurrency}`;
   // With the sides that bound the targets: the no-database ceiling, the framework's layer with no
-  // database, and the bare exactly-once twin.
-  const sides = { 'grpc-like': ['framework', 'bare', 'ceiling', 'layer'], 'rest-like': ['framework', 'bare', 'once'] };
+  // database, the bare batched twin with a change log, and the bare exactly-once twin.
+  const sides = { 'grpc-like': ['framework', 'bare', 'ceiling', 'layer', 'batched'], 'rest-like': ['framework', 'bare', 'once'] };
   expect(result.phases.map(names).sort()).toEqual(
     Object.entries(sides)
       .flatMap(([kind, impls]) => impls.flatMap((impl) => [1, 4].map((c) => `${kind}/${impl}/${c}`)))
@@ -51,7 +51,7 @@ function expectCleanQuickRun(result: BenchResult): void {
   }
 }
 
-const SERVERS = ['bare_grpc', 'bare_rest', 'bare_rest_once', 'ceiling_grpc', 'dashboard', 'dashboard_grpc', 'layer_grpc', 'product', 'product_grpc'];
+const SERVERS = ['bare_grpc', 'bare_rest', 'bare_rest_once', 'batched_grpc', 'ceiling_grpc', 'dashboard', 'dashboard_grpc', 'layer_grpc', 'product', 'product_grpc'];
 
 /**
  * Runs `mgrpc bench …` to its end, however long a loaded machine makes that: no kill timer
@@ -98,7 +98,7 @@ describe('mgrpc bench --quick', () => {
     for (const phase of result.phases.filter((p) => p.path === 'rest-create')) expect(phase.syncLagMs).toBeGreaterThanOrEqual(0);
 
     expect(result.ratios.map((r) => `${r.path}/${r.impl}/${r.concurrency}`).sort()).toEqual(
-      ['grpc-like/ceiling', 'grpc-like/framework', 'grpc-like/layer', 'rest-like/framework', 'rest-like/once'].flatMap((side) => [`${side}/1`, `${side}/4`]).sort(),
+      ['grpc-like/batched', 'grpc-like/ceiling', 'grpc-like/framework', 'grpc-like/layer', 'rest-like/framework', 'rest-like/once'].flatMap((side) => [`${side}/1`, `${side}/4`]).sort(),
     );
     for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
     // Each REST like target carries its bound: the exactly-once twin's ratio in the same run.
@@ -151,13 +151,13 @@ describe('mgrpc bench --quick', () => {
     const result = JSON.parse(run.stdout) as BenchResult;
     expect(result.ok).toBe(true);
     expect(result.settings.peers).toBe(true);
-    expect(result.phases.map((p) => p.impl).sort()).toEqual(['bare', 'ceiling', 'connect', 'framework', 'layer', 'nest']);
+    expect(result.phases.map((p) => p.impl).sort()).toEqual(['bare', 'batched', 'ceiling', 'connect', 'framework', 'layer', 'nest']);
     for (const phase of result.phases) {
       expect(phase.check.ok, `${phase.impl}: ${phase.check.message}`).toBe(true);
       expect(phase.ok, phase.impl).toBeGreaterThan(0);
       expect(phase.cpuMsPerRequest, phase.impl).toBeGreaterThan(0);
     }
-    expect(result.ratios.map((r) => r.impl).sort()).toEqual(['ceiling', 'connect', 'framework', 'layer', 'nest']);
+    expect(result.ratios.map((r) => r.impl).sort()).toEqual(['batched', 'ceiling', 'connect', 'framework', 'layer', 'nest']);
     for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
     for (const name of ['nest_grpc', 'connect_grpc']) {
       expect(result.coldStartMs[name]).toBeGreaterThan(0);

@@ -13,7 +13,8 @@
  *   rest-create  POST /api/products on the dashboard, synced to the product service by the relay
  * More sides measure what the targets can reach at all, interleaved with the same pair (bounds/):
  *   grpc-like    the ceiling: grpc-js answering from memory, no database (grpc-ceiling-server.ts);
- *                the framework's per-call layer answering from memory (framework-layer-server.ts)
+ *                the framework's per-call layer answering from memory (framework-layer-server.ts);
+ *                our LikeProduct's database work by hand: batches, a change log (grpc-like-batched.ts)
  *   rest-like    the bare exactly-once twin: outbox, idempotency key, inbox (rest-like-once.ts)
  * With `peers`, LikeProduct also runs on the peers (peer-servers.ts: NestJS, connect-node),
  * interleaved with the same pair, each shown as a ratio to the bare server.
@@ -42,10 +43,10 @@ import { serverNodeOptions } from '../services/framework/server-process.js';
 
 /**
  * Who serves a phase: our servers, the bare baseline, a peer framework (--peers), or a side
- * that bounds a target: the no-database ceiling and the framework layer (LikeProduct), or the
- * bare exactly-once twin (REST like).
+ * that bounds a target: the no-database ceiling, the framework layer and the bare batched
+ * twin with a change log (LikeProduct), or the bare exactly-once twin (REST like).
  */
-export type Impl = 'framework' | 'bare' | 'ceiling' | 'layer' | 'once' | Peer;
+export type Impl = 'framework' | 'bare' | 'ceiling' | 'layer' | 'batched' | 'once' | Peer;
 
 export interface BenchOptions {
   durationMs: number;
@@ -223,7 +224,7 @@ interface Phase {
 
 const LABEL: Record<LoadKind, string> = { 'grpc-like': 'gRPC LikeProduct', 'rest-like': 'REST like', 'rest-create': 'REST create+sync' };
 
-const IMPL_LABEL: Record<Impl, string> = { framework: 'framework', bare: 'bare', ceiling: 'ceiling (no db)', layer: 'framework layer (no db)', once: 'bare exactly-once', ...PEER_LABEL };
+const IMPL_LABEL: Record<Impl, string> = { framework: 'framework', bare: 'bare', ceiling: 'ceiling (no db)', layer: 'framework layer (no db)', batched: 'bare batched + change log', once: 'bare exactly-once', ...PEER_LABEL };
 
 export function phaseLabel(phase: Phase): string {
   return `${LABEL[phase.path]} ${IMPL_LABEL[phase.impl]} c${phase.concurrency}`;
@@ -231,7 +232,7 @@ export function phaseLabel(phase: Phase): string {
 
 /** The servers a request on each path runs through (their CPU is the path's cost). */
 const PATH_SERVERS: Record<LoadKind, Partial<Record<Impl, string[]>>> = {
-  'grpc-like': { framework: ['dashboard_grpc'], bare: ['bare_grpc'], ceiling: ['ceiling_grpc'], layer: ['layer_grpc'], nest: ['nest_grpc'], connect: ['connect_grpc'] },
+  'grpc-like': { framework: ['dashboard_grpc'], bare: ['bare_grpc'], ceiling: ['ceiling_grpc'], layer: ['layer_grpc'], batched: ['batched_grpc'], nest: ['nest_grpc'], connect: ['connect_grpc'] },
   'rest-like': { framework: ['product', 'dashboard_grpc'], bare: ['bare_rest', 'bare_grpc'], once: ['bare_rest_once', 'bare_grpc'] },
   'rest-create': { framework: ['dashboard', 'product_grpc'], bare: [] },
 };
@@ -255,8 +256,14 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
 }
 
-/** Slices each member of an interleaved group is measured in (see slices.ts). */
-const SLICES_EACH = 2;
+/**
+ * Slices each member of an interleaved group is measured in (see slices.ts). Four: this
+ * machine's speed moves within a minute (a side's ratio moved by a third between runs with
+ * two), and more, shorter slices spread each side over more of those moves. --quick, which
+ * only proves the harness, takes two.
+ */
+const SLICES_EACH = 4;
+const QUICK_SLICES_EACH = 2;
 
 /** Each framework phase with its bare twin and peers (measured interleaved), or alone when it has none. */
 function pairUp(phases: Phase[]): Phase[][] {
@@ -274,7 +281,7 @@ function planPhases(concurrency: number[], paths: readonly LoadKind[] = LOAD_KIN
   for (const kind of ['grpc-like', 'rest-like'] as const) {
     if (!paths.includes(kind)) continue;
     // The peers serve LikeProduct only: the REST like is a pipeline of two of our servers.
-    const impls: Impl[] = kind === 'grpc-like' ? ['framework', 'bare', 'ceiling', 'layer', ...(peers ? PEERS : [])] : ['framework', 'bare', 'once'];
+    const impls: Impl[] = kind === 'grpc-like' ? ['framework', 'bare', 'ceiling', 'layer', 'batched', ...(peers ? PEERS : [])] : ['framework', 'bare', 'once'];
     for (const c of concurrency) for (const impl of impls) phases.push({ path: kind, impl, concurrency: c });
   }
   if (paths.includes('rest-create')) for (const c of concurrency) phases.push({ path: 'rest-create', impl: 'framework', concurrency: c });
@@ -391,6 +398,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       profile('layer_grpc'),
     );
     servers.push(layerGrpc);
+    const batchedGrpc = await startBareServer('batched_grpc', path.join(BENCH_DIST, 'bounds/grpc-like-batched.js'), 'grpc', { ...bareEnv, BENCH_DB: bareDashboardFile }, profile('batched_grpc'));
+    servers.push(batchedGrpc);
     const bareRestOnce = await startBareServer(
       'bare_rest_once',
       path.join(BENCH_DIST, 'bounds/rest-like-once.js'),
@@ -472,6 +481,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           ? `127.0.0.1:${ports.dashboardGrpc}`
           : phase.impl === 'bare'
             ? `127.0.0.1:${bareGrpc.port}`
+            : phase.impl === 'batched'
+              ? `127.0.0.1:${batchedGrpc.port}`
             : phase.impl === 'ceiling' || phase.impl === 'layer'
               ? `127.0.0.1:${(phase.impl === 'ceiling' ? ceilingGrpc : layerGrpc).port}`
               : `127.0.0.1:${peerPorts.get(phase.impl as Peer)}`
@@ -515,6 +526,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
         const rows = await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]);
         check = likesCheck(counted, load.acknowledged + load.pending, rows);
+      } else if (phase.impl === 'batched') {
+        // Each like counted once, with one change-log row each.
+        const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
+        const changes = await count(bareDashboardDb, 'SELECT count(*) AS n FROM bare_changes WHERE key = ?', [productId]);
+        check = likesCheck(counted, load.acknowledged);
+        if (check.ok && changes !== counted) check = { ok: false, message: `${counted} likes counted but ${changes} change-log rows written` };
       } else if (phase.impl !== 'framework') {
         const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
         const rows = phase.path === 'rest-like' ? await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
@@ -534,8 +551,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const timeoutMs = options.timeoutMs ?? 10_000;
     // A framework phase and its bare twin are measured in interleaved slices (slices.ts).
     const groups = pairUp(phases);
-    const slicesOf = (group: Phase[]) => (group.length > 1 ? SLICES_EACH * group.length : 1);
-    // Each of the group is measured for durationMs in all, in SLICES_EACH slices.
+    const slicesEach = options.quick ? QUICK_SLICES_EACH : SLICES_EACH;
+    const slicesOf = (group: Phase[]) => (group.length > 1 ? slicesEach * group.length : 1);
+    // Each of the group is measured for durationMs in all, in slicesEach slices.
     const sliceMs = (group: Phase[]) => (options.durationMs * group.length) / slicesOf(group);
     const totalMs = groups.reduce((sum, group) => sum + slicesOf(group) * (options.warmupMs + sliceMs(group)), 0);
     let doneMs = 0;
@@ -632,7 +650,7 @@ function summarizeResult(parts: {
   }
   const times = (ratio: number) => `${ratio.toFixed(2)}x`;
   const targets: Target[] = [];
-  const boundsOf = (r: (typeof ratios)[number], impls: ('ceiling' | 'layer' | 'once')[], wanted: number): Pick<Target, 'bounds' | 'outOfReach'> => {
+  const boundsOf = (r: (typeof ratios)[number], impls: ('ceiling' | 'layer' | 'batched' | 'once')[], wanted: number): Pick<Target, 'bounds' | 'outOfReach'> => {
     const bounds = impls.flatMap((impl) => {
       const side = ratios.find((o) => o.impl === impl && o.path === r.path && o.concurrency === r.concurrency);
       return side ? [{ label: IMPL_LABEL[impl], ratio: side.ratio, unit: 'x' as const, reachable: side.ratio >= wanted }] : [];
@@ -643,7 +661,7 @@ function summarizeResult(parts: {
   for (const r of ratios) {
     if (r.impl !== 'framework') continue;
     if (r.path === 'grpc-like' && r.concurrency >= 16)
-      targets.push({ name: `LikeProduct c${r.concurrency} framework/bare`, target: '>= 1.20x', actual: times(r.ratio), met: r.ratio >= 1.2, ...boundsOf(r, ['ceiling', 'layer'], 1.2) });
+      targets.push({ name: `LikeProduct c${r.concurrency} framework/bare`, target: '>= 1.20x', actual: times(r.ratio), met: r.ratio >= 1.2, ...boundsOf(r, ['ceiling', 'layer', 'batched'], 1.2) });
     if (r.path === 'rest-like')
       targets.push({ name: `REST like c${r.concurrency} framework/bare`, target: '>= 0.90x', actual: times(r.ratio), met: r.ratio >= 0.9, ...boundsOf(r, ['once'], 0.9) });
   }

@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 
-import type { Db } from './sqlite.js';
+import type { Db, Tx } from './sqlite.js';
 
 /** `a = ? AND b = ?` -> `a = $1 AND b = $2` (the bench's statements hold no `?` in literals). */
 function numbered(sql: string): string {
@@ -31,11 +31,16 @@ export async function openPgDb(url: string, max = poolMaxFromEnv()): Promise<Db>
   };
   const db: Db = {
     all: async <T>(sql: string, params: unknown[] = []) => (await pool.query({ ...named(sql), values: params })).rows as T[],
-    transaction: async <T>(work: (tx: Pick<Db, 'all'>) => Promise<T>) => {
+    transaction: async <T>(work: (tx: Tx) => Promise<T>) => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await work({ all: async <R>(sql: string, params: unknown[] = []) => (await client.query({ ...named(sql), values: params })).rows as R[] });
+        const tail: string[] = [];
+        const result = await work({
+          all: async <R>(sql: string, params: unknown[] = []) => (await client.query({ ...named(sql), values: params })).rows as R[],
+          beforeCommit: (sql) => void tail.push(sql),
+        });
+        for (const sql of tail) await client.query(sql);
         await client.query('COMMIT');
         return result;
       } catch (err) {

@@ -14,8 +14,13 @@ export interface Db {
    * SQLite has one connection here, so transactions take turns; a plain `all` must not be used
    * on a connection that runs transactions meanwhile (it would land inside one).
    */
-  transaction<T>(work: (tx: Pick<Db, 'all'>) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A transaction's statements; `beforeCommit` literal SQL (no parameters) sent with the COMMIT, in one `exec` on SQLite. */
+export interface Tx extends Pick<Db, 'all'> {
+  beforeCommit(sql: string): void;
 }
 
 export async function openDb(file: string): Promise<Db> {
@@ -45,12 +50,14 @@ export async function openDb(file: string): Promise<Db> {
       // `all` resets the statement when it is done, so a write is committed at once.
       return new Promise<T[]>((resolve, reject) => statement.all(params, (err: Error | null, rows: unknown[]) => (err ? reject(err) : resolve(rows as T[]))));
     },
-    transaction: <T>(work: (tx: Pick<Db, 'all'>) => Promise<T>) => {
+    transaction: <T>(work: (tx: Tx) => Promise<T>) => {
       const run = turn.then(async () => {
         await exec('BEGIN IMMEDIATE');
         try {
-          const result = await work(db);
-          await exec('COMMIT');
+          // exec stops at the first failing statement, so a failed one never reaches the COMMIT.
+          const tail: string[] = [];
+          const result = await work({ all: db.all, beforeCommit: (sql) => void tail.push(sql) });
+          await exec([...tail, 'COMMIT'].join(';\n'));
           return result;
         } catch (err) {
           await exec('ROLLBACK').catch(() => undefined);
