@@ -509,7 +509,7 @@ export class Outbox {
     if (PERMANENT.has(error.code)) {
       this.requestIds.delete(row.id);
       this.onDelivery?.(row.topic, 'failed');
-      this.logger.warn('outbox: receiver refused an entry; kept as failed', { topic: row.topic, id: row.id, error: why });
+      this.logger.warn('outbox: the receiver refused an entry for good; marked failed (unless its sender undoes the change)', { topic: row.topic, id: row.id, error: why });
       await this.store.fail(row.id, why).catch((e: unknown) => this.warn('outbox: could not record a failure', e));
       this.outcomes.settle(row.id, { status: 'failed', error });
     } else {
