@@ -47,11 +47,15 @@ function resolve(types, scope, name) {
   return undefined;
 }
 
-/** For a message type: per field, whether a default value may be dropped, and the field's message type. */
+/**
+ * For a message type, its fields as an array (walked with an index on every message sent:
+ * no iterator or entry pair per field): whether a default value may be dropped, and the
+ * field's message type.
+ */
 function shapeOf(types, shapes, full) {
   if (shapes.has(full)) return shapes.get(full);
   const node = types.get(full);
-  const shape = new Map();
+  const shape = [];
   shapes.set(full, shape);
   const inOneof = new Set(Object.values(node.oneofs || {}).flatMap((oneof) => oneof.oneof || []));
   const scope = full.slice(0, full.lastIndexOf('.'));
@@ -60,7 +64,8 @@ function shapeOf(types, shapes, full) {
     const isMessage = target !== undefined && types.get(target).fields !== undefined;
     const values = target !== undefined ? types.get(target).values : undefined;
     const optional = field.options && field.options.proto3_optional;
-    shape.set(name, {
+    shape.push({
+      name,
       droppable: !field.rule && !field.keyType && !isMessage && !inOneof.has(name) && !optional,
       // An enum's default is its value 0, which the loader may show by name.
       enumZero: values ? Object.keys(values).find((key) => values[key] === 0) : undefined,
@@ -71,24 +76,29 @@ function shapeOf(types, shapes, full) {
   return shape;
 }
 
-/** A copy of value without the fields at their default that proto3 leaves out (the same object when there are none). */
+/**
+ * What the serializer is given instead of value: the fields at their default that proto3
+ * leaves out are undefined in a copy (the same object when there are none). protobufjs's
+ * fromObject skips an undefined field as it skips a missing one; setting it rather than
+ * deleting it keeps the copy a fast-mode object.
+ */
 function canonical(types, shapes, full, value) {
   if (value === null || typeof value !== 'object') return value;
   const shape = shapeOf(types, shapes, full);
   let out = value;
-  for (const [name, field] of shape) {
-    if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
-    const current = value[name];
+  for (let i = 0; i < shape.length; i++) {
+    const field = shape[i];
+    const current = value[field.name];
+    if (current === undefined || !Object.prototype.hasOwnProperty.call(value, field.name)) continue;
     let next = current;
     if (field.droppable && (isDefault(current) || (field.enumZero !== undefined && current === field.enumZero))) next = undefined;
     else if (field.message && field.repeated && Array.isArray(current)) {
       const entries = current.map((entry) => canonical(types, shapes, field.message, entry));
-      if (entries.some((entry, i) => entry !== current[i])) next = entries;
+      if (entries.some((entry, k) => entry !== current[k])) next = entries;
     } else if (field.message) next = canonical(types, shapes, field.message, current);
     if (next === current) continue;
     if (out === value) out = { ...value };
-    if (next === undefined) delete out[name];
-    else out[name] = next;
+    out[field.name] = next;
   }
   return out;
 }

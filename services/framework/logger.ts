@@ -13,13 +13,15 @@
 import { currentRequestId } from './observability/request-context.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-type Level = Exclude<keyof typeof LEVELS, 'silent'>;
+export type Level = Exclude<keyof typeof LEVELS, 'silent'>;
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at `level` would be written now: a hot path builds its fields only then. */
+  enabled(level: Level): boolean;
   child(scope: string): Logger;
 }
 
@@ -82,6 +84,7 @@ export function createLogger(scope: string): Logger {
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
+    enabled: (level) => LEVELS[level] >= threshold(),
     child: (sub) => createLogger(`${scope}.${sub}`),
   };
 }

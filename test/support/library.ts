@@ -92,7 +92,7 @@ export function recordingLogger(): Logger & { lines: string[] } {
     const write = (level: string) => (message: string, fields?: Record<string, unknown>) => {
       lines.push(`${level} [${scope}] ${message} ${JSON.stringify(fields ?? {})}`);
     };
-    return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (sub) => make(`${scope}.${sub}`) };
+    return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), enabled: () => true, child: (sub) => make(`${scope}.${sub}`) };
   };
   return Object.assign(make('library'), { lines });
 }

@@ -27,7 +27,7 @@ afterEach(async () => {
 function captureLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const write = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: () => logger };
+  const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), enabled: () => true, child: () => logger };
   return Object.assign(logger, { lines });
 }
 

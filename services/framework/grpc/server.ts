@@ -24,7 +24,7 @@ import { AppError } from '../errors.js';
 import { addHealthService, healthService, type HealthReporter } from '../health/grpc-health.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '../observability/request-context.js';
+import { REQUEST_ID_HEADER, requestContextFrom, runInRequestContext, type RequestContext } from '../observability/request-context.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
 import { callLimitInterceptor, DEFAULT_CONCURRENCY_LIMITS, watchStreamLimiter, type ConcurrencyLimits, type WatchStreamLimiter } from './concurrency-limits.js';
 import { isPushStream, type AnyHandler, type CallContext, type GrpcService, type ServerStreamHandler, type UnaryHandler } from './define-service.js';
@@ -97,30 +97,84 @@ export interface RunningGrpcServer {
 
 /**
  * One call's bookkeeping: its request id (the caller's `x-request-id` metadata, else a new
- * one) is the current request id while the handler runs, and when it ends one info line
+ * one made when first asked for) is the current request id while the handler runs, and when
+ * it ends one info line
  *   INFO [dashboard.grpc] call method=/product.ProductService/LikeProduct code=OK duration_ms=2.4 request_id=…
- * and the metrics record it.
+ * and the metrics record it. A class rather than closures: it is made for every call.
  */
-function callRecord(path: string, call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, logger: Logger, metrics: Metrics | undefined) {
-  const started = performance.now();
-  const requestId = requestIdFrom(call.metadata.get(REQUEST_ID_HEADER)[0]);
-  // Item outcomes of a batch call (CallContext.countItem), by status name; made on first use.
-  let items: Record<string, number> | undefined;
-  return {
-    requestId,
-    done(status: grpc.status, fields: Record<string, unknown> = {}) {
-      const seconds = (performance.now() - started) / 1000;
-      const code = grpc.status[status] ?? String(status);
-      metrics?.observeGrpc(path, code, seconds);
-      if (items) for (const [itemCode, n] of Object.entries(items)) metrics?.observeGrpcItems(path, itemCode, n);
-      logger.info('call', { method: path, code, duration_ms: Math.round(seconds * 10_000) / 10, request_id: requestId, ...(items && { items }), ...fields });
-    },
-    countItem(error?: AppError) {
-      const itemCode = error ? (grpc.status[error.grpcStatus] ?? String(error.grpcStatus)) : 'OK';
-      items ??= {};
-      items[itemCode] = (items[itemCode] ?? 0) + 1;
-    },
-  };
+class CallRecord {
+  private readonly started = performance.now();
+  readonly context: RequestContext;
+  /** Item outcomes of a batch call (CallContext.countItem), by status name; made on first use. */
+  private items: Record<string, number> | undefined;
+
+  constructor(
+    private readonly path: string,
+    metadata: grpc.Metadata,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics | undefined,
+  ) {
+    this.context = requestContextFrom(metadata.get(REQUEST_ID_HEADER)[0]);
+  }
+
+  done(status: grpc.status, fields?: Record<string, unknown>): void {
+    const seconds = (performance.now() - this.started) / 1000;
+    const code = grpc.status[status] ?? String(status);
+    this.metrics?.observeGrpc(this.path, code, seconds);
+    const items = this.items;
+    if (items) for (const [itemCode, n] of Object.entries(items)) this.metrics?.observeGrpcItems(this.path, itemCode, n);
+    // The line (and the request id it names) is made only when it is written.
+    if (!this.logger.enabled('info')) return;
+    this.logger.info('call', { method: this.path, code, duration_ms: Math.round(seconds * 10_000) / 10, request_id: this.context.requestId, ...(items && { items }), ...fields });
+  }
+
+  countItem(error?: AppError): void {
+    const itemCode = error ? (grpc.status[error.grpcStatus] ?? String(error.grpcStatus)) : 'OK';
+    this.items ??= {};
+    this.items[itemCode] = (this.items[itemCode] ?? 0) + 1;
+  }
+
+  /** Logs an INTERNAL error with its cause (the client gets only the table's message). */
+  failed(error: AppError, err: unknown): void {
+    if (AppError.isInternal(error)) this.logger.error('call failed', { method: this.path, request_id: this.context.requestId, error: describe(error.cause ?? err) });
+  }
+}
+
+/**
+ * What a handler is given (CallContext). Most handlers never look at the signal: it (and its
+ * listener on the call) is made only when one does. A stream's is made by the stream.
+ */
+class GrpcCallContext implements CallContext {
+  private controller: AbortController | undefined;
+
+  constructor(
+    readonly method: string,
+    private readonly call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+    private readonly record: CallRecord,
+    private readonly streamSignal?: AbortSignal,
+  ) {}
+
+  get metadata(): grpc.Metadata {
+    return this.call.metadata;
+  }
+
+  get peer(): string {
+    return this.call.getPeer();
+  }
+
+  get signal(): AbortSignal {
+    if (this.streamSignal) return this.streamSignal;
+    if (!this.controller) {
+      const created = (this.controller = new AbortController());
+      if (this.call.cancelled) created.abort();
+      else this.call.once('cancelled', () => created.abort());
+    }
+    return this.controller.signal;
+  }
+
+  countItem(error?: AppError): void {
+    this.record.countItem(error);
+  }
 }
 
 /** The status a request refused before its handler runs gets (undecodable, or over a limit), if it is one. */
@@ -135,39 +189,22 @@ function refusal(request: unknown, requestType: string): { code: grpc.status; de
 
 function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, unknown>, logger: Logger, metrics: Metrics | undefined): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
-    const record = callRecord(path, call, logger, metrics);
+    const record = new CallRecord(path, call.metadata, logger, metrics);
     const refused = refusal(call.request, requestType);
     if (refused) {
       record.done(refused.code, { error: refused.logged });
       callback({ code: refused.code, details: refused.details });
       return;
     }
-    // Most handlers never look at the signal: make it (and its listener) only when one does.
-    let controller: AbortController | undefined;
-    const context: CallContext = {
-      method: path,
-      metadata: call.metadata,
-      get peer() {
-        return call.getPeer();
-      },
-      get signal() {
-        if (!controller) {
-          const created = (controller = new AbortController());
-          if (call.cancelled) created.abort();
-          else call.once('cancelled', () => created.abort());
-        }
-        return controller.signal;
-      },
-      countItem: record.countItem,
-    };
-    runWithRequestId(record.requestId, () => handler(call.request, context)).then(
+    const context = new GrpcCallContext(path, call, record);
+    runInRequestContext(record.context, () => handler(call.request, context)).then(
       (response) => {
         record.done(grpc.status.OK);
         callback(null, response);
       },
       (err: unknown) => {
         const error = AppError.from(err);
-        if (AppError.isInternal(error)) logger.error('call failed', { method: path, request_id: record.requestId, error: describe(error.cause ?? err) });
+        record.failed(error, err);
         record.done(error.grpcStatus);
         callback({ code: error.grpcStatus, details: safeDetails(error.message) });
       },
@@ -221,7 +258,7 @@ function wrapStream(
   open: Set<() => void>,
 ): grpc.handleServerStreamingCall<unknown, unknown> {
   return (call) => {
-    const record = callRecord(path, call, logger, metrics);
+    const record = new CallRecord(path, call.metadata, logger, metrics);
     const refused = refusal(call.request, requestType);
     if (refused) {
       record.done(refused.code, { error: refused.logged });
@@ -242,15 +279,7 @@ function wrapStream(
     if (call.cancelled) controller.abort();
     else call.once('cancelled', cancel);
     open.add(shutdown);
-    const context: CallContext = {
-      method: path,
-      metadata: call.metadata,
-      get peer() {
-        return call.getPeer();
-      },
-      signal: controller.signal,
-      countItem: record.countItem,
-    };
+    const context = new GrpcCallContext(path, call, record, controller.signal);
     let sent = 0;
     const pump = async () => {
       const stream = handler(call.request, context);
@@ -293,14 +322,14 @@ function wrapStream(
       if (status === grpc.status.OK) call.end();
       else call.emit('error', { code: status, details });
     };
-    runWithRequestId(record.requestId, pump).then(
+    runInRequestContext(record.context, pump).then(
       () => (shuttingDown ? end(grpc.status.UNAVAILABLE, SHUTDOWN_DETAILS) : end(call.cancelled ? grpc.status.CANCELLED : grpc.status.OK)),
       (err: unknown) => {
         // A handler that gives up waiting because of the abort throws: that is the abort, not its error.
         if (shuttingDown) return end(grpc.status.UNAVAILABLE, SHUTDOWN_DETAILS);
         if (call.cancelled) return end(grpc.status.CANCELLED);
         const error = AppError.from(err);
-        if (AppError.isInternal(error)) logger.error('call failed', { method: path, request_id: record.requestId, error: describe(error.cause ?? err) });
+        record.failed(error, err);
         end(error.grpcStatus, safeDetails(error.message));
       },
     );

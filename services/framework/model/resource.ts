@@ -82,12 +82,13 @@ export class ModelResource<M extends Model> {
   /** Validates a lookup value, naming the lookup field in the error as the API spells it (product_id). */
   parseLookup(value: unknown): string {
     // Named as the serializer's errors name fields: snake_case, the proto's name ("productId" read like a JS variable).
-    const field = snakeCase(this.serializer.messageField(this.lookupField));
-    if (value === undefined || value === null || value === '') throw AppError.invalid(field, 'is required');
-    if (typeof value !== 'string') throw AppError.invalid(field, 'must be a string');
+    // Worked out only for an error: every like passes through here.
+    const field = () => snakeCase(this.serializer.messageField(this.lookupField));
+    if (value === undefined || value === null || value === '') throw AppError.invalid(field(), 'is required');
+    if (typeof value !== 'string') throw AppError.invalid(field(), 'must be a string');
     if (this.lookupSchema && !this.lookupSchema.safeParse(value).success) {
       // Cut by code point: slice(0, 64) could split an emoji into a lone surrogate.
-      throw AppError.invalid(field, `'${Array.from(value.slice(0, 128)).slice(0, 64).join('')}' is not a valid ${this.lookupDescription()}`);
+      throw AppError.invalid(field(), `'${Array.from(value.slice(0, 128)).slice(0, 64).join('')}' is not a valid ${this.lookupDescription()}`);
     }
     return value;
   }
