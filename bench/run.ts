@@ -39,7 +39,7 @@ import { createBenchUsers } from './users.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
 import { freePort } from '../services/framework/server-process.js';
 import { clearCodeCaches, cpuMsOf, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
-import { serverNodeOptions } from '../services/framework/server-process.js';
+import { serverNodeFlags, serverNodeOptions } from '../services/framework/server-process.js';
 
 /**
  * Who serves a phase: our servers, the bare baseline, a peer framework (--peers), or a side
@@ -395,7 +395,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       path.join(BENCH_DIST, 'bounds/framework-layer-server.js'),
       'grpc',
       { ...bareEnv, NODE_OPTIONS: serverNodeOptions(bareEnv) },
-      profile('layer_grpc'),
+      [...serverNodeFlags(bareEnv), ...profile('layer_grpc')],
     );
     servers.push(layerGrpc);
     const batchedGrpc = await startBareServer('batched_grpc', path.join(BENCH_DIST, 'bounds/grpc-like-batched.js'), 'grpc', { ...bareEnv, BENCH_DB: bareDashboardFile }, profile('batched_grpc'));

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { DEFAULT_DRAIN_MS, createLogger, envInt, formatAddress, loadDotenv, migrateService, redactUrl, securitySummary, type Logger } from '../../services/framework/index.js';
+import { serverNodeFlags } from '../../services/framework/server-process.js';
 import { localTime, removeUpState, statePath, writeUpState } from '../context/state-file.js';
 import { UsageError } from '../handle-error.js';
 import { ensureServiceDatabase } from './databases.js';
@@ -86,7 +87,7 @@ async function supervise(plan: UpPlan, log: Logger): Promise<void> {
     processes.map((p) => ({
       name: p.name,
       command: process.execPath,
-      args: [...nodeFlags, '--import', guard, script, p.side === 'rest' ? 'runserver' : 'grpcrunserver', formatAddress({ host, port: p.port }), '--service', p.service],
+      args: [...nodeFlags, ...serverNodeFlags(env), '--import', guard, script, p.side === 'rest' ? 'runserver' : 'grpcrunserver', formatAddress({ host, port: p.port }), '--service', p.service],
       env,
     })),
     {

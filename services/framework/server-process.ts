@@ -57,6 +57,22 @@ export function serverNodeOptions(env: NodeJS.ProcessEnv): string {
   return [env.NODE_OPTIONS, ours].filter((part) => part && part.trim() !== '').join(' ');
 }
 
+/**
+ * The V8 flag that goes with the bounded heap, on the server's command line (Node refuses it in
+ * NODE_OPTIONS). Under a heap maximum below about 1 GB, V8 lets the old generation grow only
+ * about 1.3x past what survived the last full collection, so a server whose live set is 15 MB
+ * ran a full mark-compact every 20-25 MB of promotions, marking on helper threads most of the
+ * time. A fixed factor of 2.5 keeps peak RSS under the 150 MB target and collects a fraction as
+ * often (docs/performance.md, "The heap cap's cost"). Left out when MGRPC_SERVER_NODE_OPTIONS
+ * replaces our heap settings.
+ */
+export const DEFAULT_SERVER_V8_FLAGS: readonly string[] = ['--heap-growing-percent=150'];
+
+/** Node flags to put before the script of a server child (see DEFAULT_SERVER_V8_FLAGS). */
+export function serverNodeFlags(env: NodeJS.ProcessEnv): string[] {
+  return env.MGRPC_SERVER_NODE_OPTIONS === undefined ? [...DEFAULT_SERVER_V8_FLAGS] : [];
+}
+
 /** A closed range of ports, `first` to `last`. */
 export interface PortRange {
   first: number;
