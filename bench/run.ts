@@ -395,7 +395,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       path.join(BENCH_DIST, 'bounds/framework-layer-server.js'),
       'grpc',
       { ...bareEnv, NODE_OPTIONS: serverNodeOptions(bareEnv) },
-      [...serverNodeFlags(bareEnv), ...profile('layer_grpc')],
+      [...serverNodeFlags(bareEnv, 'grpc'), ...profile('layer_grpc')],
     );
     servers.push(layerGrpc);
     const batchedGrpc = await startBareServer('batched_grpc', path.join(BENCH_DIST, 'bounds/grpc-like-batched.js'), 'grpc', { ...bareEnv, BENCH_DB: bareDashboardFile }, profile('batched_grpc'));

@@ -174,7 +174,7 @@ export interface FrameworkServerSpec {
 /** Starts `mgrpc runserver|grpcrunserver …` and resolves once it answers health (REST /healthz, gRPC grpc.health.v1). */
 export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs = 20_000): Promise<ServerProcess> {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [...serverNodeFlags(spec.env), ...(spec.nodeArgs ?? []), '--import', pathToFileURL(ORPHAN_GUARD).href, CLI, ...spec.args], {
+  const child = spawn(process.execPath, [...serverNodeFlags(spec.env, spec.kind), ...(spec.nodeArgs ?? []), '--import', pathToFileURL(ORPHAN_GUARD).href, CLI, ...spec.args], {
     // As `mgrpc up` runs them (services/framework/server-process.ts).
     env: { ...spec.env, MGRPC_SUPERVISED: '1', NODE_OPTIONS: serverNodeOptions(spec.env) },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -87,7 +87,7 @@ async function supervise(plan: UpPlan, log: Logger): Promise<void> {
     processes.map((p) => ({
       name: p.name,
       command: process.execPath,
-      args: [...nodeFlags, ...serverNodeFlags(env), '--import', guard, script, p.side === 'rest' ? 'runserver' : 'grpcrunserver', formatAddress({ host, port: p.port }), '--service', p.service],
+      args: [...nodeFlags, ...serverNodeFlags(env, p.side), '--import', guard, script, p.side === 'rest' ? 'runserver' : 'grpcrunserver', formatAddress({ host, port: p.port }), '--service', p.service],
       env,
     })),
     {

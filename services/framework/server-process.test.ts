@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVER_NODE_OPTIONS, DEFAULT_SERVER_V8_FLAGS, ephemeralStart, freePort, serverNodeFlags, serverNodeOptions, testPortRange, workerPortRange } from './server-process.js';
+import { DEFAULT_SERVER_NODE_OPTIONS, DEFAULT_GRPC_SERVER_V8_FLAGS, ephemeralStart, freePort, serverNodeFlags, serverNodeOptions, testPortRange, workerPortRange } from './server-process.js';
 
 describe('serverNodeOptions', () => {
   it('bounds the heap by default, after the caller’s own NODE_OPTIONS', () => {
@@ -18,21 +18,22 @@ describe('serverNodeOptions', () => {
 });
 
 describe('serverNodeFlags', () => {
-  it('adds the heap growing factor with the default heap settings, none when MGRPC_SERVER_NODE_OPTIONS replaces them', () => {
-    expect(serverNodeFlags({})).toEqual([...DEFAULT_SERVER_V8_FLAGS]);
-    expect(serverNodeFlags({ NODE_OPTIONS: '--enable-source-maps' })).toEqual([...DEFAULT_SERVER_V8_FLAGS]);
-    expect(serverNodeFlags({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=512' })).toEqual([]);
-    expect(serverNodeFlags({ MGRPC_SERVER_NODE_OPTIONS: '' })).toEqual([]);
+  it('adds the heap growing factor to a gRPC server with the default heap settings; none to a REST server, none when MGRPC_SERVER_NODE_OPTIONS replaces them', () => {
+    expect(serverNodeFlags({}, 'grpc')).toEqual([...DEFAULT_GRPC_SERVER_V8_FLAGS]);
+    expect(serverNodeFlags({ NODE_OPTIONS: '--enable-source-maps' }, 'grpc')).toEqual([...DEFAULT_GRPC_SERVER_V8_FLAGS]);
+    expect(serverNodeFlags({}, 'rest')).toEqual([]);
+    expect(serverNodeFlags({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=512' }, 'grpc')).toEqual([]);
+    expect(serverNodeFlags({ MGRPC_SERVER_NODE_OPTIONS: '' }, 'grpc')).toEqual([]);
   });
 
   it('are flags this node accepts on its command line, with the default NODE_OPTIONS', () => {
-    const run = spawnSync(process.execPath, [...serverNodeFlags({}), '-e', 'process.stdout.write(JSON.stringify(process.execArgv))'], {
+    const run = spawnSync(process.execPath, [...serverNodeFlags({}, 'grpc'), '-e', 'process.stdout.write(JSON.stringify(process.execArgv))'], {
       env: { ...process.env, NODE_OPTIONS: serverNodeOptions({}) },
       encoding: 'utf8',
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual(expect.arrayContaining([...DEFAULT_SERVER_V8_FLAGS]));
+    expect(JSON.parse(run.stdout)).toEqual(expect.arrayContaining([...DEFAULT_GRPC_SERVER_V8_FLAGS]));
   });
 });
 
