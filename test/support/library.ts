@@ -55,6 +55,12 @@ export function loadBookService(): grpc.ServiceClientConstructor {
   return (grpc.loadPackageDefinition(definition) as unknown as LibraryPackage).library.BookService;
 }
 
+/** A BookService that serves Retrieve with `retrieve` and answers every other method `{}`: for tests of the transport around one call. */
+export function retrieveOnlyBookService(retrieve: (request: { id?: string }) => Promise<{ id?: string; title?: string }>): GrpcService {
+  const unused = async () => ({});
+  return defineService(loadBookService().service, { List: unused, Create: unused, Update: unused, PartialUpdate: unused, Destroy: unused, Explode: unused, Retrieve: retrieve } as never);
+}
+
 function explode(): never {
   throw new Error(`could not connect to postgres://library:${FAKE_SECRET}@db.internal:5432/library`);
 }

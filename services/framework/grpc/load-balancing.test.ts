@@ -8,25 +8,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { eventually, pool } from '../../../test/support/eventually.js';
 import { freePort } from '../../../test/support/ports.js';
-import { AppError, createClient, defineService, startGrpcServer, type RunningGrpcServer } from '../index.js';
-import { loadBookService, recordingLogger } from '../../../test/support/library.js';
+import { AppError, createClient, startGrpcServer, type RunningGrpcServer } from '../index.js';
+import { loadBookService, recordingLogger, retrieveOnlyBookService } from '../../../test/support/library.js';
 
 const definition = loadBookService().service;
 
 /** A BookService whose Retrieve answers with the name of the replica that served it. */
 function replica(name: string, calls: Record<string, number>) {
-  const unused = async () => ({});
-  return defineService(definition, {
-    List: unused,
-    Create: unused,
-    Update: unused,
-    PartialUpdate: unused,
-    Destroy: unused,
-    Explode: unused,
-    Retrieve: async (request: { id?: string }) => {
-      calls[name] = (calls[name] ?? 0) + 1;
-      return { id: request.id, title: name };
-    },
+  return retrieveOnlyBookService(async (request) => {
+    calls[name] = (calls[name] ?? 0) + 1;
+    return { id: request.id, title: name };
   });
 }
 

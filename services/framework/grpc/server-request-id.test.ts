@@ -7,25 +7,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { loadBookService, recordingLogger } from '../../../test/support/library.js';
-import { createClient, currentRequestId, defineService, startGrpcServer, type Logger, type RunningGrpcServer } from '../index.js';
+import { loadBookService, recordingLogger, retrieveOnlyBookService } from '../../../test/support/library.js';
+import { createClient, currentRequestId, startGrpcServer, type Logger, type RunningGrpcServer } from '../index.js';
 
 const definition = loadBookService().service;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** A BookService whose Retrieve answers with the request id it ran under, as the title. */
-function echoingService() {
-  const unused = async () => ({});
-  return defineService(definition, {
-    List: unused,
-    Create: unused,
-    Update: unused,
-    PartialUpdate: unused,
-    Destroy: unused,
-    Explode: unused,
-    Retrieve: async (request: { id?: string }) => ({ id: request.id, title: currentRequestId() ?? 'none' }),
-  });
-}
+const echoingService = () => retrieveOnlyBookService(async (request) => ({ id: request.id, title: currentRequestId() ?? 'none' }));
 
 let servers: RunningGrpcServer[] = [];
 afterEach(async () => {
