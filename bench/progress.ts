@@ -4,8 +4,8 @@
  * event, so logs stay readable.
  */
 export interface Progress {
-  /** The live line: the overall fraction done, what runs, and about how long is left. */
-  update(fraction: number, label: string, leftMs: number): void;
+  /** The live line: the overall fraction done, what runs, and about how long is left (unknown while setting up: not shown). */
+  update(fraction: number, label: string, leftMs?: number): void;
   /** A finished line (kept above the bar). */
   line(text: string): void;
   done(): void;
@@ -25,7 +25,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, enab
       update(_fraction, label, leftMs) {
         if (label === lastLabel) return;
         lastLabel = label;
-        stream.write(`bench: ${label} (about ${seconds(leftMs)} left)\n`);
+        stream.write(`bench: ${label}${leftMs === undefined ? '' : ` (about ${seconds(leftMs)} left)`}\n`);
       },
       line: (text) => stream.write(`bench: ${text}\n`),
       done: () => undefined,
@@ -36,7 +36,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, enab
   return {
     update(fraction, label, leftMs) {
       const filled = Math.round(Math.min(1, Math.max(0, fraction)) * WIDTH);
-      live = `[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ${label}  ~${seconds(leftMs)} left`;
+      live = `[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ${label}${leftMs === undefined ? '' : `  ~${seconds(leftMs)} left`}`;
       clear();
       stream.write(live.slice(0, (stream.columns || 120) - 1));
     },

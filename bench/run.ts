@@ -66,7 +66,7 @@ export interface BenchOptions {
   /** The command line, recorded in the results. */
   command?: string;
   progress?: {
-    update(fraction: number, label: string, leftMs: number): void;
+    update(fraction: number, label: string, leftMs?: number): void;
     line(text: string): void;
   };
 }
@@ -311,13 +311,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   try {
     databases = await createBenchDatabases(options.database ?? { dialect: 'sqlite' }, dir);
     const { location } = databases;
-    progress.update(0, 'codegen', 0);
+    progress.update(0, 'codegen');
     const codegen = measureCodegen(dir);
     // Installed and built before any server starts, so neither disturbs a cold start.
     const peers = options.peers ? PEERS : [];
     const peerMains = new Map<Peer, string>();
     for (const peer of peers) {
-      progress.update(0, `preparing the ${PEER_LABEL[peer]} peer`, 0);
+      progress.update(0, `preparing the ${PEER_LABEL[peer]} peer`);
       peerMains.set(peer, await preparePeer(peer, progress.line));
     }
 
@@ -354,7 +354,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // is as much noise as measurement).
     clearCodeCaches();
     for (const spec of specs) {
-      progress.update(0, `first start of ${spec.name}`, 0);
+      progress.update(0, `first start of ${spec.name}`);
       const first = await startFrameworkServer({ ...spec, env: { ...env } });
       firstStartMs[spec.name] = first.coldStartMs;
       await first.stop();
@@ -363,12 +363,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const coldStarts = options.quick ? 1 : COLD_STARTS;
     for (let round = 1; round < coldStarts; round++) {
       for (const spec of specs) {
-        progress.update(0, `cold start ${round} of ${spec.name}`, 0);
+        progress.update(0, `cold start ${round} of ${spec.name}`);
         const server = await startFrameworkServer({ ...spec, env: { ...env } });
         sample(server);
         await server.stop();
       }
-      progress.update(0, `cold start ${round} of the bare servers`, 0);
+      progress.update(0, `cold start ${round} of the bare servers`);
       for (const start of [() => startBareGrpc(), () => startBareRest('127.0.0.1:1')]) {
         const server = await start();
         sample(server);
@@ -376,7 +376,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       }
     }
     for (const spec of specs) {
-      progress.update(0, `starting ${spec.name}`, 0);
+      progress.update(0, `starting ${spec.name}`);
       const server = await startFrameworkServer({ ...spec, env: { ...env }, nodeArgs: profile(spec.name) });
       servers.push(server);
       sample(server);
@@ -414,7 +414,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const peerPorts = new Map<Peer, number>();
     for (const peer of peers) {
       const name = `${peer}_grpc`;
-      progress.update(0, `starting ${name}`, 0);
+      progress.update(0, `starting ${name}`);
       const port = await freePort();
       const server = await startBareServer(name, peerMains.get(peer)!, 'grpc', {
         ...bareEnv,
