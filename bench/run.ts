@@ -37,9 +37,8 @@ import { interleavedOrder, mergeSlices } from './slices.js';
 import { PEER_LABEL, PEERS, preparePeer, type Peer } from './peer-servers.js';
 import { createBenchUsers } from './users.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
-import { freePort } from '../services/framework/server-process.js';
 import { clearCodeCaches, cpuMsOf, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
-import { serverNodeFlags, serverNodeOptions } from '../services/framework/server-process.js';
+import { freePort, serverNodeFlags, serverNodeOptions } from '../services/framework/server-process.js';
 
 /**
  * Who serves a phase: our servers, the bare baseline, a peer framework (--peers), or a side
@@ -474,7 +473,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       return { ok: false, message: `${counted} likes counted, ${expected} acknowledged: ${detail}${rows === undefined ? '' : `; ${rows} like rows on the product service`}` };
     };
 
-    /** Where a phase's load goes. */
     /** The port of the server that answers a side's LikeProduct. */
     const grpcPorts: Partial<Record<Impl, number>> = {
       framework: ports.dashboardGrpc,
@@ -484,6 +482,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       batched: batchedGrpc.port,
       ...Object.fromEntries(peerPorts),
     };
+    /** Where a phase's load goes. */
     const targetOf = (phase: Phase, productId: string | undefined): string =>
       phase.path === 'grpc-like'
         ? `127.0.0.1:${grpcPorts[phase.impl]}`

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
@@ -34,6 +35,25 @@ describe('serverNodeFlags', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(expect.arrayContaining([...DEFAULT_GRPC_SERVER_V8_FLAGS]));
+  });
+});
+
+describe('the compose file', () => {
+  // It spells the servers' V8 settings out (a compose file cannot call serverNodeFlags): they must stay the same.
+  const compose = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+  const commands = [...compose.matchAll(/command: \[(.*)\]/g)].map((match) => JSON.parse(`[${match[1]}]`) as string[]);
+
+  it('runs each gRPC server with the heap growing factor and each REST server without it, as mgrpc up does', () => {
+    const servers = commands.filter((command) => command.includes('grpcrunserver') || command.includes('runserver'));
+    expect(servers.length).toBeGreaterThanOrEqual(4);
+    for (const command of servers) {
+      const flags = command.slice(1, command.indexOf('dist/bin/mgrpc.js'));
+      expect(flags).toEqual(serverNodeFlags({}, command.includes('grpcrunserver') ? 'grpc' : 'rest'));
+    }
+  });
+
+  it('defaults NODE_OPTIONS to the servers\' default heap settings', () => {
+    expect(compose).toContain(`NODE_OPTIONS: \${MGRPC_SERVER_NODE_OPTIONS:-${DEFAULT_SERVER_NODE_OPTIONS}}`);
   });
 });
 

@@ -48,6 +48,8 @@ export function createCallRecord(init: { method: string; requestId: string; peer
       const seconds = (performance.now() - started) / 1000;
       init.metrics?.observeGrpc(init.method, code, seconds, record.protocol);
       if (record.items) for (const [itemCode, n] of Object.entries(record.items)) init.metrics?.observeGrpcItems(init.method, itemCode, n);
+      // As a gRPC call's (grpc/server.ts): the line's fields are built only when it is written.
+      if (!init.logger.enabled('info')) return;
       init.logger.info('call', {
         method: init.method,
         code,
