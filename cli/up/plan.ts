@@ -6,7 +6,7 @@
 import path from 'node:path';
 
 import { DEFAULT_BASE_PORT, METRICS_PORT_ENV, databaseUrlFor, metricsPortFor, type ServiceModule } from '../../services/framework/index.js';
-import { serverNodeOptions } from '../../services/framework/server-process.js';
+import { heapSettingsProblem, serverNodeOptions } from '../../services/framework/server-process.js';
 import { UsageError } from '../handle-error.js';
 import { loadRegistry } from '../project-registry.js';
 import { serviceDatabaseUrl } from './databases.js';
@@ -30,6 +30,8 @@ export interface UpPlan {
   /** Where a client reaches the processes (the wildcard addresses mean this machine). */
   reachable: string;
   dataDir: string;
+  /** What would make the servers collect garbage far too often (MGRPC_SERVER_NODE_OPTIONS), to warn of. */
+  heapProblem?: string;
 }
 
 /** DASHBOARD, ORDER_ITEMS: the prefix of a service's variables. */
@@ -70,6 +72,7 @@ export async function planUp(options: UpOptions): Promise<UpPlan> {
   if (options.database !== undefined) {
     for (const m of modules) env[`${envName(m.name)}_DATABASE_URL`] = serviceDatabaseUrl(options.database, m.name);
   }
+  const heapProblem = heapSettingsProblem(env);
   env.NODE_OPTIONS = serverNodeOptions(env);
   // The children write to our pipes, so they would choose json; at a terminal, people read them.
   if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
@@ -82,5 +85,5 @@ export async function planUp(options: UpOptions): Promise<UpPlan> {
       );
     }
   }
-  return { options, modules, processes, env, reachable, dataDir };
+  return { options, modules, processes, env, reachable, dataDir, heapProblem };
 }

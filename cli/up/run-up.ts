@@ -29,6 +29,7 @@ export async function runUp(options: UpOptions): Promise<void> {
   loadDotenv();
   const log = createLogger('up');
   const plan = await planUp(options);
+  if (plan.heapProblem) log.warn(plan.heapProblem);
   await checkPorts(plan);
   // Also validates the security settings (token, key, TLS files) before anything starts.
   process.stdout.write(`${securitySummary(plan.env, options.host)}\n`);

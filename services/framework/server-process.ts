@@ -8,6 +8,7 @@
  *   defineServiceModule({ name: 'dashboard', ports: SERVICE_PORTS.dashboard, … });
  *   env.PRODUCT_GRPC_SERVER || localAddress('product', 'grpc'); // '127.0.0.1:10006'
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
@@ -73,6 +74,37 @@ export const DEFAULT_GRPC_SERVER_V8_FLAGS: readonly string[] = ['--heap-growing-
 /** Node flags to put before the script of a server child (see DEFAULT_GRPC_SERVER_V8_FLAGS). */
 export function serverNodeFlags(env: NodeJS.ProcessEnv, side: Side): string[] {
   return side === 'grpc' && env.MGRPC_SERVER_NODE_OPTIONS === undefined ? [...DEFAULT_GRPC_SERVER_V8_FLAGS] : [];
+}
+
+/**
+ * What is wrong with the servers' heap settings (`serverNodeOptions(env)`), if anything: an
+ * old-generation cap with V8's own young generation, when that young generation may grow past
+ * the cap. Node 24's V8 lets it reach 192 MB (three 64 MB semi-spaces; Node 20 and 22: 48 MB),
+ * and a dashboard gRPC server on Node 24.22.3 with `--max-old-space-size=96` alone then ran a
+ * full mark-compact at almost every scavenge: 666 in a few seconds of LikeProduct at c64, 1.2 ms
+ * of CPU per call instead of 0.16 (docs/performance.md, "On Node 22 and 24"). Asked of the node
+ * the servers run on (a child with those NODE_OPTIONS reports its heap limit, which is the old
+ * generation's cap plus the young generation's), so a V8 that changes its default again is
+ * judged as it is. Undefined when there is no cap, the young generation is capped too, or it fits.
+ */
+export function heapSettingsProblem(env: NodeJS.ProcessEnv, node: string = process.execPath): string | undefined {
+  const options = serverNodeOptions(env);
+  // The last of repeated options is the one V8 keeps.
+  const oldMb = Number([...options.matchAll(/--max[-_]old[-_]space[-_]size=(\d+)/g)].at(-1)?.[1] ?? NaN);
+  if (!Number.isFinite(oldMb) || /--max[-_]semi[-_]space[-_]size=/.test(options)) return undefined;
+  const probe = spawnSync(node, ['-e', "process.stdout.write(`${require('node:v8').getHeapStatistics().heap_size_limit} ${process.version}`)"], {
+    env: { ...env, NODE_OPTIONS: options },
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  const [limit, version] = (probe.stdout ?? '').split(' ');
+  const youngMb = Math.round(Number(limit) / 2 ** 20 - oldMb);
+  // A probe that failed says nothing about the heap; the servers' own start reports bad options.
+  if (probe.status !== 0 || !Number.isFinite(youngMb) || youngMb <= oldMb) return undefined;
+  return (
+    `the servers' heap settings cap the old generation at ${oldMb} MB but leave V8's young generation free to grow to ${youngMb} MB on node ${version}; ` +
+    `V8 then collects fully at almost every scavenge, several times the CPU per call. Add --max-semi-space-size to MGRPC_SERVER_NODE_OPTIONS (the default is '${DEFAULT_SERVER_NODE_OPTIONS}')`
+  );
 }
 
 /** A closed range of ports, `first` to `last`. */

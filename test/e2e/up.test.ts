@@ -139,6 +139,24 @@ describe('mgrpc up', () => {
     }
   });
 
+  it('warns of heap settings that cap the old generation under V8’s own young generation, before it starts anything', async () => {
+    const base = await freeBase();
+    // A taken port ends the run once the plan (and its warning) is made: nothing is started.
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(base + 8, '127.0.0.1', resolve));
+    try {
+      const up = startUp(base, { MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=16' });
+      expect(await up.exited).toEqual({ code: 1, signal: null });
+      expect(up.output()).toMatch(/the servers' heap settings cap the old generation at 16 MB but leave V8's young generation free to grow to \d+ MB on node v\d+/);
+      expect(up.output()).toContain('Add --max-semi-space-size to MGRPC_SERVER_NODE_OPTIONS');
+      const fine = startUp(base, { MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=16 --max-semi-space-size=4' });
+      expect(await fine.exited).toEqual({ code: 1, signal: null });
+      expect(fine.output()).not.toContain('heap settings');
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
   it('stops everything and exits 1 when a process fails before it serves', async () => {
     const up = startUp(await freeBase(), { GRPC_DEADLINE_MS: 'soon' });
     expect(await up.exited).toEqual({ code: 1, signal: null });
