@@ -83,8 +83,10 @@ describe('mgrpc ui', () => {
       term.type('https://img.example/ui.png');
       await term.waitFor(/image URL \(blank for none\): https:\/\/img\.example\/ui\.png/);
       term.press('Enter');
-      screen = await term.waitFor(/❯ UI pen +0 +synced +[0-9a-f]{8}\n/);
-      expect(screen).toContain("created 'UI pen'");
+      // The row comes by the stream, the status line with the create's answer: either may be drawn first.
+      await term.waitFor(/❯ UI pen +0 +synced +[0-9a-f]{8}\n/);
+      screen = await term.waitFor(/created 'UI pen'/);
+      expect(screen).toMatch(/❯ UI pen +0 +synced +[0-9a-f]{8}\n/);
       expect(screen).toMatch(/^image https:\/\/img\.example\/ui\.png$/m);
       const [created] = await products();
       expect(created).toMatchObject({ title: 'UI pen', image: 'https://img.example/ui.png', likes: 0 });
