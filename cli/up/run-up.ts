@@ -157,7 +157,8 @@ async function supervise(plan: UpPlan, log: Logger): Promise<void> {
     removeUpState(process.pid, stateFile);
     stopWatchingExits();
     startup.abort(new Error('stopped'));
-    await supervisor.stop();
+    // A process that crashed or had to be killed while stopping (named above) fails the run.
+    if ((await supervisor.stop()).length > 0) process.exitCode ||= 1;
     for (const signal of signals) process.off(signal, onSignal);
   }
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVER_NODE_OPTIONS, DEFAULT_GRPC_SERVER_V8_FLAGS, ephemeralStart, freePort, heapSettingsProblem, serverNodeFlags, serverNodeOptions, testPortRange, workerPortRange } from './server-process.js';
+import { DEFAULT_SERVER_NODE_OPTIONS, DEFAULT_GRPC_SERVER_V8_FLAGS, ephemeralStart, freePort, heapSettingsProblem, serverNodeFlags, youngGenerationProblem, serverNodeOptions, testPortRange, workerPortRange } from './server-process.js';
 
 describe('serverNodeOptions', () => {
   it('bounds the heap by default, after the caller’s own NODE_OPTIONS', () => {
@@ -102,19 +102,22 @@ describe('testPortRange', () => {
 
 describe('heapSettingsProblem', () => {
   // Asks this node, as the servers' heap settings would run on it (V8 reports its heap limit).
-  it('finds nothing wrong with the default settings, with none, or with a cap the young generation fits under', () => {
+  it('finds nothing wrong with our defaults (asked of this node), with none, or with a young generation below the cap', () => {
+    expect(youngGenerationProblem(DEFAULT_SERVER_NODE_OPTIONS)).toBeUndefined();
     expect(heapSettingsProblem({})).toBeUndefined();
     expect(heapSettingsProblem({ MGRPC_SERVER_NODE_OPTIONS: '' })).toBeUndefined();
     expect(heapSettingsProblem({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=2048' })).toBeUndefined();
     expect(heapSettingsProblem({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=16 --max-semi-space-size=4' })).toBeUndefined();
   });
 
-  it('names an old-generation cap that V8’s own young generation can outgrow, with the node it was asked of', () => {
+  it('names an old-generation cap below the young generation, whether V8 sizes that itself or is told to, with the node it was asked of', () => {
     // 16 MB is below the young generation of every supported node (48 MB on Node 20 and 22, 192 MB on 24).
     const problem = heapSettingsProblem({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=16' });
-    expect(problem).toMatch(/cap the old generation at 16 MB but leave V8's young generation free to grow to \d+ MB/);
+    expect(problem).toMatch(/cap the old generation at 16 MB, below the \d+ MB their young generation may reach on node v\d+/);
     expect(problem).toContain(`node ${process.version}`);
-    expect(problem).toContain('--max-semi-space-size');
+    expect(problem).toContain('--max-semi-space-size=N');
+    // A semi-space cap that still leaves the young generation (3 x 8 = 24 MB) above the old one.
+    expect(heapSettingsProblem({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=16 --max-semi-space-size=8' })).toMatch(/at 16 MB, below the 24 MB/);
     // The caller's own NODE_OPTIONS come first; the last cap is the one V8 keeps.
     expect(heapSettingsProblem({ NODE_OPTIONS: '--max-old-space-size=16', MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=4096' })).toBeUndefined();
   });

@@ -78,20 +78,27 @@ export function serverNodeFlags(env: NodeJS.ProcessEnv, side: Side): string[] {
 
 /**
  * What is wrong with the servers' heap settings (`serverNodeOptions(env)`), if anything: an
- * old-generation cap with V8's own young generation, when that young generation may grow past
- * the cap. Node 24's V8 lets it reach 192 MB (three 64 MB semi-spaces; Node 20 and 22: 48 MB),
- * and a dashboard gRPC server on Node 24.22.3 with `--max-old-space-size=96` alone then ran a
- * full mark-compact at almost every scavenge: 666 in a few seconds of LikeProduct at c64, 1.2 ms
- * of CPU per call instead of 0.16 (docs/performance.md, "On Node 22 and 24"). Asked of the node
- * the servers run on (a child with those NODE_OPTIONS reports its heap limit, which is the old
- * generation's cap plus the young generation's), so a V8 that changes its default again is
- * judged as it is. Undefined when there is no cap, the young generation is capped too, or it fits.
+ * old-generation cap below the size V8 lets the young generation reach. Objects that survive
+ * the young generation are moved into the old one, so V8 then runs full collections almost
+ * constantly, and a server may run out of memory. Node 24's V8 lets the young generation reach
+ * 192 MB unless told otherwise (Node 20 and 22: 48 MB): a dashboard gRPC server on Node 24.22.3
+ * with `--max-old-space-size=96` alone ran 666 full mark-compacts in a few seconds of
+ * LikeProduct at c64, 1.2 ms of CPU per call instead of 0.16 (docs/performance.md, "On Node 22
+ * and 24"). Asked of the node the servers run on, with those options: a child reports its heap
+ * limit, the old generation's cap plus the young generation's, so whatever V8 does with the
+ * options (or changes in its defaults) is judged as it is. Our own defaults are not asked again
+ * (`youngGenerationProblem(DEFAULT_SERVER_NODE_OPTIONS)` is tested on the node that runs the tests).
  */
 export function heapSettingsProblem(env: NodeJS.ProcessEnv, node: string = process.execPath): string | undefined {
   const options = serverNodeOptions(env);
+  return options === DEFAULT_SERVER_NODE_OPTIONS ? undefined : youngGenerationProblem(options, env, node);
+}
+
+/** heapSettingsProblem for these exact NODE_OPTIONS, always asking `node`. */
+export function youngGenerationProblem(options: string, env: NodeJS.ProcessEnv = process.env, node: string = process.execPath): string | undefined {
   // The last of repeated options is the one V8 keeps.
   const oldMb = Number([...options.matchAll(/--max[-_]old[-_]space[-_]size=(\d+)/g)].at(-1)?.[1] ?? NaN);
-  if (!Number.isFinite(oldMb) || /--max[-_]semi[-_]space[-_]size=/.test(options)) return undefined;
+  if (!Number.isFinite(oldMb)) return undefined;
   const probe = spawnSync(node, ['-e', "process.stdout.write(`${require('node:v8').getHeapStatistics().heap_size_limit} ${process.version}`)"], {
     env: { ...env, NODE_OPTIONS: options },
     encoding: 'utf8',
@@ -102,8 +109,9 @@ export function heapSettingsProblem(env: NodeJS.ProcessEnv, node: string = proce
   // A probe that failed says nothing about the heap; the servers' own start reports bad options.
   if (probe.status !== 0 || !Number.isFinite(youngMb) || youngMb <= oldMb) return undefined;
   return (
-    `the servers' heap settings cap the old generation at ${oldMb} MB but leave V8's young generation free to grow to ${youngMb} MB on node ${version}; ` +
-    `V8 then collects fully at almost every scavenge, several times the CPU per call. Add --max-semi-space-size to MGRPC_SERVER_NODE_OPTIONS (the default is '${DEFAULT_SERVER_NODE_OPTIONS}')`
+    `the servers' heap settings cap the old generation at ${oldMb} MB, below the ${youngMb} MB their young generation may reach on node ${version}: ` +
+    `they would collect garbage almost constantly (several times the CPU per request) and may run out of memory. ` +
+    `Set --max-semi-space-size=N in MGRPC_SERVER_NODE_OPTIONS so that 3 x N MB stays below the cap (the default is '${DEFAULT_SERVER_NODE_OPTIONS}': 24 MB under 96)`
   );
 }
 

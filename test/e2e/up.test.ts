@@ -147,8 +147,8 @@ describe('mgrpc up', () => {
     try {
       const up = startUp(base, { MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=16' });
       expect(await up.exited).toEqual({ code: 1, signal: null });
-      expect(up.output()).toMatch(/the servers' heap settings cap the old generation at 16 MB but leave V8's young generation free to grow to \d+ MB on node v\d+/);
-      expect(up.output()).toContain('Add --max-semi-space-size to MGRPC_SERVER_NODE_OPTIONS');
+      expect(up.output()).toMatch(/the servers' heap settings cap the old generation at 16 MB, below the \d+ MB their young generation may reach on node v\d+/);
+      expect(up.output()).toContain('Set --max-semi-space-size=N in MGRPC_SERVER_NODE_OPTIONS');
       const fine = startUp(base, { MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=16 --max-semi-space-size=4' });
       expect(await fine.exited).toEqual({ code: 1, signal: null });
       expect(fine.output()).not.toContain('heap settings');

@@ -1,7 +1,9 @@
 /**
  * Runs a fixed set of processes the way docker-compose's `restart: always` does: each one's
  * output prefixed with its name, a process that exits restarted with backoff, and on `stop()`
- * every process sent SIGTERM, waited for (bounded), then SIGKILLed.
+ * every process sent SIGTERM, waited for (bounded), then SIGKILLed. A process that ends its
+ * stop any other way than by exiting 0 (a crash while draining, a kill) is named, and `stop()`
+ * resolves with such exits, so the caller can exit non-zero.
  *
  * Children run in their own process group, so a terminal's Ctrl-C reaches only the
  * supervisor, which stops them once and in order. Their stdin is a pipe held by the
@@ -61,13 +63,17 @@ interface Slot {
   /** Resolves when the current run has ended (output flushed). */
   ended: Promise<void>;
   restartTimer?: NodeJS.Timeout;
+  /** Sent SIGKILL by us (the stop timeout, kill()): its exit is already explained. */
+  killed?: boolean;
 }
 
 export class Supervisor {
   private readonly slots: Slot[];
   private readonly exitListeners = new Set<(info: ExitInfo) => void>();
   private stopping = false;
-  private stopped?: Promise<void>;
+  private stopped?: Promise<ExitInfo[]>;
+  /** Exits after stop() or kill() other than a clean one (code 0, or the SIGTERM/SIGINT we sent). */
+  private readonly unclean: ExitInfo[] = [];
 
   constructor(
     specs: ProcessSpec[],
@@ -105,8 +111,11 @@ export class Supervisor {
     return this.slots.find((s) => s.spec.name === name)?.child?.pid;
   }
 
-  /** SIGTERM to all, then SIGKILL to whoever is still running after stopTimeoutMs. Idempotent. */
-  stop(): Promise<void> {
+  /**
+   * SIGTERM to all, then SIGKILL to whoever is still running after stopTimeoutMs. Idempotent.
+   * Resolves with the processes that did not stop cleanly (none when all exited 0).
+   */
+  stop(): Promise<ExitInfo[]> {
     this.stopped ??= this.stopAll();
     return this.stopped;
   }
@@ -114,7 +123,11 @@ export class Supervisor {
   /** SIGKILL to every running process now (a second Ctrl-C); stop() then resolves promptly. */
   kill(): void {
     this.halt();
-    for (const slot of this.slots) slot.child?.kill('SIGKILL');
+    for (const slot of this.slots) {
+      if (!slot.child) continue;
+      slot.killed = true;
+      slot.child.kill('SIGKILL');
+    }
   }
 
   private halt(): void {
@@ -125,7 +138,7 @@ export class Supervisor {
     }
   }
 
-  private async stopAll(): Promise<void> {
+  private async stopAll(): Promise<ExitInfo[]> {
     this.halt();
     const running = this.slots.filter((s) => s.child);
     for (const slot of running) slot.child!.kill('SIGTERM');
@@ -140,9 +153,13 @@ export class Supervisor {
     if (timedOut) {
       const late = this.slots.filter((s) => s.child);
       this.options.log(`${late.map((s) => s.spec.name).join(', ')} did not stop within ${formatDelay(timeoutMs)}; killing`);
-      for (const slot of late) slot.child!.kill('SIGKILL');
+      for (const slot of late) {
+        slot.killed = true;
+        slot.child!.kill('SIGKILL');
+      }
       await ended;
     }
+    return [...this.unclean];
   }
 
   private spawn(slot: Slot): void {
@@ -171,10 +188,18 @@ export class Supervisor {
       out.end();
       err.end();
       if (slot.child === child) slot.child = undefined;
+      // Asked to stop before it exited (an exit listener may call stop() for this very exit).
+      const wasStopping = this.stopping;
       const info: ExitInfo = { name: spec.name, pid: child.pid, code, signal, uptimeMs: Date.now() - slot.startedAt, restarting: !this.stopping };
       // Listeners first: one that calls stop() prevents the restart (and its log line).
       for (const listener of this.exitListeners) listener(info);
       if (!this.stopping) this.scheduleRestart(slot, info);
+      else if (wasStopping && code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT') {
+        this.unclean.push(info);
+        // A SIGKILL of ours was announced when it was sent.
+        if (!slot.killed) this.options.log(`${spec.name} exited with ${signal ? `signal ${signal}` : `code ${code}`} while stopping (its output is above)`);
+      }
+      slot.killed = false;
       resolveEnded();
     };
     // 'close' comes after the output streams ended, so the last lines are written before the exit line.
