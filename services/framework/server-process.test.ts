@@ -105,6 +105,8 @@ describe('heapSettingsProblem', () => {
   it('finds nothing wrong with our defaults (asked of this node), with none, or with a young generation below the cap', () => {
     expect(youngGenerationProblem(DEFAULT_SERVER_NODE_OPTIONS)).toBeUndefined();
     expect(heapSettingsProblem({})).toBeUndefined();
+    // The caller's own cap comes before ours, and ours is the one V8 keeps.
+    expect(heapSettingsProblem({ NODE_OPTIONS: '--max-old-space-size=16' })).toBeUndefined();
     expect(heapSettingsProblem({ MGRPC_SERVER_NODE_OPTIONS: '' })).toBeUndefined();
     expect(heapSettingsProblem({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=2048' })).toBeUndefined();
     expect(heapSettingsProblem({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=16 --max-semi-space-size=4' })).toBeUndefined();

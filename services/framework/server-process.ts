@@ -86,12 +86,13 @@ export function serverNodeFlags(env: NodeJS.ProcessEnv, side: Side): string[] {
  * LikeProduct at c64, 1.2 ms of CPU per call instead of 0.16 (docs/performance.md, "On Node 22
  * and 24"). Asked of the node the servers run on, with those options: a child reports its heap
  * limit, the old generation's cap plus the young generation's, so whatever V8 does with the
- * options (or changes in its defaults) is judged as it is. Our own defaults are not asked again
- * (`youngGenerationProblem(DEFAULT_SERVER_NODE_OPTIONS)` is tested on the node that runs the tests).
+ * options (or changes in its defaults) is judged as it is. Without MGRPC_SERVER_NODE_OPTIONS
+ * nothing is asked (no child on `mgrpc up`'s start): our settings come last in NODE_OPTIONS, so
+ * they decide both sizes whatever the caller's own say, and
+ * `youngGenerationProblem(DEFAULT_SERVER_NODE_OPTIONS)` is tested on the node that runs the tests.
  */
 export function heapSettingsProblem(env: NodeJS.ProcessEnv, node: string = process.execPath): string | undefined {
-  const options = serverNodeOptions(env);
-  return options === DEFAULT_SERVER_NODE_OPTIONS ? undefined : youngGenerationProblem(options, env, node);
+  return env.MGRPC_SERVER_NODE_OPTIONS === undefined ? undefined : youngGenerationProblem(serverNodeOptions(env), env, node);
 }
 
 /** heapSettingsProblem for these exact NODE_OPTIONS, always asking `node`. */
