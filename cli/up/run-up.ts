@@ -120,6 +120,8 @@ async function supervise(plan: UpPlan, log: Logger): Promise<void> {
   for (const signal of signals) process.on(signal, onSignal);
 
   const startup = new AbortController();
+  // Whether every process accepted connections: the system was up before it stopped.
+  let ready = false;
   const stopWatchingExits = supervisor.onExit((info) => {
     const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
     // Crashing before serving is a configuration problem: say so instead of restarting forever.
@@ -129,7 +131,7 @@ async function supervise(plan: UpPlan, log: Logger): Promise<void> {
   void stopping.then(() => startup.abort(new Error('stopped')));
   try {
     supervisor.start();
-    const ready = await Promise.all(processes.map((p) => waitUntilAccepting(reachable, p.port, { timeoutMs: READY_TIMEOUT_MS, signal: startup.signal }))).then(
+    ready = await Promise.all(processes.map((p) => waitUntilAccepting(reachable, p.port, { timeoutMs: READY_TIMEOUT_MS, signal: startup.signal }))).then(
       () => true,
       (err: Error) => {
         if (signalled) return false;
@@ -157,8 +159,12 @@ async function supervise(plan: UpPlan, log: Logger): Promise<void> {
     removeUpState(process.pid, stateFile);
     stopWatchingExits();
     startup.abort(new Error('stopped'));
-    // A process that crashed or had to be killed while stopping (named above) fails the run.
-    if ((await supervisor.stop()).length > 0) process.exitCode ||= 1;
+    // A process that crashed or had to be killed while stopping fails the run. Named here only
+    // once the system was up: a start that failed has said why, and its other processes may
+    // fail the same way as they are stopped. A SIGKILL of the supervisor's was said when sent.
+    const unclean = await supervisor.stop();
+    if (ready) for (const exit of unclean.filter((e) => !e.killed)) log.warn(`${exit.name} exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`} while stopping (its output is above)`);
+    if (unclean.length > 0) process.exitCode ||= 1;
     for (const signal of signals) process.off(signal, onSignal);
   }
 }

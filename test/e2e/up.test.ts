@@ -125,6 +125,21 @@ describe('mgrpc up', () => {
     expect(pids.filter(alive)).toEqual([]);
   });
 
+  it('names a process that dies while the system stops, and exits 1', async () => {
+    const up = startUp(await freeBase());
+    await until(() => up.output().includes('mgrpc is up'), 'the up line', up);
+    const [frozen] = [...startedPids(up)].find(([, name]) => name === 'product')!;
+    // Frozen, it cannot take the SIGTERM and exit cleanly before it is killed under the stop.
+    process.kill(frozen, 'SIGSTOP');
+    up.child.kill('SIGTERM');
+    await until(() => /^dashboard_grpc \| .*"msg":"stopped"/m.test(up.output()), 'another process stopped', up);
+    process.kill(frozen, 'SIGKILL');
+    expect(await up.exited).toEqual({ code: 1, signal: null });
+    expect(up.output()).toContain('product exited with signal SIGKILL while stopping (its output is above)');
+    expect(up.output().match(/while stopping/g)).toHaveLength(1);
+    expect([...startedPids(up).keys()].filter(alive)).toEqual([]);
+  });
+
   it('refuses a port that is taken, naming it, and starts nothing', async () => {
     const base = await freeBase();
     const blocker = net.createServer();
@@ -163,6 +178,8 @@ describe('mgrpc up', () => {
     expect(up.output()).toMatch(/error: \w+ exited with code 1 before it accepted connections \(its output is above\); stopped everything\n/);
     expect(up.output()).toContain("GRPC_DEADLINE_MS must be a positive integer, got 'soon'");
     expect(up.output()).not.toContain('restarting');
+    // The others fail the same way as they are stopped: that is the start failing, not a stop.
+    expect(up.output()).not.toContain('while stopping');
     expect([...startedPids(up).keys()].filter(alive)).toEqual([]);
   });
 

@@ -1,9 +1,9 @@
 /**
  * Runs a fixed set of processes the way docker-compose's `restart: always` does: each one's
  * output prefixed with its name, a process that exits restarted with backoff, and on `stop()`
- * every process sent SIGTERM, waited for (bounded), then SIGKILLed. A process that ends its
- * stop any other way than by exiting 0 (a crash while draining, a kill) is named, and `stop()`
- * resolves with such exits, so the caller can exit non-zero.
+ * every process sent SIGTERM, waited for (bounded), then SIGKILLed. `stop()` resolves with the
+ * exits that were not clean (a crash while draining, a kill), for the caller to report: only it
+ * knows whether they were stops of a running system or of one still failing to start.
  *
  * Children run in their own process group, so a terminal's Ctrl-C reaches only the
  * supervisor, which stops them once and in order. Their stdin is a pipe held by the
@@ -41,6 +41,8 @@ export interface ExitInfo {
   uptimeMs: number;
   /** Whether it is to be restarted: false once stop() or kill() was called (an exit listener may still call them). */
   restarting: boolean;
+  /** SIGKILLed by the supervisor (the stop timeout, kill()), which said so when it sent it. */
+  killed: boolean;
 }
 
 export interface SupervisorOptions {
@@ -63,7 +65,7 @@ interface Slot {
   /** Resolves when the current run has ended (output flushed). */
   ended: Promise<void>;
   restartTimer?: NodeJS.Timeout;
-  /** Sent SIGKILL by us (the stop timeout, kill()): its exit is already explained. */
+  /** Sent SIGKILL by us (the stop timeout, kill()): its exit says so (ExitInfo.killed). */
   killed?: boolean;
 }
 
@@ -190,15 +192,11 @@ export class Supervisor {
       if (slot.child === child) slot.child = undefined;
       // Asked to stop before it exited (an exit listener may call stop() for this very exit).
       const wasStopping = this.stopping;
-      const info: ExitInfo = { name: spec.name, pid: child.pid, code, signal, uptimeMs: Date.now() - slot.startedAt, restarting: !this.stopping };
+      const info: ExitInfo = { name: spec.name, pid: child.pid, code, signal, uptimeMs: Date.now() - slot.startedAt, restarting: !this.stopping, killed: slot.killed === true };
       // Listeners first: one that calls stop() prevents the restart (and its log line).
       for (const listener of this.exitListeners) listener(info);
       if (!this.stopping) this.scheduleRestart(slot, info);
-      else if (wasStopping && code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT') {
-        this.unclean.push(info);
-        // A SIGKILL of ours was announced when it was sent.
-        if (!slot.killed) this.options.log(`${spec.name} exited with ${signal ? `signal ${signal}` : `code ${code}`} while stopping (its output is above)`);
-      }
+      else if (wasStopping && code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT') this.unclean.push(info);
       slot.killed = false;
       resolveEnded();
     };
