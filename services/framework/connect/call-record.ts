@@ -4,13 +4,14 @@
  * adapter (its handler's answer, or the deadline) or, for a call refused before any handler
  * ran (an unparsable body, a wrong content type), the HTTP response. Then one line
  *   INFO [dashboard.rest] call method=/product.ProductService/LikeProduct code=OK duration_ms=2.4 request_id=… protocol=connect
- * and the same metrics as a gRPC call, with their `protocol` label.
+ * and the same metrics as a gRPC call, with their `protocol` label (observability/call-report.ts).
  */
 import { createContextKey } from '@connectrpc/connect';
 
 import type { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { reportCall } from '../observability/call-report.js';
 
 export interface CallRecord {
   readonly method: string;
@@ -42,23 +43,10 @@ export function createCallRecord(init: { method: string; requestId: string; peer
     get finished() {
       return finished;
     },
-    finish(code, fields = {}) {
+    finish(code, fields) {
       if (finished) return;
       finished = true;
-      const seconds = (performance.now() - started) / 1000;
-      init.metrics?.observeGrpc(init.method, code, seconds, record.protocol);
-      if (record.items) for (const [itemCode, n] of Object.entries(record.items)) init.metrics?.observeGrpcItems(init.method, itemCode, n);
-      // As a gRPC call's (grpc/server.ts): the line's fields are built only when it is written.
-      if (!init.logger.enabled('info')) return;
-      init.logger.info('call', {
-        method: init.method,
-        code,
-        duration_ms: Math.round(seconds * 10_000) / 10,
-        request_id: init.requestId,
-        ...(record.items && { items: record.items }),
-        protocol: record.protocol,
-        ...fields,
-      });
+      reportCall(init.logger, init.metrics, init.method, code, (performance.now() - started) / 1000, record, record.items, record.protocol, fields);
     },
   };
   return record;

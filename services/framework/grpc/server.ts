@@ -25,6 +25,7 @@ import { addHealthService, healthService, type HealthReporter } from '../health/
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestContextFrom, runInRequestContext, type RequestContext } from '../observability/request-context.js';
+import { reportCall } from '../observability/call-report.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
 import { callLimitInterceptor, DEFAULT_CONCURRENCY_LIMITS, watchStreamLimiter, type ConcurrencyLimits, type WatchStreamLimiter } from './concurrency-limits.js';
 import { isPushStream, type AnyHandler, type CallContext, type GrpcService, type ServerStreamHandler, type UnaryHandler } from './define-service.js';
@@ -100,7 +101,8 @@ export interface RunningGrpcServer {
  * one made when first asked for) is the current request id while the handler runs, and when
  * it ends one info line
  *   INFO [dashboard.grpc] call method=/product.ProductService/LikeProduct code=OK duration_ms=2.4 request_id=…
- * and the metrics record it. A class rather than closures: it is made for every call.
+ * and the metrics record it (observability/call-report.ts). A class rather than closures: it is
+ * made for every call.
  */
 class CallRecord {
   private readonly started = performance.now();
@@ -118,14 +120,7 @@ class CallRecord {
   }
 
   done(status: grpc.status, fields?: Record<string, unknown>): void {
-    const seconds = (performance.now() - this.started) / 1000;
-    const code = grpc.status[status] ?? String(status);
-    this.metrics?.observeGrpc(this.path, code, seconds);
-    const items = this.items;
-    if (items) for (const [itemCode, n] of Object.entries(items)) this.metrics?.observeGrpcItems(this.path, itemCode, n);
-    // The line (and the request id it names) is made only when it is written.
-    if (!this.logger.enabled('info')) return;
-    this.logger.info('call', { method: this.path, code, duration_ms: Math.round(seconds * 10_000) / 10, request_id: this.context.requestId, ...(items && { items }), ...fields });
+    reportCall(this.logger, this.metrics, this.path, grpc.status[status] ?? String(status), (performance.now() - this.started) / 1000, this.context, this.items, undefined, fields);
   }
 
   countItem(error?: AppError): void {
