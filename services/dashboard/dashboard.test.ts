@@ -4,6 +4,9 @@
  * over a migrated SQLite file in a temp dir. The product service is not running: writes
  * answer after MGRPC_SYNC_WAIT_MS with their copies queued (test/e2e covers the two together).
  */
+import path from 'node:path';
+
+import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { serveInProcess, type ServedService } from '../../test/support/in-process.js';
@@ -92,6 +95,22 @@ describe('dashboard over gRPC', () => {
     });
     expect(outcomes.map((o) => (o.error ? `${o.error.code} ${o.error.message}` : Number(o.product?.likes)))).toEqual([2, 3, `5 user ${MISSING_ID} not found`, `5 product ${MISSING_ID} not found`]);
     expect((await rest('GET', `/products/${id}`)).body.likes).toBe(3);
+  });
+
+  it('logs each like for watchers as the product after it, its timestamps included', async () => {
+    const created = (await rest('POST', '/products', { title: 'Watched' })).body;
+    const liked = (await products.LikeProduct({ id: created.id })).product!;
+    const after = (await rest('GET', `/products/${created.id}`)).body;
+    const db = new sqlite3.Database(path.join(served.dataDir, 'dashboard.sqlite3'), sqlite3.OPEN_READONLY);
+    const rows = await new Promise<{ kind: string; data: string }[]>((resolve, reject) =>
+      db.all('SELECT kind, data FROM mgrpc_changes WHERE key = ? ORDER BY seq', [created.id], (err, found: { kind: string; data: string }[]) => (err ? reject(err) : resolve(found))),
+    );
+    await new Promise((resolve) => db.close(resolve));
+    expect(rows.map((row) => row.kind)).toEqual(['created', 'updated']);
+    const change = JSON.parse(rows[1]!.data);
+    expect(change).toEqual({ id: created.id, title: 'Watched', image: '', likes: 1, createdAt: created.created_at, updatedAt: after.updated_at });
+    expect(Date.parse(change.updatedAt)).toBeGreaterThanOrEqual(Date.parse(change.createdAt));
+    expect(Number(liked.likes)).toBe(1);
   });
 
   it('answers INVALID_ARGUMENT and NOT_FOUND for bad likes', async () => {

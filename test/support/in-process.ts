@@ -11,6 +11,8 @@ import { serve, type RunningService, type ServiceModule } from '../../services/f
 
 export interface ServedService {
   grpc: RunningService;
+  /** Its MGRPC_DATA_DIR (the SQLite file is `<service>.sqlite3` there), removed by close(). */
+  dataDir: string;
   rest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
@@ -23,6 +25,7 @@ export async function serveInProcess(module: ServiceModule<any>, env: NodeJS.Pro
   const restServer = await serve(module, 'rest', options);
   return {
     grpc,
+    dataDir: dir,
     async rest(method, urlPath, body) {
       const res = await fetch(`${restServer.url}/api${urlPath}`, {
         method,

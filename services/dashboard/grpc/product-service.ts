@@ -17,7 +17,7 @@
  */
 import type { Transaction } from 'sequelize';
 
-import { AppError, applyOnceBatched, atomic, chunks, defineService, listAction, recordChanges, sqlRunner, sqlTimestamp, sqlTuples, watchAction, type ChangeRecord, type Row } from '../../framework/index.js';
+import { AppError, applyOnceBatched, atomic, chunks, defineService, instanceFromRow, listAction, recordChanges, sqlRunner, sqlTimestamp, sqlTuples, watchAction, type ChangeRecord, type Row } from '../../framework/index.js';
 import { proto } from '../../stubs/index.js';
 import type { LikeProductResponse } from '../../stubs/product/LikeProductResponse.js';
 import type { DashboardContext } from '../context.js';
@@ -78,7 +78,7 @@ export function productService({ products, models }: DashboardContext) {
         const [row] = await sql.all(addLikes, [n, now, id], transaction);
         if (!row) continue;
         found.set(id, row);
-        const message = productSerializer.toMessage(Product.build(row as never, { raw: true, isNewRecord: false }));
+        const message = productSerializer.toMessage(instanceFromRow(Product, row));
         messages.set(id, message);
         // One change per like, with the count that like made, as watchers would see them one by
         // one: the row's other fields as JSON once, each like's count added to it.
