@@ -125,6 +125,20 @@ describe('mgrpc up', () => {
     expect(pids.filter(alive)).toEqual([]);
   });
 
+  it('stops everything and cleans up when whoever read its output is gone (a `| tee` ended by the same Ctrl-C)', async () => {
+    const up = startUp(await freeBase());
+    await until(() => up.output().includes('mgrpc is up') && startedPids(up).size === 4, 'the up line', up);
+    const state = path.join(up.child.spawnargs[up.child.spawnargs.indexOf('--data-dir') + 1]!, '.mgrpc', 'state.json');
+    expect(existsSync(state)).toBe(true);
+    // The pipe's only reader closes its end: up's next line to stdout meets EPIPE.
+    up.child.stdout!.destroy();
+    up.child.kill('SIGINT');
+    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(up.output()).not.toMatch(/EPIPE|Error:|\n\s+at /);
+    expect(existsSync(state)).toBe(false);
+    expect([...startedPids(up).keys()].filter(alive)).toEqual([]);
+  });
+
   it('names a process that dies while the system stops, and exits 1', async () => {
     const up = startUp(await freeBase());
     await until(() => up.output().includes('mgrpc is up'), 'the up line', up);
