@@ -52,7 +52,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
+  // Unset when the kit could not be installed: that failure is the one to read.
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
   if (stubs) rmSync(stubs, { recursive: true, force: true });
 });
 

@@ -6,7 +6,7 @@
  * it, and load them with its require (the app's one copy of each runtime).
  *
  * grpc-tools' install downloads protoc and grpc_node_plugin from a host our machines cannot reach:
- * where ../shared/grpc-tools-bin holds statically linked equivalents (see its README), grpc-tools
+ * where ../shared/grpc-tools-bin (or MGRPC_GRPC_TOOLS_BIN) holds statically linked equivalents (see its README), grpc-tools
  * is installed with --ignore-scripts and copies of those two are put where its install would have,
  * node_modules/grpc-tools/bin/; elsewhere grpc-tools installs normally.
  *
@@ -27,8 +27,11 @@ import { ROOT } from './system.js';
 
 const run = promisify(execFile);
 
-/** Where statically linked protoc and grpc_node_plugin are on our machines (CI: a read-only copy beside the clone). */
-export const SHARED_GRPC_TOOLS_BIN = path.resolve(ROOT, '../shared/grpc-tools-bin');
+/**
+ * Where statically linked protoc and grpc_node_plugin are on our machines: MGRPC_GRPC_TOOLS_BIN,
+ * else a read-only copy beside the clone (CI). Without them grpc-tools downloads its own.
+ */
+export const SHARED_GRPC_TOOLS_BIN = process.env.MGRPC_GRPC_TOOLS_BIN || path.resolve(ROOT, '../shared/grpc-tools-bin');
 
 const ourGrpcJs: string = JSON.parse(readFileSync(path.join(ROOT, 'node_modules/@grpc/grpc-js/package.json'), 'utf8')).version;
 
