@@ -91,7 +91,13 @@ function likeCommand(): Command {
         title = products.find((p) => p.id === picked)?.title;
         return picked;
       });
-      const { data, raw } = await api.product.like(productIdToLike, opts.user);
+      const { data, raw } = await api.product.like(productIdToLike, opts.user).catch(async (err: unknown) => {
+        // The tutorial's like without a user: the product service picks one at random, and once
+        // several exist it can pick one who liked the product already. Say so, and how to choose.
+        const { ApiError } = await import('../client/http.js');
+        if (opts.user !== undefined || !(err instanceof ApiError) || err.status !== 409) throw err;
+        throw new ApiError(err.status, err.code, `${err.message} (the product service picked that user at random; choose one with --user <uuid>)`, err.field);
+      });
       if (opts.json) return write(jsonOutput(raw));
       // The like answer has only the id; the title is a nicety, so a failed lookup is ignored.
       title ??= await api.product.getCopy(productIdToLike).then(

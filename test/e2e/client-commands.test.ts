@@ -87,6 +87,17 @@ describe('mgrpc user / product, scripted (no terminal)', () => {
     const liked = JSON.parse(ok(mgrpc('product', 'like', id, '--user', other, '--json')));
     expect(liked).toEqual({ message: 'Success', product_id: id, user_id: other, likes: 2 });
 
+    // Without --user the product service picks a user at random: once every user has liked the
+    // product (a handful here), the pick is one who already did, and the error says how to choose.
+    const second = JSON.parse(ok(mgrpc('product', 'create', '--title', 'Liked by all', '--json'))).id as string;
+    let refused: ReturnType<typeof mgrpc> | undefined;
+    for (let attempt = 0; attempt < 100 && !refused; attempt++) {
+      const run = mgrpc('product', 'like', second);
+      if (run.code !== 0) refused = run;
+    }
+    expect(refused?.stderr).toMatch(/^error: user [0-9a-f-]+ already liked product [0-9a-f-]+ \(the product service picked that user at random; choose one with --user <uuid>\)\n$/);
+    failsWith(mgrpc('product', 'like', id, '--user', user), 1, /already liked product [0-9a-f-]+\n$/);
+
     expect(ok(mgrpc('product', 'update', id, '--title', 'Pen', '--no-image'))).toBe(`updated 'Pen' (${id}) — no image\n`);
     expect((await http('GET', `${sys.dashboardUrl}/api/products/${id}`)).body).toMatchObject({ title: 'Pen', image: null, likes: 2 });
     const patched = JSON.parse(ok(mgrpc('product', 'update', id, '--image', 'https://img.example/p.png', '--json')));
