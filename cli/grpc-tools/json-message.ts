@@ -1,7 +1,8 @@
 /**
  * JSON <-> protobuf messages for `mgrpc call`, following the proto3 JSON mapping:
  * lowerCamelCase names out (the proto names are accepted in), 64-bit integers as decimal
- * strings, enums by name, bytes as base64, and every field printed, defaults included.
+ * strings, enums by name, bytes as base64, and every field printed, defaults included (of a
+ * oneof, the member that is set).
  *
  * Input is checked strictly where protobufjs alone would guess: an unknown field, a string
  * for a bool or a fraction for an integer is a UsageError naming the field path and what
@@ -144,6 +145,9 @@ function renamed(type: protobuf.Type, object: Record<string, unknown>): Record<s
   const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
     let value = object[field.name];
+    // A oneof's members that are not set are left out (only the set one is printed), as in
+    // the proto3 JSON mapping; printing them all as null buried the one that was.
+    if (field.partOf && value === undefined) continue;
     const nested = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
     if (nested && value !== null && value !== undefined) {
       const convert = (item: unknown) => renamed(nested, item as Record<string, unknown>);
