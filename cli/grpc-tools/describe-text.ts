@@ -25,12 +25,28 @@ function typeName(field: protobuf.Field): string {
   return field.repeated ? `repeated ${base}` : base;
 }
 
+function fieldLine(field: protobuf.Field, indent: string, label = ''): string {
+  const json = jsonName(field) === field.name ? '' : ` // JSON: ${jsonName(field)}`;
+  return `${indent}${label}${typeName(field)} ${field.name} = ${field.id};${json}`;
+}
+
+/** A proto3 `optional` field: protobufjs puts it in a oneof of its own named `_<field>`. */
+const isOptional = (oneof: protobuf.OneOf) => oneof.fieldsArray.length === 1 && oneof.name === `_${oneof.fieldsArray[0]!.name}`;
+
+/** The message as a .proto declares it: a oneof's fields grouped where its first one stands (only one of them is ever set). */
 function messageBlock(type: protobuf.Type): string {
-  const fields = type.fieldsArray.map((field) => {
-    const json = jsonName(field) === field.name ? '' : ` // JSON: ${jsonName(field)}`;
-    return `  ${typeName(field)} ${field.name} = ${field.id};${json}`;
-  });
-  return [`message ${fullName(type)} {`, ...fields, '}'].join('\n');
+  const lines: string[] = [];
+  const shown = new Set<protobuf.OneOf>();
+  for (const field of type.fieldsArray) {
+    const oneof = field.partOf;
+    if (!oneof) lines.push(fieldLine(field, '  '));
+    else if (isOptional(oneof)) lines.push(fieldLine(field, '  ', 'optional '));
+    else if (!shown.has(oneof)) {
+      shown.add(oneof);
+      lines.push(`  oneof ${oneof.name} {`, ...oneof.fieldsArray.map((member) => fieldLine(member, '    ')), '  }');
+    }
+  }
+  return [`message ${fullName(type)} {`, ...lines, '}'].join('\n');
 }
 
 function enumBlock(type: protobuf.Enum): string {
