@@ -18,7 +18,7 @@ import { ensureServiceDatabase } from './databases.js';
 import { envName, planUp, type UpOptions, type UpPlan } from './plan.js';
 import { listenProblem, waitUntilAccepting } from './port-check.js';
 import { useColor } from './supervisor/line-prefix.js';
-import { Supervisor } from './supervisor/supervisor.js';
+import { exitCause, Supervisor } from './supervisor/supervisor.js';
 import { exportLines, upState } from './up-state.js';
 
 export type { UpOptions } from './plan.js';
@@ -123,9 +123,8 @@ async function supervise(plan: UpPlan, log: Logger): Promise<void> {
   // Whether every process accepted connections: the system was up before it stopped.
   let ready = false;
   const stopWatchingExits = supervisor.onExit((info) => {
-    const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
     // Crashing before serving is a configuration problem: say so instead of restarting forever.
-    startup.abort(new Error(`${info.name} exited with ${how} before it accepted connections (its output is above); stopped everything`));
+    startup.abort(new Error(`${info.name} exited with ${exitCause(info)} before it accepted connections (its output is above); stopped everything`));
     void supervisor.stop();
   });
   void stopping.then(() => startup.abort(new Error('stopped')));
@@ -163,7 +162,7 @@ async function supervise(plan: UpPlan, log: Logger): Promise<void> {
     // once the system was up: a start that failed has said why, and its other processes may
     // fail the same way as they are stopped. A SIGKILL of the supervisor's was said when sent.
     const unclean = await supervisor.stop();
-    if (ready) for (const exit of unclean.filter((e) => !e.killed)) log.warn(`${exit.name} exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`} while stopping (its output is above)`);
+    if (ready) for (const exit of unclean.filter((e) => !e.killed)) log.warn(`${exit.name} exited with ${exitCause(exit)} while stopping (its output is above)`);
     if (unclean.length > 0) process.exitCode ||= 1;
     for (const signal of signals) process.off(signal, onSignal);
   }

@@ -45,6 +45,11 @@ export interface ExitInfo {
   killed: boolean;
 }
 
+/** How a process ended, as every line about it says it: `signal SIGKILL`, `code 3`. */
+export function exitCause(info: Pick<ExitInfo, 'code' | 'signal'>): string {
+  return info.signal ? `signal ${info.signal}` : `code ${info.code}`;
+}
+
 export interface SupervisorOptions {
   /** Where the children's prefixed output lines go. */
   write: (text: string) => void;
@@ -214,8 +219,7 @@ export class Supervisor {
 
   private scheduleRestart(slot: Slot, info: ExitInfo): void {
     const delay = slot.backoff.next(info.uptimeMs);
-    const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-    this.options.log(`${info.name} exited with ${how}; restarting in ${formatDelay(delay)}`);
+    this.options.log(`${info.name} exited with ${exitCause(info)}; restarting in ${formatDelay(delay)}`);
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
       if (!this.stopping) this.spawn(slot);
