@@ -12,6 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { formatReport } from '../cli/bench/format-report.js';
 import { CLI, ROOT } from './paths.js';
 import type { BenchResult } from './run.js';
 import { cpuMsOf } from './servers.js';
@@ -101,6 +102,23 @@ describe('mgrpc bench --quick', () => {
       ['grpc-like/batched', 'grpc-like/ceiling', 'grpc-like/framework', 'grpc-like/layer', 'rest-like/framework', 'rest-like/once'].flatMap((side) => [`${side}/1`, `${side}/4`]).sort(),
     );
     for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
+    // Every side measured against a twin ran in --quick's two slices (rest-create, alone, in
+    // one), and each ratio's per-slice range is that of its own slices against its twin's (the
+    // k-th against the k-th).
+    for (const phase of result.phases) expect(phase.sliceThroughputs, `${phase.path} ${phase.impl} c${phase.concurrency}`).toHaveLength(phase.path === 'rest-create' ? 1 : 2);
+    for (const r of result.ratios) {
+      const side = result.phases.find((p) => p.path === r.path && p.impl === r.impl && p.concurrency === r.concurrency)!;
+      const bare = result.phases.find((p) => p.path === r.path && p.impl === 'bare' && p.concurrency === r.concurrency)!;
+      const ratios = side.sliceThroughputs.map((t, k) => t / bare.sliceThroughputs[k]);
+      expect(r.sliceRange![0]).toBeCloseTo(Math.min(...ratios), 2);
+      expect(r.sliceRange![1]).toBeCloseTo(Math.max(...ratios), 2);
+    }
+    for (const c of [1, 4]) {
+      const ours = result.ratios.find((r) => r.path === 'rest-like' && r.impl === 'framework' && r.concurrency === c)!;
+      expect(result.targets.find((t) => t.name === `REST like c${c} framework/bare`)!.sliceRange).toEqual(ours.sliceRange);
+    }
+    // The table shows it next to the ratio.
+    expect(formatReport(result)).toMatch(/REST like c4 framework\/bare +>= 0\.90x +\d+\.\d\dx \(slices \d+\.\d\d-\d+\.\d\dx\)/);
     // Each REST like target carries its bound: the exactly-once twin's ratio in the same run.
     for (const c of [1, 4]) {
       const once = result.ratios.find((r) => r.path === 'rest-like' && r.impl === 'once' && r.concurrency === c)!;

@@ -33,7 +33,7 @@ import { openBareDbAt } from './bare/open.js';
 import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
 import { productServiceClient } from './product-proto.js';
-import { interleavedOrder, mergeSlices } from './slices.js';
+import { interleavedOrder, mergeSlices, sliceRatioRange } from './slices.js';
 import { PEER_LABEL, PEERS, preparePeer, type Peer } from './peer-servers.js';
 import { createBenchUsers } from './users.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
@@ -89,6 +89,8 @@ export interface PhaseResult extends LoadResult {
    * /proc is not available.
    */
   cpuMsPerRequest: number | null;
+  /** Each slice's throughput (req/s), in the order they ran (see slices.ts). */
+  sliceThroughputs: number[];
   /** Likes or products the servers hold afterwards vs what the load generator was told. */
   check: Check;
   /** rest-create: ms after the load ended until the product service held every product. */
@@ -107,6 +109,8 @@ export interface Target {
    * more than it does met the target here.
    */
   bounds?: Bound[];
+  /** A ratio target's lowest and highest per-slice ratio in this run (slices.ts): how far the machine moved it. */
+  sliceRange?: [number, number];
   /**
    * Missed, and a bound says no server doing no more than that side could meet it here: the
    * side missed the target itself and ours did not do better than it (a bound ours beats,
@@ -137,8 +141,11 @@ export interface BenchResult {
   firstStartMs: Record<string, number>;
   peakRssMb: Record<string, number>;
   phases: PhaseResult[];
-  /** Each framework or peer phase's throughput against its bare twin's, measured interleaved. */
-  ratios: { path: LoadKind; concurrency: number; impl: Exclude<Impl, 'bare'>; throughput: number; bare: number; ratio: number }[];
+  /**
+   * Each framework or peer phase's throughput against its bare twin's, measured interleaved;
+   * `sliceRange`, the lowest and highest ratio of its slices to the twin's (slices.ts).
+   */
+  ratios: { path: LoadKind; concurrency: number; impl: Exclude<Impl, 'bare'>; throughput: number; bare: number; ratio: number; sliceRange?: [number, number] }[];
   targets: Target[];
   /** Every acknowledged like counted exactly once, every created product synced. */
   correctness: { ok: boolean; failures: string[] };
@@ -600,7 +607,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const label = phaseLabel(phase);
         const cpuMsPerRequest = cpuPerRequest(phase, cpuMs, load.acknowledged + load.totalErrors);
         const { check, syncLagMs } = await checkPhase(phase, load, productId, productsBefore, loadEnded);
-        const result: PhaseResult = { ...phase, ...load, rssMb, cpuMs, cpuMsPerRequest, check, ...(syncLagMs === undefined ? {} : { syncLagMs }) };
+        const sliceThroughputs = loads.map((slice) => slice.throughput);
+        const result: PhaseResult = { ...phase, ...load, sliceThroughputs, rssMb, cpuMs, cpuMsPerRequest, check, ...(syncLagMs === undefined ? {} : { syncLagMs }) };
         results.push(result);
         const errors = load.errorCount > 0 ? `, ${load.errorCount} errors (${Object.entries(load.errors).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
         progress.line(
@@ -643,7 +651,8 @@ function summarizeResult(parts: {
     const bare = phases.find((p) => p.impl === 'bare' && p.path === phase.path && p.concurrency === phase.concurrency);
     if (!bare) continue;
     const ratio = bare.throughput > 0 ? Math.round((phase.throughput / bare.throughput) * 1000) / 1000 : 0;
-    ratios.push({ path: phase.path, concurrency: phase.concurrency, impl: phase.impl, throughput: phase.throughput, bare: bare.throughput, ratio });
+    const sliceRange = sliceRatioRange(phase.sliceThroughputs, bare.sliceThroughputs);
+    ratios.push({ path: phase.path, concurrency: phase.concurrency, impl: phase.impl, throughput: phase.throughput, bare: bare.throughput, ratio, ...(sliceRange ? { sliceRange } : {}) });
   }
   const times = (ratio: number) => `${ratio.toFixed(2)}x`;
   const targets: Target[] = [];
@@ -654,13 +663,14 @@ function summarizeResult(parts: {
     });
     return { bounds, outOfReach: r.ratio < wanted && bounds.some((b) => !b.reachable && r.ratio <= b.ratio) };
   };
+  const spreadOf = (r: (typeof ratios)[number]): Pick<Target, 'sliceRange'> => (r.sliceRange ? { sliceRange: r.sliceRange } : {});
   // Ours may beat the bare server only by doing less work per request (coalescing, batching).
   for (const r of ratios) {
     if (r.impl !== 'framework') continue;
     if (r.path === 'grpc-like' && r.concurrency >= 16)
-      targets.push({ name: `LikeProduct c${r.concurrency} framework/bare`, target: '>= 1.20x', actual: times(r.ratio), met: r.ratio >= 1.2, ...boundsOf(r, ['ceiling', 'layer', 'batched'], 1.2) });
+      targets.push({ name: `LikeProduct c${r.concurrency} framework/bare`, target: '>= 1.20x', actual: times(r.ratio), met: r.ratio >= 1.2, ...spreadOf(r), ...boundsOf(r, ['ceiling', 'layer', 'batched'], 1.2) });
     if (r.path === 'rest-like')
-      targets.push({ name: `REST like c${r.concurrency} framework/bare`, target: '>= 0.90x', actual: times(r.ratio), met: r.ratio >= 0.9, ...boundsOf(r, ['once'], 0.9) });
+      targets.push({ name: `REST like c${r.concurrency} framework/bare`, target: '>= 0.90x', actual: times(r.ratio), met: r.ratio >= 0.9, ...spreadOf(r), ...boundsOf(r, ['once'], 0.9) });
   }
   const restLike16 = phases.find((p) => p.path === 'rest-like' && p.impl === 'framework' && p.concurrency === 16);
   const once16 = phases.find((p) => p.path === 'rest-like' && p.impl === 'once' && p.concurrency === 16);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { LoadResult } from './load.js';
-import { abbaOrder, interleavedOrder, mergeSlices } from './slices.js';
+import { abbaOrder, interleavedOrder, mergeSlices, sliceRatioRange } from './slices.js';
 import { summarize } from './stats.js';
 
 function slice(latency: number, n: number, measuredMs: number, errors: Record<string, number> = {}): LoadResult {
@@ -68,5 +68,19 @@ describe('mergeSlices', () => {
 
   it('refuses nothing to merge', () => {
     expect(() => mergeSlices([])).toThrow(/no slices/);
+  });
+});
+
+describe('sliceRatioRange', () => {
+  it('compares the k-th slice of a side with the k-th of its twin, not the best with the worst', () => {
+    // The machine slowed in the second round: both sides dropped, their ratio did not.
+    expect(sliceRatioRange([1200, 600], [1000, 500])).toEqual([1.2, 1.2]);
+    expect(sliceRatioRange([1100, 600, 900], [1000, 500, 1000])).toEqual([0.9, 1.2]);
+  });
+
+  it('skips slices the twin answered none of, and has no range without a pair', () => {
+    expect(sliceRatioRange([500, 800], [0, 1000])).toEqual([0.8, 0.8]);
+    expect(sliceRatioRange([500], [0])).toBeUndefined();
+    expect(sliceRatioRange([], [])).toBeUndefined();
   });
 });

@@ -50,3 +50,18 @@ export function mergeSlices(slices: readonly LoadResult[]): LoadResult {
     loadWallMs: sum((r) => r.loadWallMs),
   };
 }
+
+/**
+ * The lowest and highest of a side's per-slice throughput ratios to its bare twin: the k-th
+ * slice of each against the k-th of the other, which ran in the same round of the
+ * interleaving, next to it or a few slices away. The merged ratio is the measurement; this
+ * says how far the machine moved it within the run, so a verdict a few per cent either side
+ * of a target reads as what it is. Undefined without a pair to compare.
+ */
+export function sliceRatioRange(side: readonly number[], bare: readonly number[]): [number, number] | undefined {
+  const ratios: number[] = [];
+  for (let k = 0; k < Math.min(side.length, bare.length); k++) if (bare[k] > 0) ratios.push(side[k] / bare[k]);
+  if (ratios.length === 0) return undefined;
+  const round = (r: number) => Math.round(r * 1000) / 1000;
+  return [round(Math.min(...ratios)), round(Math.max(...ratios))];
+}

@@ -37,7 +37,7 @@ export function formatReport(result: BenchResult): string {
       result.targets.map((t) => [
         t.name,
         t.target,
-        t.actual,
+        t.sliceRange ? `${t.actual} (slices ${t.sliceRange[0].toFixed(2)}-${t.sliceRange[1].toFixed(2)}x)` : t.actual,
         (t.bounds ?? []).map((b) => `${b.label} ${b.ratio.toFixed(2)}${b.unit === 'ms' ? ' ms' : 'x'}`).join(', '),
         t.met ? 'met' : t.outOfReach ? 'MISSED (out of reach)' : 'MISSED',
       ]),
