@@ -162,26 +162,32 @@ describe('mgrpc bench --quick', () => {
   // The peers are installed from the npm registry on first use, which a test must not need:
   // this runs where `mgrpc bench --peers` ran before (bench/peers/*/node_modules exist), and is
   // skipped in a fresh clone (CI).
-  it.skipIf(!PEERS.every(peerInstalled))('runs LikeProduct on the NestJS and connect-node peers with --peers, interleaved with framework and bare, each as a ratio to bare', { timeout: 600_000 }, async () => {
+  it.skipIf(!PEERS.every(peerInstalled))('runs LikeProduct on the NestJS and connect-node peers and the REST like on NestJS with --peers, interleaved with framework and bare, each as a ratio to bare', { timeout: 600_000 }, async () => {
     const out = path.join(dir, 'result-peers.json');
-    const run = await bench(['--quick', '--peers', '--paths', 'grpc-like', '--duration', '1s', '--warmup', '300ms', '--concurrency', '4', '--json', '--out', out]);
+    const run = await bench(['--quick', '--peers', '--paths', 'grpc-like,rest-like', '--duration', '1s', '--warmup', '300ms', '--concurrency', '4', '--json', '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as BenchResult;
     expect(result.ok).toBe(true);
     expect(result.settings.peers).toBe(true);
-    expect(result.phases.map((p) => p.impl).sort()).toEqual(['bare', 'batched', 'ceiling', 'connect', 'framework', 'layer', 'nest']);
+    const impls = (path: string) => result.phases.filter((p) => p.path === path).map((p) => p.impl).sort();
+    expect(impls('grpc-like')).toEqual(['bare', 'batched', 'ceiling', 'connect', 'framework', 'layer', 'nest']);
+    // connect-node has no REST routes: only NestJS serves the REST like.
+    expect(impls('rest-like')).toEqual(['bare', 'framework', 'nest', 'once']);
     for (const phase of result.phases) {
-      expect(phase.check.ok, `${phase.impl}: ${phase.check.message}`).toBe(true);
+      // For the NestJS REST like: each like counted once on its gRPC peer, a like row each.
+      expect(phase.check.ok, `${phase.path} ${phase.impl}: ${phase.check.message}`).toBe(true);
       expect(phase.ok, phase.impl).toBeGreaterThan(0);
       expect(phase.cpuMsPerRequest, phase.impl).toBeGreaterThan(0);
     }
-    expect(result.ratios.map((r) => r.impl).sort()).toEqual(['batched', 'ceiling', 'connect', 'framework', 'layer', 'nest']);
+    expect(result.ratios.filter((r) => r.path === 'grpc-like').map((r) => r.impl).sort()).toEqual(['batched', 'ceiling', 'connect', 'framework', 'layer', 'nest']);
+    expect(result.ratios.filter((r) => r.path === 'rest-like').map((r) => r.impl).sort()).toEqual(['framework', 'nest', 'once']);
     for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
-    for (const name of ['nest_grpc', 'connect_grpc']) {
+    for (const name of ['nest_grpc', 'connect_grpc', 'nest_rest']) {
       expect(result.coldStartMs[name]).toBeGreaterThan(0);
       expect(result.peakRssMb[name]).toBeGreaterThan(0);
     }
     expect(run.stderr).toMatch(/bench: gRPC LikeProduct NestJS c4/);
+    expect(run.stderr).toMatch(/bench: REST like NestJS c4/);
   });
 
   it('reads a process\'s CPU time from /proc: it grows while the process works', () => {

@@ -16,8 +16,9 @@
  *                the framework's per-call layer answering from memory (framework-layer-server.ts);
  *                our LikeProduct's database work by hand: batches, a change log (grpc-like-batched.ts)
  *   rest-like    the bare exactly-once twin: outbox, idempotency key, inbox (rest-like-once.ts)
- * With `peers`, LikeProduct also runs on the peers (peer-servers.ts: NestJS, connect-node),
- * interleaved with the same pair, each shown as a ratio to the bare server.
+ * With `peers`, LikeProduct also runs on the peers (peer-servers.ts: NestJS, connect-node), and
+ * the REST like on NestJS (an HTTP app calling the NestJS gRPC peer), interleaved with the same
+ * pair, each shown as a ratio to the bare server or pipeline.
  */
 import { fork, spawnSync } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
@@ -34,7 +35,7 @@ import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
 import { productServiceClient } from './product-proto.js';
 import { interleavedOrder, mergeSlices, sliceRatioRange } from './slices.js';
-import { PEER_LABEL, PEERS, preparePeer, type Peer } from './peer-servers.js';
+import { PEER_LABEL, PEERS, peerRestMain, preparePeer, REST_PEERS, type Peer } from './peer-servers.js';
 import { createBenchUsers } from './users.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
 import { clearCodeCaches, cpuMsOf, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
@@ -239,7 +240,7 @@ export function phaseLabel(phase: Phase): string {
 /** The servers a request on each path runs through (their CPU is the path's cost). */
 const PATH_SERVERS: Record<LoadKind, Partial<Record<Impl, string[]>>> = {
   'grpc-like': { framework: ['dashboard_grpc'], bare: ['bare_grpc'], ceiling: ['ceiling_grpc'], layer: ['layer_grpc'], batched: ['batched_grpc'], nest: ['nest_grpc'], connect: ['connect_grpc'] },
-  'rest-like': { framework: ['product', 'dashboard_grpc'], bare: ['bare_rest', 'bare_grpc'], once: ['bare_rest_once', 'bare_grpc'] },
+  'rest-like': { framework: ['product', 'dashboard_grpc'], bare: ['bare_rest', 'bare_grpc'], once: ['bare_rest_once', 'bare_grpc'], nest: ['nest_rest', 'nest_grpc'] },
   'rest-create': { framework: ['dashboard', 'product_grpc'], bare: [] },
 };
 
@@ -286,8 +287,8 @@ function planPhases(concurrency: number[], paths: readonly LoadKind[] = LOAD_KIN
   const phases: Phase[] = [];
   for (const kind of ['grpc-like', 'rest-like'] as const) {
     if (!paths.includes(kind)) continue;
-    // The peers serve LikeProduct only: the REST like is a pipeline of two of our servers.
-    const impls: Impl[] = kind === 'grpc-like' ? ['framework', 'bare', 'ceiling', 'layer', 'batched', ...(peers ? PEERS : [])] : ['framework', 'bare', 'once'];
+    // Every peer serves LikeProduct; the REST like only those with an HTTP app (REST_PEERS).
+    const impls: Impl[] = kind === 'grpc-like' ? ['framework', 'bare', 'ceiling', 'layer', 'batched', ...(peers ? PEERS : [])] : ['framework', 'bare', 'once', ...(peers ? REST_PEERS : [])];
     for (const c of concurrency) for (const impl of impls) phases.push({ path: kind, impl, concurrency: c });
   }
   if (paths.includes('rest-create')) for (const c of concurrency) phases.push({ path: 'rest-create', impl: 'framework', concurrency: c });
@@ -433,6 +434,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       peerPorts.set(peer, port);
       coldStartMs[name] = server.coldStartMs;
     }
+    // A REST peer's HTTP app writes its like rows into the bare product database, as the bare
+    // pipeline does, and calls its own gRPC peer: the pipeline on that framework at both ends.
+    const restPeerPorts = new Map<Peer, number>();
+    if ((options.paths ?? LOAD_KINDS).includes('rest-like')) {
+      for (const peer of peers.filter((p) => REST_PEERS.includes(p))) {
+        const name = `${peer}_rest`;
+        progress.update(0, `starting ${name}`);
+        const port = await freePort();
+        const server = await startBareServer(name, peerRestMain(peer), 'rest', {
+          ...bareEnv,
+          BENCH_DB: bareProductFile,
+          BENCH_PORT: String(port),
+          BENCH_PROTO_DIR: PROTO_DIR,
+          BENCH_BARE_OPEN: path.join(BENCH_DIST, 'bare/open.js'),
+          BENCH_DASHBOARD_GRPC: `127.0.0.1:${peerPorts.get(peer)}`,
+        }, profile(name));
+        servers.push(server);
+        restPeerPorts.set(peer, port);
+        coldStartMs[name] = server.coldStartMs;
+      }
+    }
     progress.line(`cold start: ${Object.entries(coldStartMs).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}; codegen ${codegen.wallMs} ms`);
 
     const dashboardUrl = `http://127.0.0.1:${ports.dashboard}`;
@@ -496,7 +518,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         : phase.path === 'rest-like'
           ? phase.impl === 'framework'
             ? `${productUrl}/api/products/${productId}/like`
-            : `http://127.0.0.1:${phase.impl === 'once' ? bareRestOnce.port : bareRest.port}/like/${productId}`
+            : `http://127.0.0.1:${phase.impl === 'once' ? bareRestOnce.port : (restPeerPorts.get(phase.impl as Peer) ?? bareRest.port)}/like/${productId}`
           : `${dashboardUrl}/api/products`;
 
     /** One more like on a server that counts in memory: the count it answers. */

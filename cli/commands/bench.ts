@@ -68,7 +68,7 @@ export function benchCommand(): Command {
     .option('--concurrency <list>', `requests in flight (default ${DEFAULTS.concurrency.join(',')})`, parseConcurrency)
     .option('--paths <list>', `which paths to run (default all: ${PATHS.join(',')})`, parsePaths)
     .option('--database <db>', `sqlite (default: files in a temp dir), postgres (fresh databases on ${DEFAULT_POSTGRES_SERVER}, dropped after) or a postgres:// server URL`, parseDatabase)
-    .option('--peers', 'also run LikeProduct on NestJS (gRPC transport) and connect-node, installed into bench/peers/ on first use (needs the npm registry once)')
+    .option('--peers', 'also run LikeProduct on NestJS (gRPC transport) and connect-node, and the REST like on NestJS (an HTTP app calling its gRPC peer), installed into bench/peers/ on first use (needs the npm registry once)')
     .option('--json', 'print the results as JSON instead of the table')
     .option('--out <file>', 'where to save the JSON results (default bench/results/bench-<date>.json)')
     .option('--profile <dir>', 'write a V8 CPU profile of each server process into this directory (node --cpu-prof)')

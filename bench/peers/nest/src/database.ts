@@ -13,7 +13,16 @@ export interface Db {
 
 export const DB = Symbol('DB');
 
-export async function openDatabase(): Promise<Db> {
-  const { openBareDbAt } = (await import(pathToFileURL(process.env.BENCH_BARE_OPEN!).href)) as { openBareDbAt(target: string): Promise<Db> };
-  return openBareDbAt(process.env.BENCH_DB!);
+interface BareOpen {
+  openBareDbAt(target: string): Promise<Db>;
+  isUniqueViolation(err: unknown): boolean;
 }
+
+const bare = (await import(pathToFileURL(process.env.BENCH_BARE_OPEN!).href)) as BareOpen;
+
+export async function openDatabase(): Promise<Db> {
+  return bare.openBareDbAt(process.env.BENCH_DB!);
+}
+
+/** A second like of one product by one user (SQLite's or PostgreSQL's unique violation), as the bare pipeline tells it. */
+export const isUniqueViolation = (err: unknown): boolean => bare.isUniqueViolation(err);
