@@ -511,15 +511,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       batched: batchedGrpc.port,
       ...Object.fromEntries(peerPorts),
     };
+    /** The port of the server that answers a side's REST like, other than ours. */
+    const restLikePorts: Partial<Record<Impl, number>> = { bare: bareRest.port, once: bareRestOnce.port, ...Object.fromEntries(restPeerPorts) };
     /** Where a phase's load goes. */
-    const targetOf = (phase: Phase, productId: string | undefined): string =>
-      phase.path === 'grpc-like'
-        ? `127.0.0.1:${grpcPorts[phase.impl]}`
-        : phase.path === 'rest-like'
-          ? phase.impl === 'framework'
-            ? `${productUrl}/api/products/${productId}/like`
-            : `http://127.0.0.1:${phase.impl === 'once' ? bareRestOnce.port : (restPeerPorts.get(phase.impl as Peer) ?? bareRest.port)}/like/${productId}`
-          : `${dashboardUrl}/api/products`;
+    const targetOf = (phase: Phase, productId: string | undefined): string => {
+      if (phase.path === 'grpc-like') return `127.0.0.1:${grpcPorts[phase.impl]}`;
+      if (phase.path === 'rest-create') return `${dashboardUrl}/api/products`;
+      if (phase.impl === 'framework') return `${productUrl}/api/products/${productId}/like`;
+      const port = restLikePorts[phase.impl];
+      if (port === undefined) throw new Error(`no server answers the REST like for ${IMPL_LABEL[phase.impl]}`);
+      return `http://127.0.0.1:${port}/like/${productId}`;
+    };
 
     /** One more like on a server that counts in memory: the count it answers. */
     const likeInMemory = (port: number, id: string) => {
