@@ -71,6 +71,20 @@ export function peerBuilt(peer: Peer): boolean {
   return statSync(main).mtimeMs >= sources;
 }
 
+/**
+ * What of a failed command's output is worth showing: its last lines, without stack frames and
+ * the dump of an error object, which npm prints after its own summary and which would push
+ * that summary out.
+ */
+export function failureLines(output: string, max = 15): string[] {
+  const worth = output.split('\n').filter((line) => {
+    // npm prefixes each line with one space after `npm error`; stack frames and dumps are indented further.
+    const text = line.replace(/^npm (error|ERR!) ?/, '');
+    return text.trim() !== '' && !/^\s+at /.test(text) && !/^\s+[\w$]+: .*,?$/.test(text) && !/^\s*[{}]\s*$/.test(text);
+  });
+  return worth.slice(-max);
+}
+
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -79,9 +93,20 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
     child.stderr.on('data', (data: Buffer) => (output += data.toString()));
     child.once('error', (err) => reject(new Error(`${command} ${args.join(' ')} could not start in ${path.relative(ROOT, cwd)}: ${err.message}`)));
     child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed in ${path.relative(ROOT, cwd)} (exit ${code}):\n${output.trim().split('\n').slice(-15).join('\n')}`)),
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed in ${path.relative(ROOT, cwd)} (exit ${code}):\n${failureLines(output).join('\n')}`)),
     );
   });
+}
+
+/** `npm ci` in a peer's folder; a failure says how to go on without the peers. */
+export async function installPeerDependencies(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], dir, env);
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\nThe peers are installed from the npm registry on the first --peers run: run the bench without --peers, or point npm at a registry it can reach (npm_config_registry).`,
+    );
+  }
 }
 
 /** Installs and builds a peer when needed, saying so on the progress lines; resolves with its entry point. */
@@ -90,7 +115,7 @@ export async function preparePeer(peer: Peer, line: (text: string) => void): Pro
   const where = path.relative(process.cwd(), dir) || dir;
   if (!peerInstalled(peer)) {
     line(`installing the ${PEER_LABEL[peer]} peer into ${where} (npm ci; first run only, needs the npm registry)…`);
-    await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+    await installPeerDependencies(dir);
   }
   if (!peerBuilt(peer)) {
     line(`building the ${PEER_LABEL[peer]} peer in ${where}…`);
