@@ -419,17 +419,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // The peers share the bare dashboard's database (each phase likes its own product, and
     // phases never overlap), opened through the bare baseline's own code (bare/open.ts).
     const peerPorts = new Map<Peer, number>();
+    // Every peer reads the proto and opens its database through the bare baselines' own code.
+    const peerEnv: NodeJS.ProcessEnv = { ...bareEnv, BENCH_PROTO_DIR: PROTO_DIR, BENCH_BARE_OPEN: path.join(BENCH_DIST, 'bare/open.js') };
     for (const peer of peers) {
       const name = `${peer}_grpc`;
       progress.update(0, `starting ${name}`);
       const port = await freePort();
-      const server = await startBareServer(name, peerMains.get(peer)!, 'grpc', {
-        ...bareEnv,
-        BENCH_DB: bareDashboardFile,
-        BENCH_PORT: String(port),
-        BENCH_PROTO_DIR: PROTO_DIR,
-        BENCH_BARE_OPEN: path.join(BENCH_DIST, 'bare/open.js'),
-      }, profile(name));
+      const server = await startBareServer(name, peerMains.get(peer)!, 'grpc', { ...peerEnv, BENCH_DB: bareDashboardFile, BENCH_PORT: String(port) }, profile(name));
       servers.push(server);
       peerPorts.set(peer, port);
       coldStartMs[name] = server.coldStartMs;
@@ -442,14 +438,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const name = `${peer}_rest`;
         progress.update(0, `starting ${name}`);
         const port = await freePort();
-        const server = await startBareServer(name, peerRestMain(peer), 'rest', {
-          ...bareEnv,
-          BENCH_DB: bareProductFile,
-          BENCH_PORT: String(port),
-          BENCH_PROTO_DIR: PROTO_DIR,
-          BENCH_BARE_OPEN: path.join(BENCH_DIST, 'bare/open.js'),
-          BENCH_DASHBOARD_GRPC: `127.0.0.1:${peerPorts.get(peer)}`,
-        }, profile(name));
+        const server = await startBareServer(
+          name,
+          peerRestMain(peer),
+          'rest',
+          { ...peerEnv, BENCH_DB: bareProductFile, BENCH_PORT: String(port), BENCH_DASHBOARD_GRPC: `127.0.0.1:${peerPorts.get(peer)}` },
+          profile(name),
+        );
         servers.push(server);
         restPeerPorts.set(peer, port);
         coldStartMs[name] = server.coldStartMs;
