@@ -432,7 +432,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
     // A REST peer's HTTP app writes its like rows into the bare product database, as the bare
     // pipeline does, and calls its own gRPC peer: the pipeline on that framework at both ends.
-    const restPeerPorts = new Map<Peer, number>();
+    /** The port of the server that answers a side's REST like, other than ours. */
+    const restLikePorts: Partial<Record<Impl, number>> = { bare: bareRest.port, once: bareRestOnce.port };
     if ((options.paths ?? LOAD_KINDS).includes('rest-like')) {
       for (const peer of peers.filter((p) => REST_PEERS.includes(p))) {
         const name = `${peer}_rest`;
@@ -446,7 +447,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           profile(name),
         );
         servers.push(server);
-        restPeerPorts.set(peer, port);
+        restLikePorts[peer] = port;
         coldStartMs[name] = server.coldStartMs;
       }
     }
@@ -506,8 +507,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       batched: batchedGrpc.port,
       ...Object.fromEntries(peerPorts),
     };
-    /** The port of the server that answers a side's REST like, other than ours. */
-    const restLikePorts: Partial<Record<Impl, number>> = { bare: bareRest.port, once: bareRestOnce.port, ...Object.fromEntries(restPeerPorts) };
     /** Where a phase's load goes. */
     const targetOf = (phase: Phase, productId: string | undefined): string => {
       if (phase.path === 'grpc-like') return `127.0.0.1:${grpcPorts[phase.impl]}`;
