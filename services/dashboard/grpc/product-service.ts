@@ -25,6 +25,8 @@ import { productSerializer } from '../serializers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const NO_REFUSALS: ReadonlyMap<string, AppError> = new Map();
+
 /** The most likes one LikeProducts call may carry (the relay sends at most 64), counted before decoding. */
 const MAX_LIKES_PER_CALL = 1000;
 
@@ -57,7 +59,8 @@ export function productService({ products, models }: DashboardContext) {
 
   /** Adds each request's like; every caller gets its own count, as if applied one by one. */
   const likeAll = async (requests: { id: string; userId?: string }[], open: Transaction | undefined): Promise<(LikeProductResponse | AppError)[]> => {
-    const refusedUsers = await unknownUsers(requests, open);
+    // The tutorial's clients name no user: no lookup, and no promise for one.
+    const refusedUsers = requests.some((request) => request.userId) ? await unknownUsers(requests, open) : NO_REFUSALS;
     const ids = requests.map((request) => {
       try {
         return (request.userId && refusedUsers.get(request.userId)) || products.parseLookup(request.id);

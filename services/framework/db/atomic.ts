@@ -30,7 +30,19 @@ export function atomic<T>(sequelize: Sequelize, fn: (transaction: Transaction) =
   const outer = currentTransaction(sequelize);
   if (outer) return fn(outer);
   return sequelize.transaction((transaction) =>
-    open.run(new Map(open.getStore()).set(sequelize, transaction), () => fn(transaction).finally(() => ended.add(transaction))),
+    open.run(new Map(open.getStore()).set(sequelize, transaction), () =>
+      // `then` with both handlers: one promise where `finally` makes three.
+      fn(transaction).then(
+        (value) => {
+          ended.add(transaction);
+          return value;
+        },
+        (err: unknown) => {
+          ended.add(transaction);
+          throw err;
+        },
+      ),
+    ),
   );
 }
 

@@ -28,6 +28,17 @@ describe('coalesce', () => {
     await expect(run('again')).resolves.toBe('AGAIN');
   });
 
+  it('rejects the batch of a run that throws before returning a promise, or answers the wrong number, and keeps serving', async () => {
+    const run = coalesce((items: string[]): Promise<string[]> => {
+      if (items.includes('sync')) throw new Error('thrown at once');
+      if (items.includes('short')) return Promise.resolve([]);
+      return Promise.resolve(items.map((s) => s.toUpperCase()));
+    });
+    await expect(run('sync')).rejects.toThrow('thrown at once');
+    await expect(run('short')).rejects.toThrow('coalesce: run returned 0 results for 1 items');
+    await expect(run.many(['a', 'b'])).resolves.toEqual(['A', 'B']);
+  });
+
   it('keeps the items of many() in one batch, each getting its own result in order', async () => {
     const batches: number[][] = [];
     const double = coalesce(async (items: number[]) => {

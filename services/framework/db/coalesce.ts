@@ -34,30 +34,47 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
   const waiting: Pending<I, O>[] = [];
   let running = false;
 
-  const drain = async () => {
-    running = true;
-    while (waiting.length > 0) {
-      const batch = waiting.splice(0, maxBatch);
-      try {
-        const results = await run(batch.map((p) => p.item));
-        if (results.length !== batch.length) throw new Error(`coalesce: run returned ${results.length} results for ${batch.length} items`);
-        batch.forEach((p, i) => p.resolve(results[i]));
-      } catch (err) {
-        for (const p of batch) p.reject(err);
-      }
+  // A chain of `then`s rather than an async loop: one promise per batch besides run's own (on
+  // Node 20 every promise runs AsyncLocalStorage's hooks, and a batch of one call is common).
+  const drain = (): void => {
+    if (waiting.length === 0) {
+      running = false;
+      return;
     }
-    running = false;
+    running = true;
+    const batch = waiting.splice(0, maxBatch);
+    let results: Promise<O[]>;
+    try {
+      results = run(batch.map((p) => p.item));
+    } catch (err) {
+      results = Promise.reject(err);
+    }
+    results.then(
+      (values) => {
+        if (values.length !== batch.length) {
+          const err = new Error(`coalesce: run returned ${values.length} results for ${batch.length} items`);
+          for (const p of batch) p.reject(err);
+        } else {
+          batch.forEach((p, i) => p.resolve(values[i]));
+        }
+        drain();
+      },
+      (err: unknown) => {
+        for (const p of batch) p.reject(err);
+        drain();
+      },
+    );
   };
 
   const queue = (item: I) => new Promise<O>((resolve, reject) => waiting.push({ item, resolve, reject }));
   const one = (item: I) => {
     const result = queue(item);
-    if (!running) void drain();
+    if (!running) drain();
     return result;
   };
   const many = (items: readonly I[]) => {
     const results = Promise.all(items.map(queue));
-    if (!running && items.length > 0) void drain();
+    if (!running && items.length > 0) drain();
     return results;
   };
   return Object.assign(one, { many });

@@ -85,21 +85,23 @@ export function execControl(connection: sqlite3.Database, text: string): Promise
 function sqliteRunner(sequelize: Sequelize): SqlRunner {
   const manager = (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
   let fallback: Promise<sqlite3.Database> | undefined;
-  return {
-    async all<T extends object>(text: string, params: readonly SqlValue[] = [], transaction?: Transaction): Promise<T[]> {
-      const connection = transaction
-        ? ((transaction as unknown as { connection: sqlite3.Database }).connection)
-        : await (fallback ??= manager.getConnection({}));
+  const allOn = <T extends object>(connection: sqlite3.Database, text: string, params: readonly SqlValue[]): Promise<T[]> =>
+    new Promise<T[]>((resolve, reject) => {
       const values = params.map((v) => (typeof v === 'boolean' ? Number(v) : v));
-      return new Promise<T[]>((resolve, reject) => {
-        const entry = prepared(connection, text);
-        entry.waiting?.add(reject);
-        entry.statement.all(values, (err: Error | null, rows: T[]) => {
-          entry.waiting?.delete(reject);
-          if (err) reject(translateSqliteError(err));
-          else resolve(rows);
-        });
+      const entry = prepared(connection, text);
+      entry.waiting?.add(reject);
+      entry.statement.all(values, (err: Error | null, rows: T[]) => {
+        entry.waiting?.delete(reject);
+        if (err) reject(translateSqliteError(err));
+        else resolve(rows);
       });
+    });
+  return {
+    // Not an async function: in a transaction (every statement of a write) the statement's own
+    // promise is the only one made (on Node 20 every promise runs AsyncLocalStorage's hooks).
+    all<T extends object>(text: string, params: readonly SqlValue[] = [], transaction?: Transaction): Promise<T[]> {
+      if (transaction) return allOn<T>((transaction as unknown as { connection: sqlite3.Database }).connection, text, params);
+      return (fallback ??= manager.getConnection({})).then((connection) => allOn<T>(connection, text, params));
     },
   };
 }

@@ -162,7 +162,11 @@ export function queueTransactions(sequelize: Sequelize): void {
         unit.reject(value);
         continue;
       }
-      for (const hook of hooks) await hook(own);
+      for (const hook of hooks) {
+        const done = hook(own);
+        // Hooks are mostly synchronous (the change log's wake-up): awaited only when they return a promise.
+        if (typeof (done as PromiseLike<unknown> | undefined)?.then === 'function') await done;
+      }
       unit.resolve(value);
     }
   };

@@ -128,6 +128,13 @@ describe.each(DIALECTS)('applyOnceBatched on %s', (dialect) => {
     expect(await inboxKeys()).toEqual(['k1', 'k3']);
   });
 
+  it('refuses a call whose idempotency key metadata the inbox cannot hold, applying nothing, and serves the next', async () => {
+    const add = counterHandler();
+    await expect(add({ counter: 'likes' }, call('k'.repeat(201)))).rejects.toMatchObject({ grpcStatus: grpc.status.INVALID_ARGUMENT, message: 'mgrpc-idempotency-key metadata is longer than 200 characters' });
+    expect(batches).toEqual([]);
+    expect(await add({ counter: 'likes' }, call('k'.repeat(200)))).toEqual({ value: 1 });
+  });
+
   it('applies calls without a key as they come, with no inbox record', async () => {
     const add = counterHandler();
     await Promise.all(Array.from({ length: 30 }, () => add({ counter: 'likes' }, call())));
