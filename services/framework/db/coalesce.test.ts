@@ -32,10 +32,12 @@ describe('coalesce', () => {
     const run = coalesce((items: string[]): Promise<string[]> => {
       if (items.includes('sync')) throw new Error('thrown at once');
       if (items.includes('short')) return Promise.resolve([]);
+      if (items.includes('none')) return Promise.resolve(undefined as unknown as string[]);
       return Promise.resolve(items.map((s) => s.toUpperCase()));
     });
     await expect(run('sync')).rejects.toThrow('thrown at once');
     await expect(run('short')).rejects.toThrow('coalesce: run returned 0 results for 1 items');
+    await expect(run('none')).rejects.toThrow('coalesce: run returned no array of results for 1 items');
     await expect(run.many(['a', 'b'])).resolves.toEqual(['A', 'B']);
   });
 

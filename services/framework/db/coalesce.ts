@@ -51,11 +51,11 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
     }
     results.then(
       (values) => {
-        if (values.length !== batch.length) {
-          const err = new Error(`coalesce: run returned ${values.length} results for ${batch.length} items`);
+        // Checked here, not thrown: a throw would leave the batch unsettled and the queue stopped.
+        if (Array.isArray(values) && values.length === batch.length) batch.forEach((p, i) => p.resolve(values[i]));
+        else {
+          const err = new Error(`coalesce: run returned ${Array.isArray(values) ? values.length : 'no array of'} results for ${batch.length} items`);
           for (const p of batch) p.reject(err);
-        } else {
-          batch.forEach((p, i) => p.resolve(values[i]));
         }
         drain();
       },
