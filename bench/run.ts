@@ -417,9 +417,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     servers.push(bareRestOnce);
     const coldStartMs: Record<string, number> = Object.fromEntries(Object.entries(startSamples).map(([name, ms]) => [name, median(ms)]));
     // The peers share the bare dashboard's database (each phase likes its own product, and
-    // phases never overlap), opened through the bare baseline's own code (bare/open.ts).
+    // phases never overlap); every peer reads the proto and opens its database through the bare
+    // baselines' own code (bare/open.ts).
     const peerPorts = new Map<Peer, number>();
-    // Every peer reads the proto and opens its database through the bare baselines' own code.
     const peerEnv: NodeJS.ProcessEnv = { ...bareEnv, BENCH_PROTO_DIR: PROTO_DIR, BENCH_BARE_OPEN: path.join(BENCH_DIST, 'bare/open.js') };
     for (const peer of peers) {
       const name = `${peer}_grpc`;
