@@ -34,8 +34,9 @@ export function redactedChoice(choice: BenchDatabase = { dialect: 'sqlite' }): B
   return choice.dialect === 'sqlite' ? choice : { dialect: 'postgres', server: redactUrl(choice.server) };
 }
 
-export type Role = 'dashboard' | 'product' | 'bare_dashboard' | 'bare_product';
-const ROLES: Role[] = ['dashboard', 'product', 'bare_dashboard', 'bare_product'];
+/** bare_one_trip: the one-trip bound's own database (its trigger must not see the other bare sides' likes). */
+export type Role = 'dashboard' | 'product' | 'bare_dashboard' | 'bare_product' | 'bare_one_trip';
+const ROLES: Role[] = ['dashboard', 'product', 'bare_dashboard', 'bare_product', 'bare_one_trip'];
 
 export interface BenchDatabases {
   dialect: 'sqlite' | 'postgres';
@@ -81,6 +82,7 @@ export async function createBenchDatabases(choice: BenchDatabase, dir: string): 
         product: path.join(dir, 'product.sqlite3'),
         bare_dashboard: path.join(dir, 'bare-dashboard.sqlite3'),
         bare_product: path.join(dir, 'bare-product.sqlite3'),
+        bare_one_trip: path.join(dir, 'bare-one-trip.sqlite3'),
       },
       drop: async () => undefined,
     };
