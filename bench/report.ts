@@ -1,6 +1,6 @@
 /**
- * The bench's results as a JSON file for tools (bench/results/*.json, not committed); the
- * table for people is the CLI's (cli/bench/format-report.ts).
+ * The bench's results as a JSON file for tools (bench/results/*.json, ignored by git but for
+ * the run docs/performance.md shows); the table for people is the CLI's (cli/bench/format-report.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

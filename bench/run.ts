@@ -36,7 +36,7 @@ import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
 import { productServiceClient } from './product-proto.js';
 import { interleavedOrder, mergeSlices, sliceRatioRange } from './slices.js';
-import { outOfReach, type BoundKind } from './verdicts.js';
+import { BOUND_KIND, outOfReach, type BoundImpl, type BoundKind } from './verdicts.js';
 import { PEER_LABEL, PEERS, peerRestMain, preparePeer, REST_PEERS, type Peer } from './peer-servers.js';
 import { createBenchUsers } from './users.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
@@ -127,6 +127,8 @@ export interface Target {
 
 export interface Bound {
   label: string;
+  /** What the side bounds (verdicts.ts): `limit`, `design` or `other-design`. */
+  kind: BoundKind;
   /** The bound side's ratio to the bare side (`x`), or its p99 (`ms`). */
   ratio: number;
   unit: 'x' | 'ms';
@@ -235,10 +237,6 @@ interface Phase {
 }
 
 const LABEL: Record<LoadKind, string> = { 'grpc-like': 'gRPC LikeProduct', 'rest-like': 'REST like', 'rest-create': 'REST create+sync' };
-
-/** What each bounding side bounds (verdicts.ts). */
-type BoundImpl = 'ceiling' | 'layer' | 'batched' | 'onetrip' | 'once';
-const BOUND_KIND: Record<BoundImpl, BoundKind> = { ceiling: 'any', layer: 'any', batched: 'design', onetrip: 'other-design', once: 'any' };
 
 const IMPL_LABEL: Record<Impl, string> = { framework: 'framework', bare: 'bare', ceiling: 'ceiling (no db)', layer: 'framework layer (no db)', batched: 'bare batched + change log', onetrip: 'bare one trip + trigger log', once: 'bare exactly-once', ...PEER_LABEL };
 
@@ -692,9 +690,12 @@ function summarizeResult(parts: {
   const boundsOf = (r: (typeof ratios)[number], impls: BoundImpl[], wanted: number): Pick<Target, 'bounds' | 'outOfReach'> => {
     const sides = impls.flatMap((impl) => {
       const side = ratios.find((o) => o.impl === impl && o.path === r.path && o.concurrency === r.concurrency);
-      return side ? [{ label: IMPL_LABEL[impl], ratio: side.ratio, unit: 'x' as const, reachable: side.ratio >= wanted, kind: BOUND_KIND[impl], beatenByOurs: r.ratio > side.ratio }] : [];
+      return side ? [{ impl, ratio: side.ratio, reachable: side.ratio >= wanted, beatenByOurs: r.ratio > side.ratio }] : [];
     });
-    return { bounds: sides.map(({ label, ratio, unit, reachable }) => ({ label, ratio, unit, reachable })), outOfReach: outOfReach(r.ratio >= wanted, sides) };
+    return {
+      bounds: sides.map(({ impl, ratio, reachable }) => ({ label: IMPL_LABEL[impl], kind: BOUND_KIND[impl], ratio, unit: 'x' as const, reachable })),
+      outOfReach: outOfReach(r.ratio >= wanted, sides),
+    };
   };
   const spreadOf = (r: (typeof ratios)[number]): Pick<Target, 'sliceRange'> => (r.sliceRange ? { sliceRange: r.sliceRange } : {});
   // Ours may beat the bare server only by doing less work per request (coalescing, batching).
@@ -715,8 +716,8 @@ function summarizeResult(parts: {
       met: restLike16.latencyMs.p99 < 25,
       ...(once16
         ? {
-            bounds: [{ label: `${IMPL_LABEL.once} p99`, ratio: once16.latencyMs.p99, unit: 'ms', reachable: once16.latencyMs.p99 < 25 }],
-            outOfReach: outOfReach(restLike16.latencyMs.p99 < 25, [{ kind: BOUND_KIND.once, reachable: once16.latencyMs.p99 < 25, beatenByOurs: restLike16.latencyMs.p99 < once16.latencyMs.p99 }]),
+            bounds: [{ label: `${IMPL_LABEL.once} p99`, kind: BOUND_KIND.once, ratio: once16.latencyMs.p99, unit: 'ms', reachable: once16.latencyMs.p99 < 25 }],
+            outOfReach: outOfReach(restLike16.latencyMs.p99 < 25, [{ impl: 'once', reachable: once16.latencyMs.p99 < 25, beatenByOurs: restLike16.latencyMs.p99 < once16.latencyMs.p99 }]),
           }
         : {}),
     });

@@ -15,10 +15,9 @@
  */
 import { openBareDbAt } from '../bare/open.js';
 import type { ProductRow } from '../product-proto.js';
-import { serveBatchedLikes } from './like-batches.js';
+import { ADD_LIKES, serveBatchedLikes } from './like-batches.js';
 
 const db = await openBareDbAt(process.env.BENCH_DB!);
-const LIKES = 'UPDATE products SET likes = likes + ?, updated_at = ? WHERE id = ? RETURNING *';
 /** Rows per change-log INSERT (SQLite takes at most 500 rows in one VALUES). */
 const CHANGE_ROWS = 64;
 
@@ -32,7 +31,7 @@ await serveBatchedLikes(
       const changes: string[] = [];
       const at = Date.now();
       for (const [id, n] of counts) {
-        const [row] = await tx.all<ProductRow>(LIKES, [n, now, id]);
+        const [row] = await tx.all<ProductRow>(ADD_LIKES, [n, now, id]);
         if (!row) continue;
         found.set(id, row);
         const head = JSON.stringify({ id: row.id, title: row.title, image: row.image ?? '' }).slice(0, -1);

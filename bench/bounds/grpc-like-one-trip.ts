@@ -10,21 +10,21 @@
  * like-batches.ts, as the twin.
  *
  * Ours and the batched twin open a transaction, update, and send the log's rows with the
- * COMMIT: BEGIN, UPDATE and INSERT + COMMIT, three hops through the thread pool per batch.
+ * COMMIT: on SQLite BEGIN, UPDATE and INSERT + COMMIT, three hops through the thread pool per
+ * batch of one product (on PostgreSQL four round trips).
  * This side shows what a server with the same guarantees reaches when the log is written by
  * the database: a target this side reaches is not out of reach on this machine, whatever ours
  * and the twin reach (docs/performance.md). The price is the log's message built twice: here in
  * SQL (json_object / json_build_object), in ours by the product's serializer.
  *
  * Its own database (the bench's `bare_one_trip`): the trigger must not fire for the other
- * bare sides' likes. The trigger takes its like numbers from a table of 1..1000 (SQLite allows
- * no WITH clause in a trigger), so a batch of one product holds at most 1,000 likes; a batch
- * here holds at most 256.
+ * bare sides' likes. On SQLite the trigger takes its like numbers from a table of 1 to
+ * MAX_BATCH (SQLite allows no WITH clause in a trigger), as many as one statement here adds.
  *   BENCH_DB=/tmp/x/bare-one-trip.sqlite3 BENCH_PORT=0 node dist/bench/bounds/grpc-like-one-trip.js   # prints {"port": N}
  */
 import { isPostgresUrl, openBareDbAt } from '../bare/open.js';
 import type { ProductRow } from '../product-proto.js';
-import { serveBatchedLikes } from './like-batches.js';
+import { ADD_LIKES, MAX_BATCH, serveBatchedLikes } from './like-batches.js';
 
 const postgres = isPostgresUrl(process.env.BENCH_DB!);
 const db = await openBareDbAt(process.env.BENCH_DB!);
@@ -44,7 +44,7 @@ const TRIGGER = postgres
     ]
   : [
       'CREATE TABLE IF NOT EXISTS bare_like_numbers (k INTEGER PRIMARY KEY)',
-      'INSERT OR IGNORE INTO bare_like_numbers (k) WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 1000) SELECT k FROM n',
+      `INSERT OR IGNORE INTO bare_like_numbers (k) WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < ${MAX_BATCH}) SELECT k FROM n`,
       `CREATE TRIGGER IF NOT EXISTS bare_like_log AFTER UPDATE OF likes ON products BEGIN
          INSERT INTO bare_changes (topic, key, kind, data, created_at)
          SELECT 'product', NEW.id, 'updated', json_object('id', NEW.id, 'title', NEW.title, 'image', coalesce(NEW.image, ''), 'likes', CAST(OLD.likes + k AS TEXT)),
@@ -54,21 +54,19 @@ const TRIGGER = postgres
     ];
 for (const statement of TRIGGER) await db.all(statement);
 
-const LIKES = 'UPDATE products SET likes = likes + ?, updated_at = ? WHERE id = ? RETURNING *';
-
 /** Each product's likes added; the trigger writes the log's rows in the same statement. */
 await serveBatchedLikes(async (counts, now) => {
   const found = new Map<string, ProductRow>();
   if (counts.size === 1) {
     // The usual batch: one statement, committed on its own.
     const [[id, n]] = counts;
-    const [row] = await db.all<ProductRow>(LIKES, [n, now, id]);
+    const [row] = await db.all<ProductRow>(ADD_LIKES, [n, now, id]);
     if (row) found.set(id, row);
     return found;
   }
   return db.transaction(async (tx) => {
     for (const [id, n] of counts) {
-      const [row] = await tx.all<ProductRow>(LIKES, [n, now, id]);
+      const [row] = await tx.all<ProductRow>(ADD_LIKES, [n, now, id]);
       if (row) found.set(id, row);
     }
     return found;

@@ -67,20 +67,30 @@ describe.each([
 
   it('counts concurrent likes once each, tells each caller its own count, and writes a change-log row per like', async () => {
     const id = await newProduct();
+    const before = Date.now();
     const counts = await Promise.all(Array.from({ length: 40 }, () => like(id)));
+    const after = Date.now();
     expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(await likesOf(id)).toBe(40);
     // In commit order, each like's count once, with the product's fields (the title's quote survived the SQL).
     expect(await loggedCounts(id)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    const [first] = await db.all<{ data: string }>('SELECT data FROM bare_changes WHERE key = ? ORDER BY seq LIMIT 1', [id]);
+    const [first] = await db.all<{ data: string; created_at: number | string }>('SELECT data, created_at FROM bare_changes WHERE key = ? ORDER BY seq LIMIT 1', [id]);
     expect(JSON.parse(first.data)).toEqual({ id, title: "it's batched", image: '', likes: '1' });
+    // Epoch milliseconds, as the framework's mgrpc_changes.created_at.
+    expect(Number(first.created_at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Number(first.created_at)).toBeLessThanOrEqual(after + 1000);
   });
 
-  it('writes likes of several products batched together, each with its own log rows', async () => {
+  it('writes likes of several products sent together, each caller told its own product\'s count, each with its own log rows', async () => {
     const a = await newProduct();
     const b = await newProduct();
+    // Sent at once on one channel: after the first, they arrive while a batch is written and go
+    // into batches that name both products (a multi-product batch is one transaction).
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => like(i % 3 === 0 ? b : a)));
-    expect(results.length).toBe(30);
+    const ofA = results.filter((_, i) => i % 3 !== 0).sort((x, y) => x - y);
+    const ofB = results.filter((_, i) => i % 3 === 0).sort((x, y) => x - y);
+    expect(ofA).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(ofB).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     expect([await likesOf(a), await likesOf(b)]).toEqual([20, 10]);
     expect(await loggedCounts(a)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(await loggedCounts(b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));

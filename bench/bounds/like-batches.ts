@@ -18,8 +18,11 @@ interface Call {
   callback: grpc.sendUnaryData<unknown>;
 }
 
-/** The most calls written together. */
-const MAX_BATCH = 256;
+/** The most calls written together (so the most likes of one product one statement adds). */
+export const MAX_BATCH = 256;
+
+/** A batch's likes of one product: prepared once by each bound, as the bare server prepares its own. */
+export const ADD_LIKES = 'UPDATE products SET likes = likes + ?, updated_at = ? WHERE id = ? RETURNING *';
 
 /** Serves LikeProduct with `write` doing each batch's database work; `close` when stopped. */
 export async function serveBatchedLikes(write: WriteLikes, close: () => Promise<void>): Promise<void> {
