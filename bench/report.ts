@@ -1,6 +1,6 @@
 /**
  * The bench's results as a JSON file for tools (bench/results/*.json, ignored by git but for
- * the run docs/performance.md shows); the table for people is the CLI's (cli/bench/format-report.ts).
+ * the runs docs/performance.md cites); the table for people is the CLI's (cli/bench/format-report.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
