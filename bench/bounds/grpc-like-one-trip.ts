@@ -23,6 +23,7 @@
  *   BENCH_DB=/tmp/x/bare-one-trip.sqlite3 BENCH_PORT=0 node dist/bench/bounds/grpc-like-one-trip.js   # prints {"port": N}
  */
 import { isPostgresUrl, openBareDbAt } from '../bare/open.js';
+import type { Tx } from '../bare/sqlite.js';
 import type { ProductRow } from '../product-proto.js';
 import { ADD_LIKES, MAX_BATCH, serveBatchedLikes } from './like-batches.js';
 
@@ -55,20 +56,18 @@ const TRIGGER = postgres
 for (const statement of TRIGGER) await db.all(statement);
 
 /** Each product's likes added; the trigger writes the log's rows in the same statement. */
-await serveBatchedLikes(async (counts, now) => {
-  const found = new Map<string, ProductRow>();
-  if (counts.size === 1) {
-    // The usual batch: one statement, committed on its own.
-    const [[id, n]] = counts;
-    const [row] = await db.all<ProductRow>(ADD_LIKES, [n, now, id]);
-    if (row) found.set(id, row);
-    return found;
-  }
-  return db.transaction(async (tx) => {
-    for (const [id, n] of counts) {
-      const [row] = await tx.all<ProductRow>(ADD_LIKES, [n, now, id]);
-      if (row) found.set(id, row);
-    }
-    return found;
-  });
-}, () => db.close());
+await serveBatchedLikes(
+  (counts, now) => {
+    const addAll = async (all: Tx['all']) => {
+      const found = new Map<string, ProductRow>();
+      for (const [id, n] of counts) {
+        const [row] = await all<ProductRow>(ADD_LIKES, [n, now, id]);
+        if (row) found.set(id, row);
+      }
+      return found;
+    };
+    // The usual batch names one product: one statement, committed on its own.
+    return counts.size === 1 ? addAll(db.all) : db.transaction((tx) => addAll(tx.all));
+  },
+  () => db.close(),
+);
