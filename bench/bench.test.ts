@@ -137,6 +137,19 @@ describe('mgrpc bench --quick', () => {
     expect(result.targets.find((t) => t.name === 'errors and lost likes')).toMatchObject({ met: true });
   });
 
+  it('starts only the sides of the paths it runs: a REST like run starts no LikeProduct bound', { timeout: 600_000 }, async () => {
+    const run = await bench(['--quick', '--paths', 'rest-like', '--duration', '400ms', '--warmup', '100ms', '--concurrency', '2', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as BenchResult;
+    expect(result.ok).toBe(true);
+    expect(result.phases.map((p) => p.impl).sort()).toEqual(['bare', 'framework', 'once']);
+    for (const phase of result.phases) {
+      expect(phase.check.ok, `${phase.impl}: ${phase.check.message}`).toBe(true);
+      expect(Object.keys(phase.rssMb).sort()).toEqual(['bare_grpc', 'bare_rest', 'bare_rest_once', 'dashboard', 'dashboard_grpc', 'product', 'product_grpc']);
+    }
+    expect(run.stderr).not.toMatch(/ceiling_grpc|layer_grpc|batched_grpc|one_trip_grpc/);
+  });
+
   it('runs on PostgreSQL with --database postgres: fresh databases for every service and bare baseline, checks passing, all dropped after', { timeout: 600_000 }, async () => {
     const out = path.join(dir, 'result-postgres.json');
     // `postgres` is the local server the PostgreSQL tests use; MGRPC_TEST_POSTGRES_URL names another.

@@ -11,12 +11,14 @@
  *   rest-like    POST /api/products/:id/like on the product service (row + outbox + LikeProduct
  *                on the dashboard)                          vs bare/rest-like-pipeline.ts -> bare gRPC
  *   rest-create  POST /api/products on the dashboard, synced to the product service by the relay
- * More sides measure what the targets can reach at all, interleaved with the same pair (bounds/):
+ * More sides measure what the targets can reach at all, interleaved with the same pair, each an
+ * entry of bounds/sides.ts:
  *   grpc-like    the ceiling: grpc-js answering from memory, no database (grpc-ceiling-server.ts);
  *                the framework's per-call layer answering from memory (framework-layer-server.ts);
  *                our LikeProduct's database work by hand: batches, a change log (grpc-like-batched.ts);
  *                the same work in one trip, the log written by a trigger (grpc-like-one-trip.ts)
  *   rest-like    the bare exactly-once twin: outbox, idempotency key, inbox (rest-like-once.ts)
+ * Only the sides of the paths being run are started.
  * With `peers`, LikeProduct also runs on the peers (peer-servers.ts: NestJS, connect-node), and
  * the REST like on NestJS (an HTTP app calling the NestJS gRPC peer), interleaved with the same
  * pair, each shown as a ratio to the bare server or pipeline.
@@ -36,20 +38,16 @@ import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
 import { productServiceClient } from './product-proto.js';
 import { interleavedOrder, mergeSlices, sliceRatioRange } from './slices.js';
-import { BOUND_KIND, outOfReach, type BoundImpl, type BoundKind } from './verdicts.js';
+import { BOUNDS, boundsOf, type BoundImpl } from './bounds/sides.js';
+import { outOfReach, type BoundKind } from './verdicts.js';
 import { PEER_LABEL, PEERS, peerRestMain, preparePeer, REST_PEERS, type Peer } from './peer-servers.js';
 import { createBenchUsers } from './users.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
 import { clearCodeCaches, cpuMsOf, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
 import { freePort, serverNodeFlags, serverNodeOptions } from '../services/framework/server-process.js';
 
-/**
- * Who serves a phase: our servers, the bare baseline, a peer framework (--peers), or a side
- * that bounds a target: the no-database ceiling, the framework layer, the bare batched
- * twin with a change log and its one-trip variant (LikeProduct), or the bare exactly-once
- * twin (REST like).
- */
-export type Impl = 'framework' | 'bare' | 'ceiling' | 'layer' | 'batched' | 'onetrip' | 'once' | Peer;
+/** Who serves a phase: our servers, the bare baseline, a side that bounds a target (bounds/sides.ts), or a peer framework (--peers). */
+export type Impl = 'framework' | 'bare' | BoundImpl | Peer;
 
 export interface BenchOptions {
   durationMs: number;
@@ -238,18 +236,19 @@ interface Phase {
 
 const LABEL: Record<LoadKind, string> = { 'grpc-like': 'gRPC LikeProduct', 'rest-like': 'REST like', 'rest-create': 'REST create+sync' };
 
-const IMPL_LABEL: Record<Impl, string> = { framework: 'framework', bare: 'bare', ceiling: 'ceiling (no db)', layer: 'framework layer (no db)', batched: 'bare batched + change log', onetrip: 'bare one trip + trigger log', once: 'bare exactly-once', ...PEER_LABEL };
+const IMPL_LABEL = { framework: 'framework', bare: 'bare', ...Object.fromEntries(Object.entries(BOUNDS).map(([impl, side]) => [impl, side.label])), ...PEER_LABEL } as Record<Impl, string>;
 
 export function phaseLabel(phase: Phase): string {
   return `${LABEL[phase.path]} ${IMPL_LABEL[phase.impl]} c${phase.concurrency}`;
 }
 
 /** The servers a request on each path runs through (their CPU is the path's cost). */
-const PATH_SERVERS: Record<LoadKind, Partial<Record<Impl, string[]>>> = {
-  'grpc-like': { framework: ['dashboard_grpc'], bare: ['bare_grpc'], ceiling: ['ceiling_grpc'], layer: ['layer_grpc'], batched: ['batched_grpc'], onetrip: ['one_trip_grpc'], nest: ['nest_grpc'], connect: ['connect_grpc'] },
-  'rest-like': { framework: ['product', 'dashboard_grpc'], bare: ['bare_rest', 'bare_grpc'], once: ['bare_rest_once', 'bare_grpc'], nest: ['nest_rest', 'nest_grpc'] },
+const PATH_SERVERS: Record<LoadKind, Partial<Record<Impl, readonly string[]>>> = {
+  'grpc-like': { framework: ['dashboard_grpc'], bare: ['bare_grpc'], nest: ['nest_grpc'], connect: ['connect_grpc'] },
+  'rest-like': { framework: ['product', 'dashboard_grpc'], bare: ['bare_rest', 'bare_grpc'], nest: ['nest_rest', 'nest_grpc'] },
   'rest-create': { framework: ['dashboard', 'product_grpc'], bare: [] },
 };
+for (const impl of Object.keys(BOUNDS) as BoundImpl[]) PATH_SERVERS[BOUNDS[impl].path][impl] = BOUNDS[impl].servers;
 
 /** Our four servers, and the bare twin each one's cold start is held against. */
 const FRAMEWORK_SERVERS = ['dashboard_grpc', 'product_grpc', 'dashboard', 'product'];
@@ -295,7 +294,7 @@ function planPhases(concurrency: number[], paths: readonly LoadKind[] = LOAD_KIN
   for (const kind of ['grpc-like', 'rest-like'] as const) {
     if (!paths.includes(kind)) continue;
     // Every peer serves LikeProduct; the REST like only those with an HTTP app (REST_PEERS).
-    const impls: Impl[] = kind === 'grpc-like' ? ['framework', 'bare', 'ceiling', 'layer', 'batched', 'onetrip', ...(peers ? PEERS : [])] : ['framework', 'bare', 'once', ...(peers ? REST_PEERS : [])];
+    const impls: Impl[] = ['framework', 'bare', ...boundsOf(kind), ...(peers ? (kind === 'grpc-like' ? PEERS : REST_PEERS) : [])];
     for (const c of concurrency) for (const impl of impls) phases.push({ path: kind, impl, concurrency: c });
   }
   if (paths.includes('rest-create')) for (const c of concurrency) phases.push({ path: 'rest-create', impl: 'framework', concurrency: c });
@@ -401,29 +400,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const bareRest = await startBareRest(`127.0.0.1:${bareGrpc.port}`, profile('bare_rest'));
     servers.push(bareRest);
     sample(bareRest);
-    // The sides that bound the targets; no cold start of theirs is reported.
-    const ceilingGrpc = await startBareServer('ceiling_grpc', path.join(BENCH_DIST, 'bounds/grpc-ceiling-server.js'), 'grpc', bareEnv, profile('ceiling_grpc'));
-    servers.push(ceilingGrpc);
-    const layerGrpc = await startBareServer(
-      'layer_grpc',
-      path.join(BENCH_DIST, 'bounds/framework-layer-server.js'),
-      'grpc',
-      { ...bareEnv, NODE_OPTIONS: serverNodeOptions(bareEnv) },
-      [...serverNodeFlags(bareEnv, 'grpc'), ...profile('layer_grpc')],
-    );
-    servers.push(layerGrpc);
-    const batchedGrpc = await startBareServer('batched_grpc', path.join(BENCH_DIST, 'bounds/grpc-like-batched.js'), 'grpc', { ...bareEnv, BENCH_DB: bareDashboardFile }, profile('batched_grpc'));
-    servers.push(batchedGrpc);
-    const oneTripGrpc = await startBareServer('one_trip_grpc', path.join(BENCH_DIST, 'bounds/grpc-like-one-trip.js'), 'grpc', { ...bareEnv, BENCH_DB: location.bare_one_trip }, profile('one_trip_grpc'));
-    servers.push(oneTripGrpc);
-    const bareRestOnce = await startBareServer(
-      'bare_rest_once',
-      path.join(BENCH_DIST, 'bounds/rest-like-once.js'),
-      'rest',
-      { ...bareEnv, BENCH_DB: bareProductFile, BENCH_DASHBOARD_GRPC: `127.0.0.1:${bareGrpc.port}` },
-      profile('bare_rest_once'),
-    );
-    servers.push(bareRestOnce);
+    // The sides that bound the targets of the paths being run; no cold start of theirs is reported.
+    const paths = options.paths ?? LOAD_KINDS;
+    const boundPorts: Partial<Record<BoundImpl, number>> = {};
+    for (const impl of (Object.keys(BOUNDS) as BoundImpl[]).filter((impl) => paths.includes(BOUNDS[impl].path))) {
+      const side = BOUNDS[impl];
+      progress.update(0, `starting ${side.server}`);
+      const sideEnv: NodeJS.ProcessEnv = {
+        ...bareEnv,
+        ...(side.db ? { BENCH_DB: location[side.db] } : {}),
+        ...(side.callsBareGrpc ? { BENCH_DASHBOARD_GRPC: `127.0.0.1:${bareGrpc.port}` } : {}),
+        ...(side.asOurServers ? { NODE_OPTIONS: serverNodeOptions(bareEnv) } : {}),
+      };
+      const nodeArgs = [...(side.asOurServers ? serverNodeFlags(bareEnv, side.protocol) : []), ...profile(side.server)];
+      const server = await startBareServer(side.server, path.join(BENCH_DIST, side.script), side.protocol, sideEnv, nodeArgs);
+      servers.push(server);
+      boundPorts[impl] = server.port;
+    }
     const coldStartMs: Record<string, number> = Object.fromEntries(Object.entries(startSamples).map(([name, ms]) => [name, median(ms)]));
     // The peers share the bare dashboard's database (each phase likes its own product, and
     // phases never overlap); every peer reads the proto and opens its database through the bare
@@ -442,8 +435,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // A REST peer's HTTP app writes its like rows into the bare product database, as the bare
     // pipeline does, and calls its own gRPC peer: the pipeline on that framework at both ends.
     /** The port of the server that answers a side's REST like, other than ours. */
-    const restLikePorts: Partial<Record<Impl, number>> = { bare: bareRest.port, once: bareRestOnce.port };
-    if ((options.paths ?? LOAD_KINDS).includes('rest-like')) {
+    const restLikePorts: Partial<Record<Impl, number>> = { bare: bareRest.port, ...boundPorts };
+    if (paths.includes('rest-like')) {
       for (const peer of peers.filter((p) => REST_PEERS.includes(p))) {
         const name = `${peer}_rest`;
         progress.update(0, `starting ${name}`);
@@ -474,11 +467,26 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     dbs.push(bareDashboardDb);
     const bareProductDb = pgCheck ? await openPgDb(bareProductFile, 2) : await openBareDbAt(bareProductFile);
     dbs.push(bareProductDb);
-    const oneTripDb = pgCheck ? await openPgDb(location.bare_one_trip, 2) : await openBareDbAt(location.bare_one_trip);
-    dbs.push(oneTripDb);
+    // Every bare database, by location: a bound with one of its own (the one-trip bound's) gets its products and its check there.
+    const bareDbs = new Map<string, Db>([
+      [location.bare_dashboard, bareDashboardDb],
+      [location.bare_product, bareProductDb],
+    ]);
+    for (const impl of Object.keys(boundPorts) as BoundImpl[]) {
+      const where = BOUNDS[impl].db && location[BOUNDS[impl].db!];
+      if (!where || bareDbs.has(where)) continue;
+      const db = pgCheck ? await openPgDb(where, 2) : await openBareDbAt(where);
+      dbs.push(db);
+      bareDbs.set(where, db);
+    }
+    /** Where a side other than ours that counts likes in rows keeps them: its own database, else the bare dashboard's (the peers'). */
+    const likesDbOf = (impl: Impl): Db => {
+      const own = impl in BOUNDS ? BOUNDS[impl as BoundImpl].db : undefined;
+      return own ? bareDbs.get(location[own])! : bareDashboardDb;
+    };
     await createBenchUsers(dashboardDb, new Date().toISOString());
     // The exactly-once twin's dashboard checks its users, as ours does.
-    if ((options.paths ?? LOAD_KINDS).includes('rest-like')) await createBenchUsers(bareDashboardDb, new Date().toISOString());
+    if (paths.includes('rest-like')) await createBenchUsers(bareDashboardDb, new Date().toISOString());
 
     const count = async (db: Db, sql: string, params: unknown[] = []) => Number((await db.all<{ n: number }>(sql, params))[0]?.n ?? 0);
     const outboxSettled = async (db: Db, what: string): Promise<Check | undefined> => {
@@ -498,7 +506,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       }
       const id = randomUUID();
       const now = new Date().toISOString();
-      for (const db of [bareDashboardDb, bareProductDb, oneTripDb]) await db.all('INSERT INTO products (id, title, image, likes, created_at, updated_at) VALUES (?, ?, NULL, 0, ?, ?)', [id, 'bench like target', now, now]);
+      for (const db of bareDbs.values()) await db.all('INSERT INTO products (id, title, image, likes, created_at, updated_at) VALUES (?, ?, NULL, 0, ?, ?)', [id, 'bench like target', now, now]);
       return id;
     };
 
@@ -513,10 +521,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const grpcPorts: Partial<Record<Impl, number>> = {
       framework: ports.dashboardGrpc,
       bare: bareGrpc.port,
-      ceiling: ceilingGrpc.port,
-      layer: layerGrpc.port,
-      batched: batchedGrpc.port,
-      onetrip: oneTripGrpc.port,
+      ...boundPorts,
       ...Object.fromEntries(peerPorts),
     };
     /** Where a phase's load goes. */
@@ -554,23 +559,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
               ? { ok: true, message: `${load.acknowledged} products created, all on the product service ${syncLagMs} ms after the last` }
               : { ok: false, message: `${load.acknowledged} creates acknowledged, but the dashboard holds ${onDashboard - productsBefore} and the product service ${onProduct - productsBefore} new products` };
         }
-      } else if (phase.impl === 'ceiling' || phase.impl === 'layer') {
-        // It counts in memory: one more like answers the count, which must be one more than acknowledged.
-        check = likesCheck((await likeInMemory(grpcPorts[phase.impl]!, productId!)) - 1, load.acknowledged);
-      } else if (phase.impl === 'once') {
-        // 202s stay in its outbox until its relay delivers them: all must end counted, exactly once.
-        await until("the exactly-once twin's outbox to empty", 30_000, async () => ((await count(bareProductDb, 'SELECT count(*) AS n FROM bare_outbox')) === 0 ? true : undefined));
-        const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
-        const rows = await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]);
-        check = likesCheck(counted, load.acknowledged + load.pending, rows);
       } else if (phase.impl !== 'framework') {
-        const likesDb = phase.impl === 'onetrip' ? oneTripDb : bareDashboardDb;
-        const counted = await count(likesDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
-        const rows = phase.path === 'rest-like' ? await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
-        check = likesCheck(counted, load.acknowledged, rows);
-        // The batched twin and the one-trip bound write a change-log row per like as well.
-        const changes = phase.impl === 'batched' || phase.impl === 'onetrip' ? await count(likesDb, 'SELECT count(*) AS n FROM bare_changes WHERE key = ?', [productId]) : counted;
-        if (check.ok && changes !== counted) check = { ok: false, message: `${counted} likes counted but ${changes} change-log rows written` };
+        const likes = phase.impl in BOUNDS ? BOUNDS[phase.impl as BoundImpl].likes : 'rows';
+        if (likes === 'memory') {
+          // One more like answers the count, which must be one more than acknowledged.
+          check = likesCheck((await likeInMemory(grpcPorts[phase.impl]!, productId!)) - 1, load.acknowledged);
+        } else if (likes === 'outbox') {
+          // 202s stay in its outbox until its relay delivers them: all must end counted, exactly once.
+          await until(`the ${IMPL_LABEL[phase.impl]} twin's outbox to empty`, 30_000, async () => ((await count(bareProductDb, 'SELECT count(*) AS n FROM bare_outbox')) === 0 ? true : undefined));
+          const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
+          const rows = await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]);
+          check = likesCheck(counted, load.acknowledged + load.pending, rows);
+        } else {
+          const likesDb = likesDbOf(phase.impl);
+          const counted = await count(likesDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
+          const rows = phase.path === 'rest-like' ? await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]) : undefined;
+          check = likesCheck(counted, load.acknowledged, rows);
+          const changes = likes === 'rows+log' ? await count(likesDb, 'SELECT count(*) AS n FROM bare_changes WHERE key = ?', [productId]) : counted;
+          if (check.ok && changes !== counted) check = { ok: false, message: `${counted} likes counted but ${changes} change-log rows written` };
+        }
       } else {
         // 202s were recorded and are delivered later: they must be counted too, exactly once.
         const expected = load.acknowledged + load.pending;
@@ -687,13 +694,13 @@ function summarizeResult(parts: {
   }
   const times = (ratio: number) => `${ratio.toFixed(2)}x`;
   const targets: Target[] = [];
-  const boundsOf = (r: (typeof ratios)[number], impls: BoundImpl[], wanted: number): Pick<Target, 'bounds' | 'outOfReach'> => {
+  const boundSides = (r: (typeof ratios)[number], impls: BoundImpl[], wanted: number): Pick<Target, 'bounds' | 'outOfReach'> => {
     const sides = impls.flatMap((impl) => {
       const side = ratios.find((o) => o.impl === impl && o.path === r.path && o.concurrency === r.concurrency);
       return side ? [{ impl, ratio: side.ratio, reachable: side.ratio >= wanted, beatenByOurs: r.ratio > side.ratio }] : [];
     });
     return {
-      bounds: sides.map(({ impl, ratio, reachable }) => ({ label: IMPL_LABEL[impl], kind: BOUND_KIND[impl], ratio, unit: 'x' as const, reachable })),
+      bounds: sides.map(({ impl, ratio, reachable }) => ({ label: BOUNDS[impl].label, kind: BOUNDS[impl].kind, ratio, unit: 'x' as const, reachable })),
       outOfReach: outOfReach(r.ratio >= wanted, sides),
     };
   };
@@ -702,9 +709,9 @@ function summarizeResult(parts: {
   for (const r of ratios) {
     if (r.impl !== 'framework') continue;
     if (r.path === 'grpc-like' && r.concurrency >= 16)
-      targets.push({ name: `LikeProduct c${r.concurrency} framework/bare`, target: '>= 1.20x', actual: times(r.ratio), met: r.ratio >= 1.2, ...spreadOf(r), ...boundsOf(r, ['ceiling', 'layer', 'batched', 'onetrip'], 1.2) });
+      targets.push({ name: `LikeProduct c${r.concurrency} framework/bare`, target: '>= 1.20x', actual: times(r.ratio), met: r.ratio >= 1.2, ...spreadOf(r), ...boundSides(r, boundsOf('grpc-like'), 1.2) });
     if (r.path === 'rest-like')
-      targets.push({ name: `REST like c${r.concurrency} framework/bare`, target: '>= 0.90x', actual: times(r.ratio), met: r.ratio >= 0.9, ...spreadOf(r), ...boundsOf(r, ['once'], 0.9) });
+      targets.push({ name: `REST like c${r.concurrency} framework/bare`, target: '>= 0.90x', actual: times(r.ratio), met: r.ratio >= 0.9, ...spreadOf(r), ...boundSides(r, boundsOf('rest-like'), 0.9) });
   }
   const restLike16 = phases.find((p) => p.path === 'rest-like' && p.impl === 'framework' && p.concurrency === 16);
   const once16 = phases.find((p) => p.path === 'rest-like' && p.impl === 'once' && p.concurrency === 16);
@@ -717,7 +724,7 @@ function summarizeResult(parts: {
       actual: `${restLike16.latencyMs.p99} ms`,
       met,
       ...(once
-        ? { bounds: [{ label: `${IMPL_LABEL.once} p99`, kind: BOUND_KIND.once, ratio: once.p99, unit: 'ms', reachable: once.reachable }], outOfReach: outOfReach(met, [once]) }
+        ? { bounds: [{ label: `${BOUNDS.once.label} p99`, kind: BOUNDS.once.kind, ratio: once.p99, unit: 'ms', reachable: once.reachable }], outOfReach: outOfReach(met, [once]) }
         : {}),
     });
   }

@@ -4,6 +4,7 @@
  * doing no better than it, puts the target out of reach; a bound ours beats bounds nothing
  * (batching beats the exactly-once twin under load).
  *
+ * What each side bounds is its `kind` in bounds/sides.ts:
  * - `limit`: holds for ours whatever its database work. The ceiling (no database) bounds any
  *   grpc-js server under this load, the framework layer (no database) any handler on our
  *   per-call layer, the exactly-once twin any server with the REST like's guarantees.
@@ -13,11 +14,9 @@
  *   trigger. When it meets the target, a design bound's miss shows only that ours' design
  *   cannot, and the target is a plain miss. It bounds nothing itself (ours is not that design).
  */
-export type BoundKind = 'limit' | 'design' | 'other-design';
+import { BOUNDS, type BoundImpl, type BoundKind } from './bounds/sides.js';
 
-/** The sides that bound a target, and what each bounds. */
-export const BOUND_KIND = { ceiling: 'limit', layer: 'limit', once: 'limit', batched: 'design', onetrip: 'other-design' } as const satisfies Record<string, BoundKind>;
-export type BoundImpl = keyof typeof BOUND_KIND;
+export type { BoundImpl, BoundKind };
 
 export interface BoundSide {
   impl: BoundImpl;
@@ -30,7 +29,7 @@ export interface BoundSide {
 /** Ours missed the target (`met` false) and a bound that holds for ours missed it too, no worse than ours. */
 export function outOfReach(met: boolean, sides: readonly BoundSide[]): boolean {
   if (met) return false;
-  const kind = (side: BoundSide): BoundKind => BOUND_KIND[side.impl];
+  const kind = (side: BoundSide): BoundKind => BOUNDS[side.impl].kind;
   const otherDesignMeets = sides.some((side) => kind(side) === 'other-design' && side.reachable);
   return sides.some((side) => (kind(side) === 'limit' || (kind(side) === 'design' && !otherDesignMeets)) && !side.reachable && !side.beatenByOurs);
 }
