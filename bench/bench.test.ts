@@ -29,9 +29,9 @@ function expectCleanQuickRun(result: BenchResult): void {
   expect(result.errors).toEqual([]);
   const names = (p: BenchResult['phases'][number]) => `${p.path}/${p.impl}/${p.concurrency}`;
   // With the sides that bound the targets: the no-database ceiling, the framework's layer with no
-  // database, the bare batched twin with a change log and its one-trip variant, and the bare
-  // exactly-once twin.
-  const sides = { 'grpc-like': ['framework', 'bare', 'ceiling', 'layer', 'batched', 'onetrip'], 'rest-like': ['framework', 'bare', 'once'] };
+  // database and around the one-trip database work, the bare batched twin with a change log and
+  // its one-trip variant, and the bare exactly-once twin.
+  const sides = { 'grpc-like': ['framework', 'bare', 'ceiling', 'layer', 'layeronetrip', 'batched', 'onetrip'], 'rest-like': ['framework', 'bare', 'once'] };
   expect(result.phases.map(names).sort()).toEqual(
     Object.entries(sides)
       .flatMap(([kind, impls]) => impls.flatMap((impl) => [1, 4].map((c) => `${kind}/${impl}/${c}`)))
@@ -52,7 +52,7 @@ function expectCleanQuickRun(result: BenchResult): void {
   }
 }
 
-const SERVERS = ['bare_grpc', 'bare_rest', 'bare_rest_once', 'batched_grpc', 'ceiling_grpc', 'dashboard', 'dashboard_grpc', 'layer_grpc', 'one_trip_grpc', 'product', 'product_grpc'];
+const SERVERS = ['bare_grpc', 'bare_rest', 'bare_rest_once', 'batched_grpc', 'ceiling_grpc', 'dashboard', 'dashboard_grpc', 'layer_grpc', 'layer_one_trip_grpc', 'one_trip_grpc', 'product', 'product_grpc'];
 
 /**
  * Runs `mgrpc bench …` to its end, however long a loaded machine makes that: no kill timer
@@ -99,7 +99,7 @@ describe('mgrpc bench --quick', () => {
     for (const phase of result.phases.filter((p) => p.path === 'rest-create')) expect(phase.syncLagMs).toBeGreaterThanOrEqual(0);
 
     expect(result.ratios.map((r) => `${r.path}/${r.impl}/${r.concurrency}`).sort()).toEqual(
-      ['grpc-like/batched', 'grpc-like/ceiling', 'grpc-like/framework', 'grpc-like/layer', 'grpc-like/onetrip', 'rest-like/framework', 'rest-like/once'].flatMap((side) => [`${side}/1`, `${side}/4`]).sort(),
+      ['grpc-like/batched', 'grpc-like/ceiling', 'grpc-like/framework', 'grpc-like/layer', 'grpc-like/layeronetrip', 'grpc-like/onetrip', 'rest-like/framework', 'rest-like/once'].flatMap((side) => [`${side}/1`, `${side}/4`]).sort(),
     );
     for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
     // Every side measured against a twin ran in --quick's two slices (rest-create, alone, in
@@ -147,7 +147,7 @@ describe('mgrpc bench --quick', () => {
       expect(phase.check.ok, `${phase.impl}: ${phase.check.message}`).toBe(true);
       expect(Object.keys(phase.rssMb).sort()).toEqual(['bare_grpc', 'bare_rest', 'bare_rest_once', 'dashboard', 'dashboard_grpc', 'product', 'product_grpc']);
     }
-    expect(run.stderr).not.toMatch(/ceiling_grpc|layer_grpc|batched_grpc|one_trip_grpc/);
+    expect(run.stderr).not.toMatch(/ceiling_grpc|layer_grpc|layer_one_trip_grpc|batched_grpc|one_trip_grpc/);
   });
 
   it('runs on PostgreSQL with --database postgres: fresh databases for every service and bare baseline, checks passing, all dropped after', { timeout: 600_000 }, async () => {
@@ -184,7 +184,7 @@ describe('mgrpc bench --quick', () => {
     expect(result.ok).toBe(true);
     expect(result.settings.peers).toBe(true);
     const impls = (path: string) => result.phases.filter((p) => p.path === path).map((p) => p.impl).sort();
-    expect(impls('grpc-like')).toEqual(['bare', 'batched', 'ceiling', 'connect', 'framework', 'layer', 'nest', 'onetrip']);
+    expect(impls('grpc-like')).toEqual(['bare', 'batched', 'ceiling', 'connect', 'framework', 'layer', 'layeronetrip', 'nest', 'onetrip']);
     // connect-node has no REST routes: only NestJS serves the REST like.
     expect(impls('rest-like')).toEqual(['bare', 'framework', 'nest', 'once']);
     for (const phase of result.phases) {
@@ -193,7 +193,7 @@ describe('mgrpc bench --quick', () => {
       expect(phase.ok, phase.impl).toBeGreaterThan(0);
       expect(phase.cpuMsPerRequest, phase.impl).toBeGreaterThan(0);
     }
-    expect(result.ratios.filter((r) => r.path === 'grpc-like').map((r) => r.impl).sort()).toEqual(['batched', 'ceiling', 'connect', 'framework', 'layer', 'nest', 'onetrip']);
+    expect(result.ratios.filter((r) => r.path === 'grpc-like').map((r) => r.impl).sort()).toEqual(['batched', 'ceiling', 'connect', 'framework', 'layer', 'layeronetrip', 'nest', 'onetrip']);
     expect(result.ratios.filter((r) => r.path === 'rest-like').map((r) => r.impl).sort()).toEqual(['framework', 'nest', 'once']);
     for (const r of result.ratios) expect(r.ratio).toBeGreaterThan(0);
     for (const name of ['nest_grpc', 'connect_grpc', 'nest_rest']) {

@@ -3,7 +3,8 @@
  * they are said to do: concurrent calls written in batches, every like counted once with its
  * own change-log row, each caller told its own count, an unknown product refused without
  * failing the calls batched with it. The batched twin (grpc-like-batched.ts) writes the log's
- * rows with its COMMIT, the one-trip bound (grpc-like-one-trip.ts) by a trigger; each is run
+ * rows with its COMMIT, the one-trip bound (grpc-like-one-trip.ts) and the framework layer
+ * around it (layer-one-trip-server.ts) by a trigger; each is run
  * as the bench runs it, on a SQLite file and on a PostgreSQL database. Needs `npm run build`
  * (npm test does it).
  */
@@ -29,6 +30,8 @@ describe.each([
   { bound: 'batched', script: 'bounds/grpc-like-batched.js', dialect: 'postgres' },
   { bound: 'one-trip', script: 'bounds/grpc-like-one-trip.js', dialect: 'sqlite' },
   { bound: 'one-trip', script: 'bounds/grpc-like-one-trip.js', dialect: 'postgres' },
+  { bound: 'layer-one-trip', script: 'bounds/layer-one-trip-server.js', dialect: 'sqlite' },
+  { bound: 'layer-one-trip', script: 'bounds/layer-one-trip-server.js', dialect: 'postgres' },
 ])('the $bound LikeProduct bound on $dialect', ({ bound, script, dialect }) => {
   const dir = mkdtempSync(path.join(tmpdir(), `mgrpc-bare-${bound}-`));
   let pg: TestDatabase | undefined;

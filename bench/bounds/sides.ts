@@ -49,7 +49,7 @@ export interface BoundSpec {
 }
 
 /** The bounds, by the name the report and the results' JSON give their phases. */
-export type BoundImpl = 'ceiling' | 'layer' | 'batched' | 'onetrip' | 'once';
+export type BoundImpl = 'ceiling' | 'layer' | 'layeronetrip' | 'batched' | 'onetrip' | 'once';
 
 export const BOUNDS: Readonly<Record<BoundImpl, BoundSpec>> = {
   ceiling: {
@@ -72,6 +72,19 @@ export const BOUNDS: Readonly<Record<BoundImpl, BoundSpec>> = {
     servers: ['layer_grpc'],
     asOurServers: true,
     likes: 'memory',
+  },
+  layeronetrip: {
+    label: 'framework layer + one trip',
+    kind: 'limit',
+    path: 'grpc-like',
+    server: 'layer_one_trip_grpc',
+    script: 'bounds/layer-one-trip-server.js',
+    protocol: 'grpc',
+    servers: ['layer_one_trip_grpc'],
+    asOurServers: true,
+    // The one-trip bound's: its trigger writes this side's log too (the two never run at once).
+    db: 'bare_one_trip',
+    likes: 'rows+log',
   },
   batched: {
     label: 'bare batched + change log',
