@@ -5,9 +5,11 @@
  * (batching beats the exactly-once twin under load).
  *
  * What each side bounds is its `kind` in bounds/sides.ts:
- * - `limit`: holds for ours whatever its database work. The ceiling (no database) bounds any
- *   grpc-js server under this load, the framework layer (no database) any handler on our
- *   per-call layer, the exactly-once twin any server with the REST like's guarantees.
+ * - `limit`: holds for ours. The ceiling (no database) bounds any grpc-js server under this
+ *   load, the framework layer (no database) any handler on our per-call layer, the layer around
+ *   the one-trip database work any handler on that layer that keeps a like's guarantees (one
+ *   statement per batch is the least a count and its log rows can take), the exactly-once twin
+ *   any server with the REST like's guarantees.
  * - `design`: the batched twin bounds servers that write a like batch as ours does (BEGIN,
  *   UPDATE, the log's rows with the COMMIT), not the machine.
  * - `other-design`: the one-trip bound keeps the same guarantees with the log written by a

@@ -10,7 +10,7 @@ import type { LoadKind } from '../kinds.js';
 
 /**
  * What a bound holds for (verdicts.ts):
- * - `limit`: ours, whatever its database work;
+ * - `limit`: ours (a miss here, with ours no better, is out of reach);
  * - `design`: servers that write a like batch as ours does;
  * - `other-design`: another design with the same guarantees; it bounds nothing itself.
  */
