@@ -15,4 +15,6 @@ export interface DashboardContext {
   clients: ReturnType<typeof createClients>;
   outbox: Outbox;
   products: ProductResource;
+  /** The database writes the change log's rows of each like (SQLite: framework/watch/counter-log.ts); the like path records them itself otherwise. */
+  likesLogged: boolean;
 }

@@ -2,7 +2,7 @@
  * The dashboard service: owns products (with their like counts) and users.
  * Its ports: SERVICE_PORTS in framework/server-process.ts.
  */
-import { defineServiceModule } from '../framework/index.js';
+import { defineServiceModule, logCounterIncreases } from '../framework/index.js';
 import { SERVICE_PORTS } from '../framework/server-process.js';
 import { createClients } from './clients.js';
 import { loadConfig } from './config.js';
@@ -13,6 +13,7 @@ import { migrations } from './migrations/index.js';
 import { defineModels } from './models/index.js';
 import { ProductResource } from './resource.js';
 import { routes } from './rest/routes.js';
+import { productSerializer } from './serializers.js';
 import { productCopies } from './sync/product-copies.js';
 
 export default defineServiceModule<DashboardContext>({
@@ -20,12 +21,13 @@ export default defineServiceModule<DashboardContext>({
   ports: SERVICE_PORTS.dashboard,
   migrations,
   models: defineModels,
-  setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
+  async setup({ sequelize, logger, env, grpcClientSecurity, outbox }) {
     const config = loadConfig(env, grpcClientSecurity);
     const models = defineModels(sequelize);
     const clients = createClients(config);
     const products = new ProductResource(models.Product, outbox, productCopies(outbox, clients.productReceiver), config.syncWaitMs);
-    return { config, sequelize, logger, models, clients, outbox, products };
+    const likesLogged = await logCounterIncreases({ sequelize, model: models.Product, serializer: productSerializer, topic: products.name, counter: 'likes' });
+    return { config, sequelize, logger, models, clients, outbox, products, likesLogged };
   },
   grpcServices: (ctx) => [productService(ctx), userService(ctx)],
   restRoutes: (ctx) => routes(ctx),

@@ -8,6 +8,7 @@ export { envInt, formatAddress, loadDotenv, parseListenAddress, peerSettings, ty
 export { openDatabase, databaseOptionsFromEnv, type DatabaseOptions } from './db/connect.js';
 export { dialectOf, redactUrl, sqliteStorage, sqliteUrl } from './db/url.js';
 export { atomic, currentTransaction } from './db/atomic.js';
+export { inWriteTurn } from './db/write-queue.js';
 export { chunks, sqlRunner, sqlTimestamp, sqlTuples, UniqueViolation, type Row, type SqlRunner, type SqlValue } from './db/sql.js';
 export { coalesce, type CoalesceOptions } from './db/coalesce.js';
 export { migrate, migrationStates, pendingMigrations, revert, type Migration, type MigrationContext, type MigrationState } from './db/migrations.js';
@@ -32,7 +33,8 @@ export { applyOnce, pruneInbox, type ApplyOnceOptions } from './inbox/apply-once
 export { applyOnceBatched, type ApplyMany, type ApplyOnceBatchedOptions, type BatchedHandler, type KeyedCall } from './inbox/apply-once-batched.js';
 export { outboxMigration } from './sync/tables.js';
 export { changesMigration } from './watch/tables.js';
-export { configureChangeLog, pruneChanges, recordChanges, type ChangeKind, type ChangeLogSettings, type ChangeRecord } from './watch/change-log.js';
+export { changesCommitted, configureChangeLog, pruneChanges, recordChanges, type ChangeKind, type ChangeLogSettings, type ChangeRecord } from './watch/change-log.js';
+export { logCounterIncreases, type CounterLogOptions } from './watch/counter-log.js';
 export { changeFeed, type Change } from './watch/feed.js';
 export { parseAfterSeq, watchChanges, type WatchMessage, type WatchSource } from './watch/follow.js';
 export type { DeliveryOutcome } from './outbox/outcomes.js';

@@ -5,7 +5,10 @@
  *
  * Likes that arrive while a batch is being written are written together
  * (`applyOnceBatched`): one statement per product, and each caller gets its own count back,
- * as if they had been applied one by one.
+ * as if they had been applied one by one. Each like is a change in the log (WatchProducts),
+ * with the count it made. On SQLite a trigger writes those rows inside the UPDATE
+ * (framework/watch/counter-log.ts), so a batch of plain likes of one product is that one
+ * autocommit statement; elsewhere, and on PostgreSQL, a batch is a transaction.
  * - A like relayed by the product service's outbox carries an idempotency key: the batch
  *   runs in a transaction with the inbox records, so a redelivery is counted once.
  * - A plain call (the tutorial's clients, grpcurl) is applied as it comes, in a batch too.
@@ -17,7 +20,24 @@
  */
 import type { Transaction } from 'sequelize';
 
-import { AppError, applyOnceBatched, atomic, chunks, defineService, instanceFromRow, listAction, recordChanges, sqlRunner, sqlTimestamp, sqlTuples, watchAction, type ChangeRecord, type Row } from '../../framework/index.js';
+import {
+  AppError,
+  applyOnceBatched,
+  atomic,
+  changesCommitted,
+  chunks,
+  defineService,
+  inWriteTurn,
+  instanceFromRow,
+  listAction,
+  recordChanges,
+  sqlRunner,
+  sqlTimestamp,
+  sqlTuples,
+  watchAction,
+  type ChangeRecord,
+  type Row,
+} from '../../framework/index.js';
 import { proto } from '../../stubs/index.js';
 import type { LikeProductResponse } from '../../stubs/product/LikeProductResponse.js';
 import type { DashboardContext } from '../context.js';
@@ -30,7 +50,7 @@ const NO_REFUSALS: ReadonlyMap<string, AppError> = new Map();
 /** The most likes one LikeProducts call may carry (the relay sends at most 64), counted before decoding. */
 const MAX_LIKES_PER_CALL = 1000;
 
-export function productService({ products, models }: DashboardContext) {
+export function productService({ products, models, likesLogged }: DashboardContext) {
   const Product = products.model;
   const sequelize = products.sequelize;
   const table = sequelize.getQueryInterface().quoteIdentifier(Product.getTableName() as string);
@@ -73,29 +93,45 @@ export function productService({ products, models }: DashboardContext) {
     const now = sqlTimestamp(sequelize, new Date());
     // Each liked product as a message, built once per batch: for the log and for the answers.
     const messages = new Map<string, Record<string, unknown>>();
+    /** A liked product's row: its message kept for the answers (and the log, when the like path writes it). */
+    const liked = (found: Map<string, Row>, id: string, row: Row | undefined) => {
+      if (!row) return undefined;
+      found.set(id, row);
+      const message = productSerializer.toMessage(instanceFromRow(Product, row));
+      messages.set(id, message);
+      return message;
+    };
     const apply = async (transaction: Transaction) => {
       const found = new Map<string, Row>();
       const changes: ChangeRecord[] = [];
       // In id order: two batches that like the same products lock their rows in the same order.
       for (const [id, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const [row] = await sql.all(addLikes, [n, now, id], transaction);
-        if (!row) continue;
-        found.set(id, row);
-        const message = productSerializer.toMessage(instanceFromRow(Product, row));
-        messages.set(id, message);
+        const message = liked(found, id, row);
+        if (!message || likesLogged) continue;
         // One change per like, with the count that like made, as watchers would see them one by
         // one: the row's other fields as JSON once, each like's count added to it.
-        const after = Number(row.likes);
+        const after = Number(row!.likes);
         const { likes: _likes, ...rest } = message;
         const head = JSON.stringify(rest);
         const prefix = head === '{}' ? '{' : `${head.slice(0, -1)},`;
         for (let k = n - 1; k >= 0; k--) changes.push({ topic: products.name, key: id, kind: 'updated', json: `${prefix}"likes":${after - k}}` });
       }
       // In the same transaction, as its last write: the log has a like if and only if it was counted.
-      await recordChanges(sequelize, transaction, changes);
+      if (!likesLogged) await recordChanges(sequelize, transaction, changes);
+      else if (found.size > 0) transaction.afterCommit(() => changesCommitted(sequelize, likesOf(found)));
       return found;
     };
-    const rows = open ? await apply(open) : await atomic(sequelize, apply);
+    /** Likes counted in a batch (the feed is told how many changes the trigger wrote). */
+    const likesOf = (found: Map<string, Row>) => [...found.keys()].reduce((sum, id) => sum + counts.get(id)!, 0);
+    let rows: Map<string, Row>;
+    if (likesLogged && !open && counts.size === 1) {
+      // Plain likes of one product: one autocommit statement, its log rows written by the trigger.
+      const [[id, n]] = counts;
+      const [row] = await inWriteTurn(sequelize, () => sql.all(addLikes, [n, now, id]));
+      rows = new Map();
+      if (liked(rows, id, row)) changesCommitted(sequelize, n);
+    } else rows = open ? await apply(open) : await atomic(sequelize, apply);
     // Hand out the counts in arrival order: the k-th like of a product in the batch sees
     // the count it would have seen had the batch been applied one like at a time.
     const given = new Map<string, number>();

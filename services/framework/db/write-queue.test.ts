@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineBook, type BookModel } from '../../../test/support/book.js';
 import { sleep } from '../../../test/support/wait.js';
 import { openDatabase } from './connect.js';
-import { sqliteLiteral } from './sql.js';
-import { deferToCommit } from './write-queue.js';
+import { sqliteLiteral, sqlRunner } from './sql.js';
+import { deferToCommit, inWriteTurn } from './write-queue.js';
 import { openLibraryDatabase } from '../../../test/support/library.js';
 
 let db: Awaited<ReturnType<typeof openLibraryDatabase>>;
@@ -169,5 +169,39 @@ describe('group commit', () => {
       expect(() => sqliteLiteral('a\0b')).toThrow(/NUL/);
       expect(() => sqliteLiteral(Number.NaN)).toThrow(/finite/);
     });
+  });
+});
+
+describe('inWriteTurn', () => {
+  it('runs an autocommit write after the transactions queued before it have committed and before those queued after it begin', async () => {
+    const order: string[] = [];
+    const run = sqlRunner(sequelize);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = sequelize.transaction(async (t) => {
+      await Book.create({ title: 'in the first transaction' }, { transaction: t });
+      await held;
+      order.push('first transaction');
+    });
+    const write = inWriteTurn(sequelize, async () => {
+      // The first transaction has committed: its row is there, seen from outside it.
+      order.push(`write sees ${(await titles()).join(', ')}`);
+      return run.all<{ title: string }>("UPDATE books SET title = 'renamed outside a transaction' WHERE title = ? RETURNING title", ['in the first transaction']);
+    });
+    const second = sequelize.transaction(async () => void order.push('second transaction'));
+    await sleep(20);
+    expect(order).toEqual([]);
+    release();
+    expect(await write).toEqual([{ title: 'renamed outside a transaction' }]);
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first transaction', 'write sees in the first transaction', 'second transaction']);
+    expect(await titles()).toEqual(['renamed outside a transaction']);
+  });
+
+  it('rejects its caller with the write\'s error, thrown or returned, and the queue goes on', async () => {
+    await expect(inWriteTurn(sequelize, () => sqlRunner(sequelize).all('UPDATE no_such_table SET x = 1'))).rejects.toThrow(/no such table/);
+    await expect(inWriteTurn(sequelize, () => { throw new Error('thrown before a promise'); })).rejects.toThrow('thrown before a promise');
+    await sequelize.transaction(async (t) => void (await Book.create({ title: 'after them' }, { transaction: t })));
+    expect(await titles()).toEqual(['after them']);
   });
 });

@@ -29,6 +29,12 @@
  * busy machine each hop waits for the scheduler, so one hop fewer is a quarter off a batch.
  * A unit rolled back to its savepoint drops what it deferred.
  *
+ * A write that is one statement needs no transaction: `inWriteTurn(sequelize, work)` runs
+ * `work` (its autocommit statements, on the connection outside transactions) in the queue's
+ * order, between transactions, so it neither lands inside one nor waits on the write lock in
+ * the thread pool. A like batch whose log a trigger writes is such a write
+ * (watch/counter-log.ts).
+ *
  * Only managed transactions (`sequelize.transaction(async (t) => …)`) are queued; do not
  * open a second transaction from inside one (it would wait for itself; `atomic()` joins
  * the open one instead).
@@ -46,6 +52,8 @@ interface Unit {
   work: Work;
   /** Transaction options, if the caller gave any: such a unit runs in a transaction of its own. */
   options?: object;
+  /** Runs outside any transaction (inWriteTurn): its statements commit each on their own. */
+  autocommit?: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -62,6 +70,19 @@ export function deferToCommit(transaction: Transaction, sql: string): boolean {
   if (!deferred) return false;
   deferred.push(sql);
   return true;
+}
+
+/** Each queued database's way in for a write outside transactions (inWriteTurn). */
+const turns = new WeakMap<Sequelize, <T>(work: () => Promise<T>) => Promise<T>>();
+
+/**
+ * Runs `work`, whose statements are autocommit (no transaction passed), in the write queue's
+ * turn: after the transactions queued before it have committed, before those queued after it
+ * begin. Without a queue (PostgreSQL, or a database the queue was not installed on) it runs at once.
+ */
+export function inWriteTurn<T>(sequelize: Sequelize, work: () => Promise<T>): Promise<T> {
+  const turn = turns.get(sequelize);
+  return turn ? turn(work) : work();
 }
 
 /** The most transactions committed together. */
@@ -176,15 +197,27 @@ export function queueTransactions(sequelize: Sequelize): void {
     running = true;
     try {
       while (waiting.length > 0) {
-        // Units with options run alone; the rest, up to MAX_GROUP in arrival order, together.
+        // Units with options run alone, writes outside transactions alone with no BEGIN; the
+        // rest, up to MAX_GROUP in arrival order, together.
         const head = waiting[0];
+        if (head.autocommit) {
+          waiting.shift();
+          let done: Promise<unknown>;
+          try {
+            done = (head.work as () => Promise<unknown>)();
+          } catch (err) {
+            done = Promise.reject(err);
+          }
+          await done.then(head.resolve, head.reject);
+          continue;
+        }
         if (head.options) {
           waiting.shift();
           await runAlone(head);
           continue;
         }
         let n = 0;
-        while (n < waiting.length && n < MAX_GROUP && !waiting[n].options) n += 1;
+        while (n < waiting.length && n < MAX_GROUP && !waiting[n].options && !waiting[n].autocommit) n += 1;
         const units = waiting.splice(0, n);
         await runTogether(units);
       }
@@ -209,4 +242,13 @@ export function queueTransactions(sequelize: Sequelize): void {
     });
   };
   (sequelize as unknown as { transaction: typeof queued }).transaction = queued;
+  turns.set(
+    sequelize,
+    <T>(work: () => Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        // No AsyncResource here: the work is a statement whose outcome goes back to its caller.
+        waiting.push({ work, autocommit: true, resolve: resolve as (value: unknown) => void, reject });
+        void pump();
+      }),
+  );
 }

@@ -105,13 +105,19 @@ export async function recordChanges(sequelize: Sequelize, transaction: Transacti
       await sql.all(`INSERT INTO ${CHANGES_TABLE} (topic, key, kind, data, created_at) VALUES ${sqlTuples(part.length, 5)}`, values, transaction);
     }
   }
+  transaction.afterCommit(() => changesCommitted(sequelize, changes.length));
+}
+
+/**
+ * Tells this process's feed that `count` changes were committed (recordChanges does it after
+ * its commit; a writer whose rows the database wrote, counter-log.ts, calls it itself).
+ */
+export function changesCommitted(sequelize: Sequelize, count: number): void {
   const state = changeLogState(sequelize);
-  transaction.afterCommit(() => {
-    state.onCommit?.();
-    // Writers prune too, so the log stays bounded in a process nobody watches.
-    state.writesSincePrune += changes.length;
-    if (state.writesSincePrune >= Math.max(64, state.settings.keep / 10)) void prune(sequelize, state);
-  });
+  state.onCommit?.();
+  // Writers prune too, so the log stays bounded in a process nobody watches.
+  state.writesSincePrune += count;
+  if (state.writesSincePrune >= Math.max(64, state.settings.keep / 10)) void prune(sequelize, state);
 }
 
 function prune(sequelize: Sequelize, state: LogState): Promise<void> {
