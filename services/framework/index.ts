@@ -16,7 +16,7 @@ export { ModelSerializer, type FieldName, type SerializerConfig, type WriteMode 
 export { ModelResource, type ListOptions, type ListQuery, type ResourceConfig } from './model/resource.js';
 export { SEARCH_LIMITS, type ListFieldsConfig } from './model/list-query.js';
 export { camelCase, snakeCase } from './model/casing.js';
-export { instanceFromRow } from './model/from-row.js';
+export { instanceFromRow, rowView, type AttributeView } from './model/from-row.js';
 export { defineService, type CallContext, type GrpcService, type HandlersOf, type ServerStreamHandler, type UnaryHandler } from './grpc/define-service.js';
 export { ACTIONS, listAction, modelActions, watchAction, type ActionName } from './grpc/actions.js';
 export { parseFilter, parseOrderBy } from './grpc/list-request.js';

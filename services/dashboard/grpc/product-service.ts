@@ -28,9 +28,9 @@ import {
   chunks,
   defineService,
   inWriteTurn,
-  instanceFromRow,
   listAction,
   recordChanges,
+  rowView,
   sqlRunner,
   sqlTimestamp,
   sqlTuples,
@@ -97,7 +97,7 @@ export function productService({ products, models, likesLogged }: DashboardConte
     const liked = (found: Map<string, Row>, id: string, row: Row | undefined) => {
       if (!row) return undefined;
       found.set(id, row);
-      const message = productSerializer.toMessage(instanceFromRow(Product, row));
+      const message = productSerializer.toMessage(rowView(Product, row));
       messages.set(id, message);
       return message;
     };

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookSerializer, defineBook, type BookModel } from '../../../test/support/book.js';
 import { openLibraryDatabase } from '../../../test/support/library.js';
 import { sqlRunner } from '../db/sql.js';
-import { instanceFromRow } from './from-row.js';
+import { instanceFromRow, rowView } from './from-row.js';
 
 let db: Awaited<ReturnType<typeof openLibraryDatabase>>;
 let Book: BookModel;
@@ -47,5 +47,33 @@ describe('instanceFromRow', () => {
     const book = instanceFromRow(Book, { id: '00000000-0000-4000-8000-000000000001', title: 'x', not_a_column: 1 });
     expect(book.get({ plain: true })).not.toHaveProperty('not_a_column');
     expect(book.title).toBe('x');
+  });
+});
+
+describe('rowView', () => {
+  it('shows a row to a serializer as the instance would, without building one: the same message', async () => {
+    const created = await Book.create({ title: 'Solaris', isbn: null, pages: 204 });
+    const [row] = await sqlRunner(db.sequelize).all('UPDATE books SET pages = pages + 1 WHERE id = ? RETURNING *', [created.id]);
+    const message = bookSerializer.toMessage(rowView(Book, row!));
+    expect(message).toEqual(bookSerializer.toMessage(instanceFromRow(Book, row!)));
+    expect(message).toMatchObject({ isbn: '', pages: 205, createdAt: created.createdAt.toISOString() });
+  });
+
+  it('reads through the model\'s getters and makes SQLite\'s 0 and 1 a boolean', async () => {
+    const Shelf = db.sequelize.define(
+      'Shelf',
+      {
+        id: { type: DataTypes.INTEGER, primaryKey: true },
+        label: { type: DataTypes.STRING, get(this: { getDataValue(key: string): unknown }) { return String(this.getDataValue('label')).toUpperCase(); } },
+        open: DataTypes.BOOLEAN,
+      },
+      { tableName: 'shelves', underscored: true, timestamps: false },
+    );
+    await Shelf.sync();
+    await Shelf.bulkCreate([{ id: 1, label: 'a', open: true }, { id: 2, label: 'b', open: false }]);
+    const rows = await sqlRunner(db.sequelize).all('SELECT * FROM shelves ORDER BY id');
+    const views = rows.map((row) => rowView(Shelf, row));
+    expect(views.map((view) => [view.get('label'), view.get('open')])).toEqual([['A', true], ['B', false]]);
+    expect(views.map((view) => view.get('label'))).toEqual(rows.map((row) => instanceFromRow(Shelf, row).get('label')));
   });
 });

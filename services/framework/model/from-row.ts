@@ -19,14 +19,24 @@ interface Column {
   name: string;
   /** How a value from the database becomes the attribute's value. */
   parse(value: unknown): unknown;
+  /** The attribute's own getter, if the model defines one (e.g. a BIGINT made a number). */
+  get?: (this: AttributeView) => unknown;
+}
+
+/** What a serializer reads of a row: its attributes, through the model's getters (rowView). */
+export interface AttributeView {
+  get(attribute: string): unknown;
+  getDataValue(attribute: string): unknown;
 }
 
 const asIs = (value: unknown) => value;
-// What Sequelize's SQLite query parsing does for DATE, which a raw build leaves undone (its
-// BOOLEAN sanitizer runs even then). SQLite keeps Sequelize's DATEs as text with their offset
-// (`2026-12-07 10:00:00.000 +00:00`), which Date parses; PostgreSQL's driver returns Dates.
+// What Sequelize's SQLite query parsing does for DATE, which a raw build leaves undone: SQLite
+// keeps Sequelize's DATEs as text with their offset (`2026-12-07 10:00:00.000 +00:00`), which
+// Date parses; PostgreSQL's driver returns Dates. And SQLite's 0 and 1 for a BOOLEAN, which
+// Sequelize's raw build makes booleans itself but a row view (no build) must.
 const PARSERS: Record<string, (value: unknown) => unknown> = {
   DATE: (value) => (value === null || value === undefined || value instanceof Date ? value : new Date(value as string)),
+  BOOLEAN: (value) => (value === 0 || value === '0' || value === 'false' ? false : value === 1 || value === '1' || value === 'true' ? true : value),
 };
 
 /** Per model: its columns, by column name. */
@@ -38,7 +48,7 @@ function columns(model: ModelStatic<Model>): ReadonlyMap<string, Column> {
     found = new Map(
       Object.entries(model.getAttributes()).map(([name, attribute]) => {
         const type = (attribute.type as { key?: string } | undefined)?.key ?? '';
-        return [attribute.field ?? name, { name, parse: PARSERS[type] ?? asIs }];
+        return [attribute.field ?? name, { name, parse: PARSERS[type] ?? asIs, get: attribute.get as Column['get'] }];
       }),
     );
     columnsOf.set(model, found);
@@ -46,13 +56,46 @@ function columns(model: ModelStatic<Model>): ReadonlyMap<string, Column> {
   return found;
 }
 
-export function instanceFromRow<M extends Model>(model: ModelStatic<M>, row: Row): M {
-  const known = columns(model as ModelStatic<Model>);
+/** The row's values by attribute, parsed as Sequelize's own queries would. */
+function attributesOf(known: ReadonlyMap<string, Column>, row: Row): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(row)) {
     const column = known.get(name);
     if (column) values[column.name] = column.parse(value);
   }
+  return values;
+}
+
+export function instanceFromRow<M extends Model>(model: ModelStatic<M>, row: Row): M {
   // Raw: set as parsed here. Not raw, Sequelize's setters would drop the timestamps (read-only).
-  return model.build(values as never, { raw: true, isNewRecord: false });
+  return model.build(attributesOf(columns(model as ModelStatic<Model>), row) as never, { raw: true, isNewRecord: false });
+}
+
+/**
+ * The row's attributes as a serializer reads them (`get`, through the model's getters), without
+ * building a model instance: what a hot path that only shows the row needs (a like batch's
+ * answer), at a fraction of `instanceFromRow`'s cost.
+ */
+export function rowView(model: ModelStatic<Model>, row: Row): AttributeView {
+  const known = columns(model);
+  const getters = gettersOf(model, known);
+  const values = attributesOf(known, row);
+  return {
+    get(attribute) {
+      const getter = getters.get(attribute);
+      return getter ? getter.call(this) : values[attribute];
+    },
+    getDataValue: (attribute) => values[attribute],
+  };
+}
+
+const gettersByModel = new WeakMap<ModelStatic<Model>, ReadonlyMap<string, NonNullable<Column['get']>>>();
+
+function gettersOf(model: ModelStatic<Model>, known: ReadonlyMap<string, Column>): ReadonlyMap<string, NonNullable<Column['get']>> {
+  let found = gettersByModel.get(model);
+  if (!found) {
+    found = new Map([...known.values()].flatMap((column) => (column.get ? [[column.name, column.get] as const] : [])));
+    gettersByModel.set(model, found);
+  }
+  return found;
 }

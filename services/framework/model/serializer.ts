@@ -20,6 +20,7 @@ import type { Attributes, Model } from 'sequelize';
 import { z } from 'zod';
 
 import { AppError } from '../errors.js';
+import type { AttributeView } from './from-row.js';
 import { camelCase, snakeCase } from './casing.js';
 import { textProblem } from './text.js';
 
@@ -76,7 +77,7 @@ export class ModelSerializer<M extends Model> {
   }
 
   /** The proto message: renamed fields, '' for null strings, dates as ISO strings. */
-  toMessage(instance: M): Record<string, unknown> {
+  toMessage(instance: Pick<M, 'get'> | AttributeView): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const field of this.fields) {
       const value = plain(instance.get(field));
