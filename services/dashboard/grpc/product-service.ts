@@ -8,7 +8,8 @@
  * as if they had been applied one by one. Each like is a change in the log (WatchProducts),
  * with the count it made. On SQLite a trigger writes those rows inside the UPDATE
  * (framework/watch/counter-log.ts), so a batch of plain likes of one product is that one
- * autocommit statement; elsewhere, and on PostgreSQL, a batch is a transaction.
+ * autocommit statement; a batch with idempotency keys or of several products, and every batch
+ * on PostgreSQL, is a transaction (there the batch writes the rows itself).
  * - A like relayed by the product service's outbox carries an idempotency key: the batch
  *   runs in a transaction with the inbox records, so a redelivery is counted once.
  * - A plain call (the tutorial's clients, grpcurl) is applied as it comes, in a batch too.
