@@ -173,7 +173,7 @@ describe('migrations', () => {
     await expect(revert(db, [{ name: '0001-a', up: async () => undefined }])).rejects.toThrow('migration 0001-a has no down(): it cannot be reverted');
   });
 
-  it('on SQLite, changing or removing a column keeps the table\'s indexes and a two-column unique stays two-column', async () => {
+  it('on SQLite, changing or removing a column keeps the table\'s indexes and triggers, and a two-column unique stays two-column', async () => {
     const db = await open();
     const likes: Migration = {
       name: '0001-likes',
@@ -189,6 +189,10 @@ describe('migrations', () => {
         }, { transaction });
         await queryInterface.addIndex('likes', ['user_id', 'product_id'], { unique: true, name: 'likes_user_product', transaction });
         await queryInterface.addIndex('likes', ['note'], { name: 'likes_note', transaction });
+        // Triggers go with a dropped table: the rebuild makes them again, but not one naming a removed column.
+        await queryInterface.createTable('like_log', { like_id: { type: DataTypes.UUID, allowNull: false } }, { transaction });
+        await queryInterface.sequelize.query('CREATE TRIGGER likes_logged AFTER INSERT ON likes BEGIN INSERT INTO like_log (like_id) VALUES (NEW.id); END', { transaction });
+        await queryInterface.sequelize.query('CREATE TRIGGER likes_code AFTER UPDATE OF code ON likes BEGIN INSERT INTO like_log (like_id) VALUES (NEW.code); END', { transaction });
         await queryInterface.changeColumn('likes', 'note', { type: DataTypes.STRING(200), allowNull: true }, { transaction });
         await queryInterface.removeColumn('likes', 'code', { transaction });
       },
@@ -200,6 +204,8 @@ describe('migrations', () => {
     await db.query(`INSERT INTO likes (id, user_id, product_id) VALUES ('0', 'u0', 'p0')`);
     expect(await db.query(`SELECT tag FROM likes WHERE id = '0'`, { type: QueryTypes.SELECT })).toEqual([{ tag: "a;b 'c'" }]);
     await db.query(`DELETE FROM likes WHERE id = '0'`);
+    expect(await db.query(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`, { type: QueryTypes.SELECT })).toEqual([{ name: 'likes_logged' }]);
+    expect(await db.query(`SELECT like_id FROM like_log`, { type: QueryTypes.SELECT })).toEqual([{ like_id: 0 }]);
     // The same user may like two products; the same like twice is refused.
     const insert = (id: string, product: string) => db.query(`INSERT INTO likes (id, user_id, product_id) VALUES ('${id}', 'u1', '${product}')`);
     await insert('1', 'p1');

@@ -7,7 +7,10 @@
  * ('it''s' comes back as its, 0 as '0'). The query interface migrations get on SQLite does
  * the same rebuild, but keeps only the columns' own UNIQUE constraints, the defaults as
  * SQLite has them, and then recreates the indexes (those on a removed column go with it, as
- * PostgreSQL does). `changeColumn` replaces the column's type, nullability and default, as
+ * PostgreSQL does) and the table's triggers (the change log's counter trigger,
+ * watch/counter-log.ts: dropped with the table, likes would be counted unlogged until the
+ * servers restarted; one that names a removed column goes with it, and the servers' next
+ * start makes their own again). `changeColumn` replaces the column's type, nullability and default, as
  * it does on PostgreSQL (a default not given is dropped).
  */
 import { QueryTypes, type QueryInterface, type Sequelize } from 'sequelize';
@@ -38,6 +41,11 @@ async function rebuild(sequelize: Sequelize, table: string, options: Options | u
     replacements: [table],
     type: QueryTypes.SELECT,
   });
+  const triggers = await sequelize.query<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", {
+    ...opts,
+    replacements: [table],
+    type: QueryTypes.SELECT,
+  });
   const indexes = (await qi.showIndex(table, opts)) as unknown as SqliteIndex[];
   const fields = (await qi.describeTable(table, opts)) as unknown as Fields;
   const info = await sequelize.query<{ name: string; dflt_value: string | null }>(`PRAGMA table_info(\`${table}\`)`, { ...opts, type: QueryTypes.SELECT });
@@ -53,6 +61,11 @@ async function rebuild(sequelize: Sequelize, table: string, options: Options | u
     const columns = indexes.find((i) => i.name === index.name)?.fields.map((f) => f.attribute) ?? [];
     if (removed !== undefined && columns.includes(removed)) continue;
     await sequelize.query(index.sql, { ...opts, raw: true });
+  }
+  const names = (column: string) => new RegExp(`(^|[^A-Za-z0-9_])${column.replace(/[^A-Za-z0-9_]/g, '\\$&')}($|[^A-Za-z0-9_])`);
+  for (const trigger of triggers) {
+    if (removed !== undefined && names(removed).test(trigger.sql)) continue;
+    await sequelize.query(trigger.sql, { ...opts, raw: true });
   }
 }
 
