@@ -26,7 +26,7 @@ export default defineServiceModule<DashboardContext>({
     const models = defineModels(sequelize);
     const clients = createClients(config);
     const products = new ProductResource(models.Product, outbox, productCopies(outbox, clients.productReceiver), config.syncWaitMs);
-    const likesLogged = await logCounterIncreases({ sequelize, model: models.Product, serializer: productSerializer, topic: products.name, counter: 'likes' });
+    const likesLogged = await logCounterIncreases({ sequelize, model: models.Product, serializer: productSerializer, topic: products.name, counter: 'likes', key: products.lookupField });
     return { config, sequelize, logger, models, clients, outbox, products, likesLogged };
   },
   grpcServices: (ctx) => [productService(ctx), userService(ctx)],

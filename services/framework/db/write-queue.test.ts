@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { defineBook, type BookModel } from '../../../test/support/book.js';
 import { sleep } from '../../../test/support/wait.js';
+import { atomic } from './atomic.js';
 import { openDatabase } from './connect.js';
 import { sqliteLiteral, sqlRunner } from './sql.js';
 import { deferToCommit, inWriteTurn } from './write-queue.js';
@@ -203,5 +204,10 @@ describe('inWriteTurn', () => {
     await expect(inWriteTurn(sequelize, () => { throw new Error('thrown before a promise'); })).rejects.toThrow('thrown before a promise');
     await sequelize.transaction(async (t) => void (await Book.create({ title: 'after them' }, { transaction: t })));
     expect(await titles()).toEqual(['after them']);
+  });
+
+  it('is refused inside an atomic block, whose end it would otherwise wait for', async () => {
+    await expect(atomic(sequelize, () => inWriteTurn(sequelize, () => sqlRunner(sequelize).all('SELECT 1 AS one')))).rejects.toThrow(/inside a transaction/);
+    expect(await inWriteTurn(sequelize, () => sqlRunner(sequelize).all('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
   });
 });

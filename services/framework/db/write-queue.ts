@@ -44,6 +44,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { Transaction, type Sequelize } from 'sequelize';
 import type sqlite3 from 'sqlite3';
 
+import { currentTransaction } from './atomic.js';
 import { execControl } from './sql.js';
 
 type Work = (transaction: Transaction) => Promise<unknown>;
@@ -78,11 +79,16 @@ const turns = new WeakMap<Sequelize, <T>(work: () => Promise<T>) => Promise<T>>(
 /**
  * Runs `work`, whose statements are autocommit (no transaction passed), in the write queue's
  * turn: after the transactions queued before it have committed, before those queued after it
- * begin. Without a queue (PostgreSQL, or a database the queue was not installed on) it runs at once.
+ * begin, in its caller's async context. Without a queue (PostgreSQL, or a database the queue
+ * was not installed on) it runs at once. Not from inside an `atomic` block (refused: it would
+ * wait for itself); and, as a transaction's work, it holds up every later write until it settles.
  */
 export function inWriteTurn<T>(sequelize: Sequelize, work: () => Promise<T>): Promise<T> {
   const turn = turns.get(sequelize);
-  return turn ? turn(work) : work();
+  if (!turn) return work();
+  // Its turn would come after the open transaction, which is waiting for it.
+  if (currentTransaction(sequelize)) return Promise.reject(new Error('inWriteTurn: called inside a transaction, which it would wait for; run the statements in that transaction instead'));
+  return turn(work);
 }
 
 /** The most transactions committed together. */
@@ -246,8 +252,9 @@ export function queueTransactions(sequelize: Sequelize): void {
     sequelize,
     <T>(work: () => Promise<T>) =>
       new Promise<T>((resolve, reject) => {
-        // No AsyncResource here: the work is a statement whose outcome goes back to its caller.
-        waiting.push({ work, autocommit: true, resolve: resolve as (value: unknown) => void, reject });
+        // Run later, from the queue, in the caller's context (its request id), as transactions are.
+        const context = new AsyncResource('mgrpc.write');
+        waiting.push({ work: () => context.runInAsyncScope(work), autocommit: true, resolve: resolve as (value: unknown) => void, reject });
         void pump();
       }),
   );

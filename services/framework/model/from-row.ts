@@ -36,7 +36,7 @@ const asIs = (value: unknown) => value;
 // Sequelize's raw build makes booleans itself but a row view (no build) must.
 const PARSERS: Record<string, (value: unknown) => unknown> = {
   DATE: (value) => (value === null || value === undefined || value instanceof Date ? value : new Date(value as string)),
-  BOOLEAN: (value) => (value === 0 || value === '0' || value === 'false' ? false : value === 1 || value === '1' || value === 'true' ? true : value),
+  BOOLEAN: (value) => (value === 0 ? false : value === 1 ? true : value),
 };
 
 /** Per model: its columns, by column name. */
@@ -72,9 +72,11 @@ export function instanceFromRow<M extends Model>(model: ModelStatic<M>, row: Row
 }
 
 /**
- * The row's attributes as a serializer reads them (`get`, through the model's getters), without
- * building a model instance: what a hot path that only shows the row needs (a like batch's
- * answer), at a fraction of `instanceFromRow`'s cost.
+ * The row's attributes as a serializer reads them (`get`, through the attributes' own getters),
+ * without building a model instance: what a hot path that only shows the row needs (a like
+ * batch's answer), at a fraction of `instanceFromRow`'s cost. Only for models whose getters
+ * read through `this.getDataValue` or `this.get`: the view has no attribute properties
+ * (`this.title`) and no model-level `getterMethods`.
  */
 export function rowView(model: ModelStatic<Model>, row: Row): AttributeView {
   const known = columns(model);

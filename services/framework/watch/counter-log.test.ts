@@ -2,8 +2,8 @@
  * The counter log's trigger (counter-log.ts) on a real SQLite file, with the framework's book
  * model (its `pages` an int64 counter): the rows it writes are the serializer's messages with
  * each unit's count, in order, inside the statement that added them (a rolled-back increase
- * leaves none); a decrease writes none; installing again keeps it, a changed serializer
- * replaces it; a field type it cannot show is refused; PostgreSQL gets none.
+ * leaves none); a decrease writes none, a jump its last MAX_LOGGED_UNITS; installing again keeps it, a changed serializer
+ * replaces it; a field type or a getter it cannot show is refused; PostgreSQL gets none.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atomic, instanceFromRow, migrate, ModelSerializer, openDatabase, outboxMigration, sqliteUrl, sqlRunner, type Row } from '../index.js';
 import { bookMigrations, bookSerializer, defineBook, type Book, type BookModel } from '../../../test/support/book.js';
 import { createTestDatabase } from '../../../test/support/postgres.js';
-import { counterTriggerName, logCounterIncreases } from './counter-log.js';
+import { counterTriggerName, logCounterIncreases, MAX_LOGGED_UNITS } from './counter-log.js';
 import { changesMigration } from './tables.js';
 
 let dir: string;
@@ -71,6 +71,14 @@ describe('logCounterIncreases on SQLite', () => {
     expect((await logged(book.id)).map((change) => change.message.pages)).toEqual([1]);
   });
 
+  it('logs at most the last MAX_LOGGED_UNITS units of one jump (a repair of the count, not a like batch)', async () => {
+    const book = await Book.create({ title: 'repaired', pages: 10 });
+    await sqlRunner(sequelize).all('UPDATE books SET pages = pages + ? WHERE id = ? RETURNING *', [MAX_LOGGED_UNITS + 500, book.id]);
+    const counts = (await logged(book.id)).map((change) => change.message.pages);
+    expect(counts).toHaveLength(MAX_LOGGED_UNITS);
+    expect([counts[0], counts.at(-1)]).toEqual([10 + 501, 10 + MAX_LOGGED_UNITS + 500]);
+  });
+
   it('keeps the trigger when installed again, and replaces it when the serializer changes', async () => {
     const first = await installed();
     expect(first).toContain('json_object');
@@ -93,6 +101,11 @@ describe('logCounterIncreases on SQLite', () => {
     const serializer = new ModelSerializer<Book>({ fields: ['id', 'pages', 'tags' as never], readOnly: ['id'], schema: bookSerializer.schema.pick({}) });
     await expect(logCounterIncreases({ sequelize, model: Shelf as never, serializer, topic: 'book', counter: 'pages' })).rejects.toThrow(/no SQL form of a JSON field \('tags'\)/);
     await expect(logCounterIncreases({ sequelize, model: Book, serializer: bookSerializer, topic: 'book', counter: 'updatedAt' })).rejects.toThrow(/'updatedAt' is not a field of the serializer/);
+    // A getter shows a field otherwise than its column holds it: SQL cannot follow it.
+    class Shouted extends Book {}
+    const attributes = Book.getAttributes() as Record<string, object>;
+    Shouted.init({ ...attributes, title: { ...attributes.title, get(this: Book) { return String(this.getDataValue('title')).toUpperCase(); } } } as never, { sequelize, tableName: 'books', underscored: true, modelName: 'Shouted' });
+    await expect(logCounterIncreases({ sequelize, model: Shouted as never, serializer: bookSerializer, topic: 'book', counter: 'pages' })).rejects.toThrow(/'title' has a getter/);
   });
 });
 

@@ -18,7 +18,10 @@
  * open connection, not hops through a thread pool, and the log's numbers come from its counter
  * row (tables.ts), which `recordChanges` keeps.
  *
- * Only increases are logged: another writer that sets the counter records its own change.
+ * Only increases are logged, each one's last MAX_LOGGED_UNITS units at most; another writer that
+ * sets the counter records its own change. The trigger stays when the code that installed it is
+ * gone: a build of the service from before it, run on the same database, would log each like
+ * twice (`DROP TRIGGER mgrpc_log_<table>_<counter>` undoes it).
  *
  * @example
  *   const logged = await logCounterIncreases({ sequelize, model: Product, serializer, topic: 'product', counter: 'likes' });
@@ -39,7 +42,16 @@ export interface CounterLogOptions<M extends Model> {
   topic: string;
   /** The counter attribute whose increases are logged (a serializer field). */
   counter: FieldName<M>;
+  /** The attribute a change is keyed by: the resource's lookup field (default: the primary key). */
+  key?: FieldName<M>;
 }
+
+/**
+ * The most units one increase logs: its last ones. A like batch adds at most 64 per product
+ * (applyOnceBatched's batch); a larger jump is a repair of the count, whose every unit would
+ * flood the log (and, past MGRPC_CHANGE_LOG_KEEP, expire every watcher's resume point).
+ */
+export const MAX_LOGGED_UNITS = 1000;
 
 /** SQLite's double quotes around a name; a single-quoted string literal. */
 const quoteName = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -71,8 +83,8 @@ export function counterTriggerName(table: string, counter: string): string {
 }
 
 /** The CREATE TRIGGER statement for SQLite, generated from the serializer and the model. */
-export function counterTriggerSql<M extends Model>({ model, serializer, topic, counter }: Omit<CounterLogOptions<M>, 'sequelize'>): string {
-  const attributes = model.getAttributes() as Record<string, { field?: string; type?: { key?: string } }>;
+export function counterTriggerSql<M extends Model>({ model, serializer, topic, counter, key: keyField }: Omit<CounterLogOptions<M>, 'sequelize'>): string {
+  const attributes = model.getAttributes() as Record<string, { field?: string; type?: { key?: string }; get?: unknown }>;
   const columnOf = (field: string) => {
     const attribute = attributes[field];
     if (!attribute) throw new Error(`logCounterIncreases: '${field}' is not an attribute of ${model.name}`);
@@ -80,15 +92,17 @@ export function counterTriggerSql<M extends Model>({ model, serializer, topic, c
   };
   if (!serializer.fields.includes(counter)) throw new Error(`logCounterIncreases: the counter '${counter}' is not a field of the serializer`);
   const table = model.getTableName() as string;
-  const key = columnOf(model.primaryKeyAttribute);
+  const key = columnOf(keyField ?? model.primaryKeyAttribute);
   const counterColumn = quoteName(columnOf(counter));
-  const added = `(NEW.${counterColumn} - OLD.${counterColumn})`;
-  // The k-th unit added (k from 0): SQLite allows no WITH in a trigger, so the numbers come
-  // from json_each over an array of `added` zeros ('[0,0,0]', made from a zeroblob's hex).
-  const units = `json_each('[' || substr(replace(hex(zeroblob(${added})), '00', '0,'), 1, 2 * ${added} - 1) || ']') AS unit`;
+  const logged = `min(NEW.${counterColumn} - OLD.${counterColumn}, ${MAX_LOGGED_UNITS})`;
+  // The k-th of the last `logged` units (k from 0): SQLite allows no WITH in a trigger, so the
+  // numbers come from json_each over an array of zeros ('[0,0,0]', made from a zeroblob's hex).
+  const units = `json_each('[' || substr(replace(hex(zeroblob(${logged})), '00', '0,'), 1, 2 * ${logged} - 1) || ']') AS unit`;
   const fields = serializer.fields.map((field) => {
     const name = quoteText(serializer.messageField(field));
-    if (field === counter) return `${name}, OLD.${counterColumn} + unit.key + 1`;
+    if (field === counter) return `${name}, NEW.${counterColumn} - ${logged} + unit.key + 1`;
+    // A getter shows the value otherwise than the column holds it, which SQL cannot follow.
+    if (attributes[field]?.get) throw new Error(`logCounterIncreases: '${field}' has a getter, which the trigger cannot apply; record the changes with recordChanges instead`);
     return `${name}, ${valueSql(attributes[field]?.type?.key ?? '', columnOf(field))}`;
   });
   return [
@@ -96,7 +110,7 @@ export function counterTriggerSql<M extends Model>({ model, serializer, topic, c
     `WHEN NEW.${counterColumn} > OLD.${counterColumn}`,
     'BEGIN',
     `  INSERT INTO ${CHANGES_TABLE} (topic, key, kind, data, created_at)`,
-    `  SELECT ${quoteText(topic)}, NEW.${quoteName(key)}, 'updated', json_object(${fields.join(', ')}), CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+    `  SELECT ${quoteText(topic)}, NEW.${quoteName(key)}, 'updated', json_object(${fields.join(', ')}), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
     `  FROM ${units} ORDER BY unit.key;`,
     'END',
   ].join('\n');
