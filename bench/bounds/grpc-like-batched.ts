@@ -1,16 +1,17 @@
 /**
- * A bound of LikeProduct: the work our dashboard does for it, written by hand on the bare
- * server's libraries. Calls that arrive while a batch is being written wait and go in the
+ * A bound of LikeProduct: the work our dashboard does for it in a transaction (on PostgreSQL,
+ * and on SQLite for batches with idempotency keys), written by hand on the bare server's
+ * libraries. Calls that arrive while a batch is being written wait and go in the
  * next batch (like-batches.ts), and a batch is one transaction: per product one prepared
  * `UPDATE products SET likes = likes + n … RETURNING *`, and a change-log row per like (the
  * product's fields and its count after that like, what a watcher of the product receives)
- * sent with the COMMIT, as the framework's write queue sends its change log. Coalescing is
+ * sent with the COMMIT, as the framework's write queue sends a change log's rows. Coalescing is
  * what lets ours do less per call than the bare server; the change log is what a like costs
  * ours beyond the bare server's one statement (WatchProducts reads it). So a server that does
  * a batch as ours does (BEGIN, UPDATE, the log's rows with the COMMIT) answers no more calls
  * here than this, however its layer is written; ours against it is the framework's own cost.
- * A server that writes the log otherwise can do better: grpc-like-one-trip.ts
- * (`mgrpc bench`, docs/performance.md).
+ * A server that writes the log otherwise can do better: grpc-like-one-trip.ts, which is what
+ * ours does on SQLite for a batch of plain likes (`mgrpc bench`, docs/performance.md).
  *   BENCH_DB=/tmp/x/bare-dashboard.sqlite3 BENCH_PORT=0 node dist/bench/bounds/grpc-like-batched.js   # prints {"port": N}
  */
 import { openBareDbAt } from '../bare/open.js';

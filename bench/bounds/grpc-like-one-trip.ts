@@ -1,18 +1,18 @@
 /**
- * A bound of LikeProduct for a design other than ours: the batched twin's work
+ * A bound of LikeProduct: the batched twin's work
  * (grpc-like-batched.ts: calls that arrive while a batch is written wait for the next; each
  * caller told its own count; a change-log row per like, with the product's fields and its
  * count after that like) in one trip through the database instead of three: each batch one
  * autocommit `UPDATE … RETURNING`, the log's rows written by a trigger inside it
  * (one-trip-writes.ts). Batching and answers: like-batches.ts, as the twin.
  *
- * Ours and the batched twin open a transaction, update, and send the log's rows with the
- * COMMIT: on SQLite BEGIN, UPDATE and INSERT + COMMIT, three hops through the thread pool per
- * batch of one product (on PostgreSQL four round trips).
- * This side shows what a server with the same guarantees reaches when the log is written by
- * the database: a target this side reaches is not out of reach on this machine, whatever ours
- * and the twin reach (docs/performance.md). The price is the log's message built twice: here in
- * SQL (json_object / json_build_object), in ours by the product's serializer.
+ * The batched twin opens a transaction, updates, and sends the log's rows with the COMMIT: on
+ * SQLite BEGIN, UPDATE and INSERT + COMMIT, three hops through the thread pool per batch of one
+ * product (on PostgreSQL four round trips). Ours on SQLite writes a batch of plain likes as
+ * this side does, its trigger generated from the product serializer
+ * (services/framework/watch/counter-log.ts); here the SQL is written by hand. So on SQLite this
+ * side is ours' design without the framework, on PostgreSQL another design with the same
+ * guarantees (bounds/sides.ts, docs/performance.md).
  *   BENCH_DB=/tmp/x/bare-one-trip.sqlite3 BENCH_PORT=0 node dist/bench/bounds/grpc-like-one-trip.js   # prints {"port": N}
  */
 import { openBareDbAt } from '../bare/open.js';

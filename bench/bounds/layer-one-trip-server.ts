@@ -2,9 +2,10 @@
  * The framework's per-call layer (framework-layer.ts) around the least database work a like
  * with our guarantees takes: the one-trip bound's batches (like-batches.ts), each one
  * autocommit `UPDATE … RETURNING` whose trigger writes a change-log row per like
- * (one-trip-writes.ts). What separates ours from it is our like's own machinery (the write
- * queue, the transaction, the serializer, three trips per batch); what separates it from the
- * bare one-trip bound is the layer around a call that waits for its batch.
+ * (one-trip-writes.ts), as ours does it on SQLite. What separates ours from it is our like's
+ * own machinery (coalesce and applyOnceBatched, the write queue's turn, the serializer, and a
+ * log message with every field the serializer shows: this side writes four); what separates
+ * it from the bare one-trip bound is the layer around a call that waits for its batch.
  *   BENCH_DB=/tmp/x/bare-one-trip.sqlite3 BENCH_PORT=0 node dist/bench/bounds/layer-one-trip-server.js   # prints {"port": N}
  */
 import * as grpc from '@grpc/grpc-js';

@@ -25,8 +25,9 @@
  * `deferToCommit(transaction, sql)` queues one; a lone unit's go with COMMIT in one `exec`
  * (SQLite stops at the first failing statement, so a failed one is never committed: the unit
  * rolls back), a grouped unit's in one `exec` inside its savepoint (a failure fails it alone). Each trip through node-sqlite3 is a hop through libuv's thread
- * pool and back, and a like batch is a chain of them (BEGIN, UPDATE, INSERT, COMMIT); on a
- * busy machine each hop waits for the scheduler, so one hop fewer is a quarter off a batch.
+ * pool and back, and a batch in a transaction is a chain of them (BEGIN, UPDATE, INSERT,
+ * COMMIT); on a busy machine each hop waits for the scheduler, so one hop fewer is a quarter off
+ * a batch (and a write that needs no transaction takes one: inWriteTurn, below).
  * A unit rolled back to its savepoint drops what it deferred.
  *
  * A write that is one statement needs no transaction: `inWriteTurn(sequelize, work)` runs
