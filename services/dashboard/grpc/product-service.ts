@@ -8,8 +8,9 @@
  * as if they had been applied one by one. Each like is a change in the log (WatchProducts),
  * with the count it made. On SQLite a trigger writes those rows inside the UPDATE
  * (framework/watch/counter-log.ts), so a batch of plain likes of one product is that one
- * autocommit statement; a batch with idempotency keys or of several products, and every batch
- * on PostgreSQL, is a transaction (there the batch writes the rows itself).
+ * autocommit statement. A batch with idempotency keys or of several products is a transaction
+ * (the trigger still writes its rows); on PostgreSQL every batch is one, and writes its rows
+ * itself.
  * - A like relayed by the product service's outbox carries an idempotency key: the batch
  *   runs in a transaction with the inbox records, so a redelivery is counted once.
  * - A plain call (the tutorial's clients, grpcurl) is applied as it comes, in a batch too.
@@ -102,6 +103,8 @@ export function productService({ products, models, likesLogged }: DashboardConte
       messages.set(id, message);
       return message;
     };
+    /** Likes counted in a batch (the feed is told how many changes the trigger wrote). */
+    const likesOf = (found: Map<string, Row>) => [...found.keys()].reduce((sum, id) => sum + counts.get(id)!, 0);
     const apply = async (transaction: Transaction) => {
       const found = new Map<string, Row>();
       const changes: ChangeRecord[] = [];
@@ -109,10 +112,10 @@ export function productService({ products, models, likesLogged }: DashboardConte
       for (const [id, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const [row] = await sql.all(addLikes, [n, now, id], transaction);
         const message = liked(found, id, row);
-        if (!message || likesLogged) continue;
+        if (!row || !message || likesLogged) continue;
         // One change per like, with the count that like made, as watchers would see them one by
         // one: the row's other fields as JSON once, each like's count added to it.
-        const after = Number(row!.likes);
+        const after = Number(row.likes);
         const { likes: _likes, ...rest } = message;
         const head = JSON.stringify(rest);
         const prefix = head === '{}' ? '{' : `${head.slice(0, -1)},`;
@@ -123,8 +126,6 @@ export function productService({ products, models, likesLogged }: DashboardConte
       else if (found.size > 0) transaction.afterCommit(() => changesCommitted(sequelize, likesOf(found)));
       return found;
     };
-    /** Likes counted in a batch (the feed is told how many changes the trigger wrote). */
-    const likesOf = (found: Map<string, Row>) => [...found.keys()].reduce((sum, id) => sum + counts.get(id)!, 0);
     let rows: Map<string, Row>;
     if (likesLogged && !open && counts.size === 1) {
       // Plain likes of one product: one autocommit statement, its log rows written by the trigger.

@@ -12,7 +12,8 @@
  * its fields and the model's column types, as `toMessage` shows them (text and integers as they
  * are, null as '', a DATE as ISO 8601 in UTC; counter-log.test.ts holds the two equal).
  * A field of a type the generator does not know refuses at start-up. The trigger is replaced
- * when the generated text changes (a field added to the serializer), so it never lags the code.
+ * when the generated text changes (a field added to the serializer), so a start of the changed
+ * code brings it up to date.
  *
  * On PostgreSQL nothing is installed (returns false): a batch there is a few round trips on an
  * open connection, not hops through a thread pool, and the log's numbers come from its counter
