@@ -50,15 +50,24 @@ import { execControl } from './sql.js';
 
 type Work = (transaction: Transaction) => Promise<unknown>;
 
-interface Unit {
-  work: Work;
-  /** Transaction options, if the caller gave any: such a unit runs in a transaction of its own. */
-  options?: object;
-  /** Runs outside any transaction (inWriteTurn): its statements commit each on their own. */
-  autocommit?: boolean;
+interface Settles {
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
+
+/** A managed transaction's work. */
+interface Unit extends Settles {
+  work: Work;
+  /** Transaction options, if the caller gave any: such a unit runs in a transaction of its own. */
+  options?: object;
+}
+
+/** A write outside any transaction (inWriteTurn): its statements commit each on their own. */
+interface Write extends Settles {
+  write: () => Promise<unknown>;
+}
+
+const isWrite = (entry: Unit | Write): entry is Write => 'write' in entry;
 
 /** Where a unit's deferred statements go (see deferToCommit). */
 const DEFERRED = Symbol('mgrpc.deferToCommit');
@@ -110,7 +119,7 @@ interface TransactionInternals {
 export function queueTransactions(sequelize: Sequelize): void {
   const original = sequelize.transaction.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
   const manager = (sequelize as unknown as { connectionManager: { getConnection(options: { uuid: string }): Promise<sqlite3.Database & Connection> } }).connectionManager;
-  const waiting: Unit[] = [];
+  const waiting: (Unit | Write)[] = [];
   let running = false;
 
   const runAlone = (unit: Unit) => original(unit.options, unit.work).then(unit.resolve, unit.reject);
@@ -207,11 +216,11 @@ export function queueTransactions(sequelize: Sequelize): void {
         // Units with options run alone, writes outside transactions alone with no BEGIN; the
         // rest, up to MAX_GROUP in arrival order, together.
         const head = waiting[0];
-        if (head.autocommit) {
+        if (isWrite(head)) {
           waiting.shift();
           let done: Promise<unknown>;
           try {
-            done = (head.work as () => Promise<unknown>)();
+            done = head.write();
           } catch (err) {
             done = Promise.reject(err);
           }
@@ -223,10 +232,13 @@ export function queueTransactions(sequelize: Sequelize): void {
           await runAlone(head);
           continue;
         }
-        let n = 0;
-        while (n < waiting.length && n < MAX_GROUP && !waiting[n].options && !waiting[n].autocommit) n += 1;
-        const units = waiting.splice(0, n);
-        await runTogether(units);
+        let n = 1;
+        while (n < waiting.length && n < MAX_GROUP) {
+          const next = waiting[n];
+          if (isWrite(next) || next.options) break;
+          n += 1;
+        }
+        await runTogether(waiting.splice(0, n) as Unit[]);
       }
     } finally {
       running = false;
@@ -255,7 +267,7 @@ export function queueTransactions(sequelize: Sequelize): void {
       new Promise<T>((resolve, reject) => {
         // Run later, from the queue, in the caller's context (its request id), as transactions are.
         const context = new AsyncResource('mgrpc.write');
-        waiting.push({ work: () => context.runInAsyncScope(work), autocommit: true, resolve: resolve as (value: unknown) => void, reject });
+        waiting.push({ write: () => context.runInAsyncScope(work), resolve: resolve as (value: unknown) => void, reject });
         void pump();
       }),
   );
