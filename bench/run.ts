@@ -38,7 +38,7 @@ import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
 import { productServiceClient } from './product-proto.js';
 import { interleavedOrder, mergeSlices, sliceRatioRange } from './slices.js';
-import { boundKind, BOUNDS, boundsOf, type BoundImpl } from './bounds/sides.js';
+import { boundKind, boundOf, BOUNDS, boundsOf, type BoundImpl } from './bounds/sides.js';
 import { outOfReach, type BoundKind } from './verdicts.js';
 import { PEER_LABEL, PEERS, peerRestMain, preparePeer, REST_PEERS, type Peer } from './peer-servers.js';
 import { createBenchUsers } from './users.js';
@@ -236,26 +236,29 @@ interface Phase {
 
 const LABEL: Record<LoadKind, string> = { 'grpc-like': 'gRPC LikeProduct', 'rest-like': 'REST like', 'rest-create': 'REST create+sync' };
 
-const IMPL_LABEL = { framework: 'framework', bare: 'bare', ...Object.fromEntries(Object.entries(BOUNDS).map(([impl, side]) => [impl, side.label])), ...PEER_LABEL } as Record<Impl, string>;
+const OWN_LABEL: Record<Exclude<Impl, BoundImpl>, string> = { framework: 'framework', bare: 'bare', ...PEER_LABEL };
+
+/** A side as the report names it (a bound's label is in its entry, bounds/sides.ts). */
+const implLabel = (impl: Impl): string => boundOf(impl)?.label ?? OWN_LABEL[impl as Exclude<Impl, BoundImpl>];
 
 export function phaseLabel(phase: Phase): string {
-  return `${LABEL[phase.path]} ${IMPL_LABEL[phase.impl]} c${phase.concurrency}`;
+  return `${LABEL[phase.path]} ${implLabel(phase.impl)} c${phase.concurrency}`;
 }
 
-/** The servers a request on each path runs through (their CPU is the path's cost). */
+/** The servers a request on each path runs through (their CPU is the path's cost); a bound's are in its entry. */
 const PATH_SERVERS: Record<LoadKind, Partial<Record<Impl, readonly string[]>>> = {
   'grpc-like': { framework: ['dashboard_grpc'], bare: ['bare_grpc'], nest: ['nest_grpc'], connect: ['connect_grpc'] },
   'rest-like': { framework: ['product', 'dashboard_grpc'], bare: ['bare_rest', 'bare_grpc'], nest: ['nest_rest', 'nest_grpc'] },
   'rest-create': { framework: ['dashboard', 'product_grpc'], bare: [] },
 };
-for (const impl of Object.keys(BOUNDS) as BoundImpl[]) PATH_SERVERS[BOUNDS[impl].path][impl] = BOUNDS[impl].servers;
 
 /** Our four servers, and the bare twin each one's cold start is held against. */
 const FRAMEWORK_SERVERS = ['dashboard_grpc', 'product_grpc', 'dashboard', 'product'];
 const BARE_TWIN: Record<string, string> = { dashboard_grpc: 'bare_grpc', product_grpc: 'bare_grpc', dashboard: 'bare_rest', product: 'bare_rest' };
 
 function cpuPerRequest(phase: Phase, cpuMs: Record<string, number>, requests: number): number | null {
-  const names = PATH_SERVERS[phase.path][phase.impl] ?? [];
+  const bound = boundOf(phase.impl);
+  const names = (bound ? (bound.path === phase.path ? bound.servers : undefined) : PATH_SERVERS[phase.path][phase.impl]) ?? [];
   if (requests === 0 || names.length === 0 || names.some((name) => cpuMs[name] === undefined)) return null;
   return Math.round((names.reduce((sum, name) => sum + cpuMs[name], 0) / requests) * 1000) / 1000;
 }
@@ -481,7 +484,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
     /** Where a side other than ours that counts likes in rows keeps them: its own database, else the bare dashboard's (the peers'). */
     const likesDbOf = (impl: Impl): Db => {
-      const own = impl in BOUNDS ? BOUNDS[impl as BoundImpl].db : undefined;
+      const own = boundOf(impl)?.db;
       return own ? bareDbs.get(location[own])! : bareDashboardDb;
     };
     await createBenchUsers(dashboardDb, new Date().toISOString());
@@ -530,7 +533,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       if (phase.path === 'rest-create') return `${dashboardUrl}/api/products`;
       if (phase.impl === 'framework') return `${productUrl}/api/products/${productId}/like`;
       const port = restLikePorts[phase.impl];
-      if (port === undefined) throw new Error(`no server answers the REST like for ${IMPL_LABEL[phase.impl]}`);
+      if (port === undefined) throw new Error(`no server answers the REST like for ${implLabel(phase.impl)}`);
       return `http://127.0.0.1:${port}/like/${productId}`;
     };
 
@@ -569,13 +572,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
               : { ok: false, message: `${load.acknowledged} creates acknowledged, but the dashboard holds ${onDashboard - productsBefore} and the product service ${onProduct - productsBefore} new products` };
         }
       } else if (phase.impl !== 'framework') {
-        const likes = phase.impl in BOUNDS ? BOUNDS[phase.impl as BoundImpl].likes : 'rows';
+        const likes = boundOf(phase.impl)?.likes ?? 'rows';
         if (likes === 'memory') {
           // One more like answers the count, which must be one more than acknowledged.
           check = likesCheck((await likeInMemory(grpcPorts[phase.impl]!, productId!)) - 1, load.acknowledged);
         } else if (likes === 'outbox') {
           // 202s stay in its outbox until its relay delivers them: all must end counted, exactly once.
-          await until(`the ${IMPL_LABEL[phase.impl]} twin's outbox to empty`, 30_000, async () => ((await count(bareProductDb, 'SELECT count(*) AS n FROM bare_outbox')) === 0 ? true : undefined));
+          await until(`the ${implLabel(phase.impl)} twin's outbox to empty`, 30_000, async () => ((await count(bareProductDb, 'SELECT count(*) AS n FROM bare_outbox')) === 0 ? true : undefined));
           const counted = await count(bareDashboardDb, 'SELECT likes AS n FROM products WHERE id = ?', [productId]);
           const rows = await count(bareProductDb, 'SELECT count(*) AS n FROM product_users WHERE product_id = ?', [productId]);
           check = likesCheck(counted, load.acknowledged + load.pending, rows);

@@ -135,6 +135,11 @@ export const BOUNDS: Readonly<Record<BoundImpl, BoundSpec>> = {
 
 export const BOUND_IMPLS = Object.keys(BOUNDS) as BoundImpl[];
 
+/** The bound a phase's side is, if it is one. */
+export function boundOf(impl: string): BoundSpec | undefined {
+  return Object.hasOwn(BOUNDS, impl) ? BOUNDS[impl as BoundImpl] : undefined;
+}
+
 /** What a bound holds for on the bench's database. */
 export function boundKind(impl: BoundImpl, dialect: BenchDialect): BoundKind {
   const side = BOUNDS[impl];

@@ -39,19 +39,25 @@ const PARSERS: Record<string, (value: unknown) => unknown> = {
   BOOLEAN: (value) => (value === 0 ? false : value === 1 ? true : value),
 };
 
-/** Per model: its columns, by column name. */
-const columnsOf = new WeakMap<ModelStatic<Model>, ReadonlyMap<string, Column>>();
+/** Per model: its columns by column name, and its attributes' own getters by attribute name. */
+interface Shape {
+  columns: ReadonlyMap<string, Column>;
+  getters: ReadonlyMap<string, NonNullable<Column['get']>>;
+}
 
-function columns(model: ModelStatic<Model>): ReadonlyMap<string, Column> {
-  let found = columnsOf.get(model);
+const shapes = new WeakMap<ModelStatic<Model>, Shape>();
+
+function shapeOf(model: ModelStatic<Model>): Shape {
+  let found = shapes.get(model);
   if (!found) {
-    found = new Map(
+    const columns = new Map(
       Object.entries(model.getAttributes()).map(([name, attribute]) => {
         const type = (attribute.type as { key?: string } | undefined)?.key ?? '';
         return [attribute.field ?? name, { name, parse: PARSERS[type] ?? asIs, get: attribute.get as Column['get'] }];
       }),
     );
-    columnsOf.set(model, found);
+    const getters = new Map([...columns.values()].flatMap((column) => (column.get ? [[column.name, column.get] as const] : [])));
+    shapes.set(model, (found = { columns, getters }));
   }
   return found;
 }
@@ -68,7 +74,7 @@ function attributesOf(known: ReadonlyMap<string, Column>, row: Row): Record<stri
 
 export function instanceFromRow<M extends Model>(model: ModelStatic<M>, row: Row): M {
   // Raw: set as parsed here. Not raw, Sequelize's setters would drop the timestamps (read-only).
-  return model.build(attributesOf(columns(model as ModelStatic<Model>), row) as never, { raw: true, isNewRecord: false });
+  return model.build(attributesOf(shapeOf(model as ModelStatic<Model>).columns, row) as never, { raw: true, isNewRecord: false });
 }
 
 /**
@@ -79,9 +85,8 @@ export function instanceFromRow<M extends Model>(model: ModelStatic<M>, row: Row
  * (`this.title`) and no model-level `getterMethods`.
  */
 export function rowView(model: ModelStatic<Model>, row: Row): AttributeView {
-  const known = columns(model);
-  const getters = gettersOf(model, known);
-  const values = attributesOf(known, row);
+  const { columns, getters } = shapeOf(model);
+  const values = attributesOf(columns, row);
   return {
     get(attribute) {
       const getter = getters.get(attribute);
@@ -89,15 +94,4 @@ export function rowView(model: ModelStatic<Model>, row: Row): AttributeView {
     },
     getDataValue: (attribute) => values[attribute],
   };
-}
-
-const gettersByModel = new WeakMap<ModelStatic<Model>, ReadonlyMap<string, NonNullable<Column['get']>>>();
-
-function gettersOf(model: ModelStatic<Model>, known: ReadonlyMap<string, Column>): ReadonlyMap<string, NonNullable<Column['get']>> {
-  let found = gettersByModel.get(model);
-  if (!found) {
-    found = new Map([...known.values()].flatMap((column) => (column.get ? [[column.name, column.get] as const] : [])));
-    gettersByModel.set(model, found);
-  }
-  return found;
 }

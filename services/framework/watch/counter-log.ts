@@ -31,7 +31,7 @@
 import type { Model, ModelStatic, Sequelize } from 'sequelize';
 
 import { atomic } from '../db/atomic.js';
-import { sqlRunner } from '../db/sql.js';
+import { sqliteLiteral, sqlRunner } from '../db/sql.js';
 import type { FieldName, ModelSerializer } from '../model/serializer.js';
 import { CHANGES_TABLE } from './tables.js';
 
@@ -54,13 +54,10 @@ export interface CounterLogOptions<M extends Model> {
  */
 export const MAX_LOGGED_UNITS = 1000;
 
-/** SQLite's double quotes around a name; a single-quoted string literal. */
-const quoteName = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const quoteText = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-/** How a column of each type becomes what `toMessage` shows, in SQLite's JSON. */
-function valueSql(type: string, column: string): string {
-  const value = `NEW.${quoteName(column)}`;
+/** How a column of each type (`quoted`, its name as SQL) becomes what `toMessage` shows, in SQLite's JSON. */
+function valueSql(type: string, column: string, quoted: string): string {
+  const value = `NEW.${quoted}`;
   switch (type) {
     case 'STRING':
     case 'TEXT':
@@ -86,6 +83,7 @@ export function counterTriggerName(table: string, counter: string): string {
 /** The CREATE TRIGGER statement for SQLite, generated from the serializer and the model. */
 export function counterTriggerSql<M extends Model>({ model, serializer, topic, counter, key: keyField }: Omit<CounterLogOptions<M>, 'sequelize'>): string {
   const attributes = model.getAttributes() as Record<string, { field?: string; type?: { key?: string }; get?: unknown }>;
+  const quoteName = (name: string) => model.sequelize!.getQueryInterface().quoteIdentifier(name);
   const columnOf = (field: string) => {
     const attribute = attributes[field];
     if (!attribute) throw new Error(`logCounterIncreases: '${field}' is not an attribute of ${model.name}`);
@@ -100,18 +98,18 @@ export function counterTriggerSql<M extends Model>({ model, serializer, topic, c
   // numbers come from json_each over an array of zeros ('[0,0,0]', made from a zeroblob's hex).
   const units = `json_each('[' || substr(replace(hex(zeroblob(${logged})), '00', '0,'), 1, 2 * ${logged} - 1) || ']') AS unit`;
   const fields = serializer.fields.map((field) => {
-    const name = quoteText(serializer.messageField(field));
+    const name = sqliteLiteral(serializer.messageField(field));
     if (field === counter) return `${name}, NEW.${counterColumn} - ${logged} + unit.key + 1`;
     // A getter shows the value otherwise than the column holds it, which SQL cannot follow.
     if (attributes[field]?.get) throw new Error(`logCounterIncreases: '${field}' has a getter, which the trigger cannot apply; record the changes with recordChanges instead`);
-    return `${name}, ${valueSql(attributes[field]?.type?.key ?? '', columnOf(field))}`;
+    return `${name}, ${valueSql(attributes[field]?.type?.key ?? '', columnOf(field), quoteName(columnOf(field)))}`;
   });
   return [
     `CREATE TRIGGER ${quoteName(counterTriggerName(table, counter))} AFTER UPDATE OF ${counterColumn} ON ${quoteName(table)}`,
     `WHEN NEW.${counterColumn} > OLD.${counterColumn}`,
     'BEGIN',
     `  INSERT INTO ${CHANGES_TABLE} (topic, key, kind, data, created_at)`,
-    `  SELECT ${quoteText(topic)}, NEW.${quoteName(key)}, 'updated', json_object(${fields.join(', ')}), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
+    `  SELECT ${sqliteLiteral(topic)}, NEW.${quoteName(key)}, 'updated', json_object(${fields.join(', ')}), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
     `  FROM ${units} ORDER BY unit.key;`,
     'END',
   ].join('\n');
@@ -129,7 +127,7 @@ export async function logCounterIncreases<M extends Model>(options: CounterLogOp
   // The service's servers start together: each replaces it in a transaction of its own, so the
   // last one leaves the same text, and no like runs between the DROP and the CREATE.
   await atomic(sequelize, async (transaction) => {
-    await sql.all(`DROP TRIGGER IF EXISTS ${quoteName(name)}`, [], transaction);
+    await sql.all(`DROP TRIGGER IF EXISTS ${sequelize.getQueryInterface().quoteIdentifier(name)}`, [], transaction);
     await sql.all(text, [], transaction);
   });
   return true;
