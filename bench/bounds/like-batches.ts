@@ -1,8 +1,9 @@
 /**
  * The part the LikeProduct bounds that batch share (grpc-like-batched.ts, grpc-like-one-trip.ts,
  * layer-one-trip-server.ts): calls that arrive while a batch is being written wait and go in
- * the next batch (a lone call is written at once), each product's likes are counted once per
- * batch, and every caller is told the count its own like made, as if the batch had been applied
+ * the next batch (a lone call is written at once; under load, when the last batch held more
+ * than one call, an idle batcher starts the next batch at the end of the event loop's turn, as
+ * the framework's `coalesce` does), each product's likes are counted once per batch, and every caller is told the count its own like made, as if the batch had been applied
  * one like at a time. How a batch reaches the database is each bound's own `write`.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -53,10 +54,12 @@ export function likeBatcher(write: WriteLikes): (id: string, done: LikeDone) => 
 
   const waiting: Call[] = [];
   let writing = false;
+  let lastBatchSize = 0;
   const drain = async (): Promise<void> => {
     writing = true;
     while (waiting.length > 0) {
       const batch = waiting.splice(0, MAX_BATCH);
+      lastBatchSize = batch.length;
       await likeAll(batch).catch((err: Error) => {
         for (const { done } of batch) done({ code: grpc.status.INTERNAL, details: err.message });
       });
@@ -65,7 +68,10 @@ export function likeBatcher(write: WriteLikes): (id: string, done: LikeDone) => 
   };
   return (id, done) => {
     waiting.push({ id, done });
-    if (!writing) void drain();
+    if (writing) return;
+    writing = true;
+    if (lastBatchSize > 1) setImmediate(() => void drain());
+    else void drain();
   };
 }
 

@@ -72,4 +72,33 @@ describe('coalesce', () => {
     await Promise.all(Array.from({ length: 8 }, (_, i) => run(i)));
     expect(sizes).toEqual([1, 3, 3, 1]);
   });
+
+  it('under load starts an idle batch at the end of the turn, with that turn\'s calls; a lone caller at once', async () => {
+    const batches: number[][] = [];
+    const double = coalesce(async (items: number[]) => {
+      batches.push(items);
+      await new Promise((r) => setTimeout(r, 1));
+      return items.map((i) => i * 2);
+    });
+    // Quiet: a lone call starts before double() returns.
+    const lone = double(1);
+    expect(batches).toEqual([[1]]);
+    await lone;
+    // Calls arriving together (the last batch held two)...
+    await double.many([2, 3]);
+    // ...so the next call waits for the rest of the turn, and a call made later in it (a
+    // microtask here; another socket's frames in a server) goes in the same batch.
+    const first = double(4);
+    expect(batches).toHaveLength(2);
+    const second = Promise.resolve().then(() => double(5));
+    expect([await first, await second]).toEqual([8, 10]);
+    expect(batches.at(-1)).toEqual([4, 5]);
+    // That batch held two: the next one waits for the turn too, holds one call, and so the
+    // caller after it is lone again and starts at once.
+    await double(6);
+    expect(batches.at(-1)).toEqual([6]);
+    const quiet = double(7);
+    expect(batches.at(-1)).toEqual([7]);
+    expect(await quiet).toBe(14);
+  });
 });

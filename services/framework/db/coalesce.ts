@@ -4,6 +4,13 @@
  * costs no latency when idle; under load, N concurrent calls become one round of work.
  * This is how concurrent likes of a product become one `likes = likes + N` statement.
  *
+ * Under load an idle queue waits for the rest of the event loop's turn: when the last batch
+ * held more than one call, calls are arriving together, and the calls read from the sockets
+ * in the same turn as the first (HTTP/2 frames of many streams come in one read) would
+ * otherwise wait for a whole round behind it. The next batch then starts at the end of the
+ * turn (`setImmediate`) with all of them. A lone caller (the last batch held one call) starts
+ * at once, with no hop added, so a quiet service answers as soon as it did.
+ *
  * `.many(items)` queues several calls at once, so they go in the same batch (split only at
  * maxBatch, with whatever was already waiting): a caller that already holds a batch, such as
  * a batch RPC, does not have its first item run alone.
@@ -33,6 +40,7 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
   const maxBatch = options.maxBatch ?? 256;
   const waiting: Pending<I, O>[] = [];
   let running = false;
+  let lastBatchSize = 0;
 
   // A chain of `then`s rather than an async loop: one promise per batch besides run's own (on
   // Node 20 every promise runs AsyncLocalStorage's hooks, and a batch of one call is common).
@@ -43,6 +51,7 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
     }
     running = true;
     const batch = waiting.splice(0, maxBatch);
+    lastBatchSize = batch.length;
     let results: Promise<O[]>;
     try {
       results = run(batch.map((p) => p.item));
@@ -66,15 +75,21 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
     );
   };
 
+  /** Starts a batch on an idle queue: at once for a lone caller, at the end of the turn under load (above). */
+  const start = (): void => {
+    running = true;
+    if (lastBatchSize > 1) setImmediate(drain);
+    else drain();
+  };
   const queue = (item: I) => new Promise<O>((resolve, reject) => waiting.push({ item, resolve, reject }));
   const one = (item: I) => {
     const result = queue(item);
-    if (!running) drain();
+    if (!running) start();
     return result;
   };
   const many = (items: readonly I[]) => {
     const results = Promise.all(items.map(queue));
-    if (!running && items.length > 0) drain();
+    if (!running && items.length > 0) start();
     return results;
   };
   return Object.assign(one, { many });
