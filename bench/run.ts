@@ -44,7 +44,7 @@ import { PEER_LABEL, PEERS, peerRestMain, preparePeer, REST_PEERS, type Peer } f
 import { createBenchUsers } from './users.js';
 import { createBenchDatabases, redactedChoice, type BenchDatabase, type BenchDatabases } from './databases.js';
 import { clearCodeCaches, cpuMsOf, memoryOf, startBareServer, startFrameworkServer, type ServerProcess } from './servers.js';
-import { freePort, serverNodeFlags, serverNodeOptions } from '../services/framework/server-process.js';
+import { freePort, serverNodeFlags, serverProcessEnv } from '../services/framework/server-process.js';
 
 /** Who serves a phase: our servers, the bare baseline, a side that bounds a target (bounds/sides.ts), or a peer framework (--peers). */
 export type Impl = 'framework' | 'bare' | BoundImpl | Peer;
@@ -410,10 +410,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const side = BOUNDS[impl];
       progress.update(0, `starting ${side.server}`);
       const sideEnv: NodeJS.ProcessEnv = {
-        ...bareEnv,
+        ...(side.asOurServers ? serverProcessEnv(bareEnv) : bareEnv),
         ...(side.db ? { BENCH_DB: location[side.db] } : {}),
         ...(side.callsBareGrpc ? { BENCH_DASHBOARD_GRPC: `127.0.0.1:${bareGrpc.port}` } : {}),
-        ...(side.asOurServers ? { NODE_OPTIONS: serverNodeOptions(bareEnv) } : {}),
       };
       const nodeArgs = [...(side.asOurServers ? serverNodeFlags(bareEnv, side.protocol) : []), ...profile(side.server)];
       const server = await startBareServer(side.server, path.join(BENCH_DIST, side.script), side.protocol, sideEnv, nodeArgs);

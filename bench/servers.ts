@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 
-import { serverNodeFlags, serverNodeOptions } from '../services/framework/server-process.js';
+import { serverNodeFlags, serverProcessEnv } from '../services/framework/server-process.js';
 import { CLI, ROOT } from './paths.js';
 
 // Every server gets a stdin pipe only the bench holds: when the bench dies, even SIGKILLed,
@@ -176,7 +176,7 @@ export async function startFrameworkServer(spec: FrameworkServerSpec, timeoutMs 
   const startedAt = performance.now();
   const child = spawn(process.execPath, [...serverNodeFlags(spec.env, spec.kind), ...(spec.nodeArgs ?? []), '--import', pathToFileURL(ORPHAN_GUARD).href, CLI, ...spec.args], {
     // As `mgrpc up` runs them (services/framework/server-process.ts).
-    env: { ...spec.env, MGRPC_SUPERVISED: '1', NODE_OPTIONS: serverNodeOptions(spec.env) },
+    env: { ...serverProcessEnv(spec.env), MGRPC_SUPERVISED: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const tracked = track(spec.name, child);

@@ -6,7 +6,7 @@
 import path from 'node:path';
 
 import { DEFAULT_BASE_PORT, METRICS_PORT_ENV, databaseUrlFor, metricsPortFor, type ServiceModule } from '../../services/framework/index.js';
-import { heapSettingsProblem, serverNodeOptions } from '../../services/framework/server-process.js';
+import { heapSettingsProblem, serverProcessEnv } from '../../services/framework/server-process.js';
 import { UsageError } from '../handle-error.js';
 import { loadRegistry } from '../project-registry.js';
 import { serviceDatabaseUrl } from './databases.js';
@@ -73,7 +73,7 @@ export async function planUp(options: UpOptions): Promise<UpPlan> {
     for (const m of modules) env[`${envName(m.name)}_DATABASE_URL`] = serviceDatabaseUrl(options.database, m.name);
   }
   const heapProblem = heapSettingsProblem(env);
-  env.NODE_OPTIONS = serverNodeOptions(env);
+  Object.assign(env, serverProcessEnv(env));
   // The children write to our pipes, so they would choose json; at a terminal, people read them.
   if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
   // DATABASE_URL is for a process environment of one service (compose); here both services would share it.

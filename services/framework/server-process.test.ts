@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVER_NODE_OPTIONS, DEFAULT_GRPC_SERVER_V8_FLAGS, ephemeralStart, freePort, heapSettingsProblem, serverNodeFlags, youngGenerationProblem, serverNodeOptions, testPortRange, workerPortRange } from './server-process.js';
+import { DEFAULT_MALLOC_ARENA_MAX, DEFAULT_SERVER_NODE_OPTIONS, DEFAULT_GRPC_SERVER_V8_FLAGS, ephemeralStart, freePort, heapSettingsProblem, serverNodeFlags, serverProcessEnv, youngGenerationProblem, serverNodeOptions, testPortRange, workerPortRange } from './server-process.js';
 
 describe('serverNodeOptions', () => {
   it('bounds the heap by default, after the caller’s own NODE_OPTIONS', () => {
@@ -15,6 +15,13 @@ describe('serverNodeOptions', () => {
     expect(serverNodeOptions({ MGRPC_SERVER_NODE_OPTIONS: '--max-old-space-size=512' })).toBe('--max-old-space-size=512');
     expect(serverNodeOptions({ MGRPC_SERVER_NODE_OPTIONS: '', NODE_OPTIONS: '--trace-warnings' })).toBe('--trace-warnings');
     expect(serverNodeOptions({ MGRPC_SERVER_NODE_OPTIONS: '' })).toBe('');
+  });
+});
+
+describe('serverProcessEnv', () => {
+  it('gives a server child the heap settings and two malloc arenas, keeping what the caller set', () => {
+    expect(serverProcessEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', NODE_OPTIONS: DEFAULT_SERVER_NODE_OPTIONS, MALLOC_ARENA_MAX: DEFAULT_MALLOC_ARENA_MAX });
+    expect(serverProcessEnv({ MALLOC_ARENA_MAX: '8', MGRPC_SERVER_NODE_OPTIONS: '' })).toEqual({ MALLOC_ARENA_MAX: '8', MGRPC_SERVER_NODE_OPTIONS: '', NODE_OPTIONS: '' });
   });
 });
 
@@ -52,8 +59,9 @@ describe('the compose file', () => {
     }
   });
 
-  it('defaults NODE_OPTIONS to the servers\' default heap settings', () => {
+  it('defaults NODE_OPTIONS to the servers\' default heap settings, and malloc\'s arenas to the servers\' default', () => {
     expect(compose).toContain(`NODE_OPTIONS: \${MGRPC_SERVER_NODE_OPTIONS:-${DEFAULT_SERVER_NODE_OPTIONS}}`);
+    expect(compose).toContain(`MALLOC_ARENA_MAX: \${MALLOC_ARENA_MAX:-${DEFAULT_MALLOC_ARENA_MAX}}`);
   });
 });
 

@@ -5,13 +5,14 @@
  * even when `up` itself is SIGKILLed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { DEFAULT_MALLOC_ARENA_MAX, DEFAULT_SERVER_NODE_OPTIONS } from '../../services/framework/server-process.js';
 import { freeBasePort } from '../support/ports.js';
 import { CLI, http } from '../support/system.js';
 import { alive, waitUntil } from '../support/wait.js';
@@ -91,6 +92,12 @@ describe('mgrpc up', () => {
     expect(out.match(/^auth: .*$/gm)).toEqual([
       'auth: off — no MGRPC_SERVICE_TOKEN set (fine on 127.0.0.1; set one before exposing ports); REST open (no MGRPC_API_KEY); gRPC in plaintext',
     ]);
+    // Each server runs with the servers' heap settings and malloc arenas (server-process.ts).
+    for (const pid of startedPids(up).keys()) {
+      const environ = new Map(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+      expect(environ.get('MALLOC_ARENA_MAX')).toBe(DEFAULT_MALLOC_ARENA_MAX);
+      expect(environ.get('NODE_OPTIONS')).toContain(DEFAULT_SERVER_NODE_OPTIONS);
+    }
 
     const user = await http('POST', `${dashboard}/api/user`);
     expect(user.status, user.text).toBe(201);
