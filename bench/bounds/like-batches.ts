@@ -3,8 +3,9 @@
  * layer-one-trip-server.ts): calls that arrive while a batch is being written wait and go in
  * the next batch (a lone call is written at once; under load, when the last batch held more
  * than one call, an idle batcher starts the next batch at the end of the event loop's turn, as
- * the framework's `coalesce` does), each product's likes are counted once per batch, and every caller is told the count its own like made, as if the batch had been applied
- * one like at a time. How a batch reaches the database is each bound's own `write`.
+ * the framework's `coalesce` does), each product's likes are counted once per batch, and every
+ * caller is told the count its own like made, as if the batch had been applied one like at a
+ * time. How a batch reaches the database is each bound's own `write`.
  */
 import * as grpc from '@grpc/grpc-js';
 

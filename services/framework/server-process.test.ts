@@ -22,6 +22,7 @@ describe('serverProcessEnv', () => {
   it('gives a server child the heap settings and two malloc arenas, keeping what the caller set', () => {
     expect(serverProcessEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', NODE_OPTIONS: DEFAULT_SERVER_NODE_OPTIONS, MALLOC_ARENA_MAX: DEFAULT_MALLOC_ARENA_MAX });
     expect(serverProcessEnv({ MALLOC_ARENA_MAX: '8', MGRPC_SERVER_NODE_OPTIONS: '' })).toEqual({ MALLOC_ARENA_MAX: '8', MGRPC_SERVER_NODE_OPTIONS: '', NODE_OPTIONS: '' });
+    expect(serverProcessEnv({ MALLOC_ARENA_MAX: '' }).MALLOC_ARENA_MAX).toBe(DEFAULT_MALLOC_ARENA_MAX);
   });
 });
 

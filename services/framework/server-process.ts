@@ -62,15 +62,16 @@ export function serverNodeOptions(env: NodeJS.ProcessEnv): string {
  * glibc's malloc arenas for a server child (MALLOC_ARENA_MAX, read by glibc as the process
  * starts, so it can only be given to a child). Left alone, each thread that allocates may get an
  * arena of its own, up to eight per core, and SQLite's work in libuv's pool threads then keeps
- * several part-empty heaps. Two arenas held the dashboard gRPC server's peak RSS 5-6 MB lower
- * under LikeProduct at c16 and c64, at the same CPU per call (docs/performance.md, "The heap cap's cost").
- * Other C libraries ignore it; a value the caller set is kept.
+ * several part-empty heaps. Two arenas held the dashboard gRPC server's peak RSS 3-7 MB lower
+ * under LikeProduct at c16 and c64, at no more CPU per call (docs/performance.md, "The heap cap's
+ * cost"). Other C libraries ignore it; a value the caller set is kept (empty counts as unset, as
+ * in the compose file).
  */
 export const DEFAULT_MALLOC_ARENA_MAX = '2';
 
 /** The environment of a server child: `env` with the servers' NODE_OPTIONS and malloc arenas. */
 export function serverProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, NODE_OPTIONS: serverNodeOptions(env), MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? DEFAULT_MALLOC_ARENA_MAX };
+  return { ...env, NODE_OPTIONS: serverNodeOptions(env), MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX || DEFAULT_MALLOC_ARENA_MAX };
 }
 
 /**

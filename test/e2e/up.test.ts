@@ -77,7 +77,8 @@ afterEach(async () => {
 
 describe('mgrpc up', () => {
   it('serves the system, restarts a killed process, and stops everything on SIGTERM with exit 0', async () => {
-    const up = startUp(await freeBase());
+    // The servers' own defaults, whatever the runner's shell says (checked below).
+    const up = startUp(await freeBase(), { MALLOC_ARENA_MAX: undefined, MGRPC_SERVER_NODE_OPTIONS: undefined });
     const dashboard = `http://127.0.0.1:${up.base + 8}`;
     const product = `http://127.0.0.1:${up.base + 7}`;
     await until(() => up.output().includes('mgrpc is up'), 'the up line', up);
