@@ -138,7 +138,8 @@ describe('mgrpc bench --quick', () => {
   });
 
   it('starts only the sides of the paths it runs: a REST like run starts no LikeProduct bound', { timeout: 600_000 }, async () => {
-    const run = await bench(['--quick', '--paths', 'rest-like', '--duration', '400ms', '--warmup', '100ms', '--concurrency', '2', '--json']);
+    // Saved to the test's own folder, not bench/results/ (the default).
+    const run = await bench(['--quick', '--paths', 'rest-like', '--duration', '400ms', '--warmup', '100ms', '--concurrency', '2', '--json', '--out', path.join(dir, 'result-rest-like.json')]);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as BenchResult;
     expect(result.ok).toBe(true);
