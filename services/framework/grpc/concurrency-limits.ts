@@ -36,46 +36,122 @@ export const DEFAULT_CONCURRENCY_LIMITS: ConcurrencyLimits = {
 /**
  * A grpc-js server interceptor that refuses calls beyond `maxCalls` in progress. Calls that
  * stream responses are left to their own limiters (watchStreamLimiter), since they stay open.
+ * grpc-js runs it as a call's headers arrive, so a call over the limit is refused before its
+ * message is read. An admitted call is counted until its status is sent or it is cancelled,
+ * through a pass-through of its own (CountedCall): grpc-js's ServerInterceptingCall would put a
+ * listener and a responder, with their closures and bookkeeping, on every event of every call
+ * (4-6% of a LikeProduct's CPU, docs/performance.md).
  */
 export function callLimitInterceptor(maxCalls: number): grpc.ServerInterceptor {
-  let active = 0;
+  const count = { active: 0 };
   return (method, call) => {
     if (method.responseStream) return new grpc.ServerInterceptingCall(call);
-    let admitted = false;
-    let released = false;
-    const release = () => {
-      if (admitted && !released) {
-        released = true;
-        active--;
-      }
-    };
-    const listener = new grpc.ServerListenerBuilder()
-      .withOnReceiveMetadata((metadata, next) => {
-        if (active >= maxCalls) {
-          call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: `server busy: ${maxCalls} calls in progress; retry with backoff`, metadata: new grpc.Metadata() });
-          return;
-        }
-        admitted = true;
-        active++;
-        next(metadata);
-      })
-      .withOnReceiveMessage((message, next) => {
-        if (admitted) next(message);
-      })
-      .withOnReceiveHalfClose((next) => {
-        if (admitted) next();
-      })
-      .withOnCancel(release)
-      .build();
-    const responder = new grpc.ResponderBuilder()
-      .withStart((next) => next(listener))
-      .withSendStatus((status, next) => {
-        release();
-        next(status);
-      })
-      .build();
-    return new grpc.ServerInterceptingCall(call, responder);
+    if (count.active >= maxCalls) return refused(call, maxCalls);
+    count.active++;
+    return new CountedCall(call, count);
   };
+}
+
+/** A call over the limit: answered RESOURCE_EXHAUSTED once its headers are in, its message never read. */
+function refused(call: grpc.ServerInterceptingCallInterface, maxCalls: number): grpc.ServerInterceptingCall {
+  const listener = new grpc.ServerListenerBuilder()
+    .withOnReceiveMetadata(() => {
+      call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: `server busy: ${maxCalls} calls in progress; retry with backoff`, metadata: new grpc.Metadata() });
+    })
+    .withOnReceiveMessage(() => undefined)
+    .withOnReceiveHalfClose(() => undefined)
+    .build();
+  return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => next(listener)).build());
+}
+
+type Listener = Parameters<grpc.ServerInterceptingCallInterface['start']>[0];
+type Status = Parameters<grpc.ServerInterceptingCallInterface['sendStatus']>[0];
+
+/**
+ * An admitted call: every event passes straight through, and the count drops once, when the
+ * status is sent or the call is cancelled. It is its own listener on the call below it (one
+ * object per call, no closures). A ServerInterceptingCall by type, as grpc-js's interceptors
+ * must return, with every method its own.
+ */
+class CountedCall extends grpc.ServerInterceptingCall {
+  private listener: Listener | undefined;
+  private counted = true;
+
+  constructor(
+    private readonly below: grpc.ServerInterceptingCallInterface,
+    private readonly count: { active: number },
+  ) {
+    super(below);
+  }
+
+  private release(): void {
+    if (!this.counted) return;
+    this.counted = false;
+    this.count.active--;
+  }
+
+  override start(listener: Listener): void {
+    this.listener = listener;
+    this.below.start(this);
+  }
+
+  onReceiveMetadata(metadata: grpc.Metadata): void {
+    this.listener!.onReceiveMetadata(metadata);
+  }
+
+  onReceiveMessage(message: unknown): void {
+    this.listener!.onReceiveMessage(message);
+  }
+
+  onReceiveHalfClose(): void {
+    this.listener!.onReceiveHalfClose();
+  }
+
+  onCancel(): void {
+    this.release();
+    this.listener!.onCancel();
+  }
+
+  override sendMetadata(metadata: grpc.Metadata): void {
+    this.below.sendMetadata(metadata);
+  }
+
+  override sendMessage(message: unknown, callback: () => void): void {
+    this.below.sendMessage(message, callback);
+  }
+
+  override sendStatus(status: Status): void {
+    this.release();
+    this.below.sendStatus(status);
+  }
+
+  override startRead(): void {
+    this.below.startRead();
+  }
+
+  override getPeer(): string {
+    return this.below.getPeer();
+  }
+
+  override getDeadline(): grpc.Deadline {
+    return this.below.getDeadline();
+  }
+
+  override getHost(): string {
+    return this.below.getHost();
+  }
+
+  override getAuthContext(): ReturnType<grpc.ServerInterceptingCallInterface['getAuthContext']> {
+    return this.below.getAuthContext();
+  }
+
+  override getConnectionInfo(): ReturnType<grpc.ServerInterceptingCallInterface['getConnectionInfo']> {
+    return this.below.getConnectionInfo();
+  }
+
+  override getMetricsRecorder(): ReturnType<grpc.ServerInterceptingCallInterface['getMetricsRecorder']> {
+    return this.below.getMetricsRecorder();
+  }
 }
 
 type StreamCall = grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
