@@ -25,7 +25,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import { AppError } from '../errors.js';
 import type { CallContext, GrpcService } from '../grpc/define-service.js';
-import { DEFAULT_CONCURRENCY_LIMITS, type ConcurrencyLimits } from '../grpc/concurrency-limits.js';
+import { DEFAULT_CONCURRENCY_LIMITS, serverBusy, type ConcurrencyLimits } from '../grpc/concurrency-limits.js';
 import { checkRequest, DEFAULT_REQUEST_LIMITS, requestShape, type RequestLimits, type RequestShape } from '../grpc/request-limits.js';
 import type { Logger } from '../logger.js';
 import { REQUEST_ID_HEADER, runWithRequestId } from '../observability/request-context.js';
@@ -72,7 +72,7 @@ function admission(limits: ConcurrencyLimits) {
     /** Returns the release function, or throws RESOURCE_EXHAUSTED. */
     admit(client: string, stream: boolean): () => void {
       const mine = streamsPerClient.get(client) ?? 0;
-      if (!stream && calls >= limits.maxCalls) throw new AppError('RESOURCE_EXHAUSTED', `server busy: ${limits.maxCalls} calls in progress; retry with backoff`);
+      if (!stream && calls >= limits.maxCalls) throw new AppError('RESOURCE_EXHAUSTED', serverBusy(limits.maxCalls));
       if (stream && streams >= limits.maxServerStreams) throw new AppError('RESOURCE_EXHAUSTED', `server has ${limits.maxServerStreams} streams open; retry with backoff`);
       if (stream && mine >= limits.maxServerStreamsPerConnection) {
         throw new AppError('RESOURCE_EXHAUSTED', `this client has ${limits.maxServerStreamsPerConnection} streams open; close one first`);

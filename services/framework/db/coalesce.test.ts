@@ -2,14 +2,20 @@ import { describe, expect, it } from 'vitest';
 
 import { coalesce } from './coalesce.js';
 
+/** A coalesced doubling whose batches are recorded, each taking `ms` to run. */
+function doubler(ms: number) {
+  const batches: number[][] = [];
+  const double = coalesce(async (items: number[]) => {
+    batches.push(items);
+    await new Promise((r) => setTimeout(r, ms));
+    return items.map((i) => i * 2);
+  });
+  return { batches, double };
+}
+
 describe('coalesce', () => {
   it('runs a lone call at once and the calls that arrive meanwhile together, each getting its own result', async () => {
-    const batches: number[][] = [];
-    const double = coalesce(async (items: number[]) => {
-      batches.push(items);
-      await new Promise((r) => setTimeout(r, 5));
-      return items.map((i) => i * 2);
-    });
+    const { batches, double } = doubler(5);
     const results = await Promise.all([1, 2, 3, 4, 5].map((i) => double(i)));
     expect(results).toEqual([2, 4, 6, 8, 10]);
     expect(batches).toEqual([[1], [2, 3, 4, 5]]);
@@ -42,12 +48,7 @@ describe('coalesce', () => {
   });
 
   it('keeps the items of many() in one batch, each getting its own result in order', async () => {
-    const batches: number[][] = [];
-    const double = coalesce(async (items: number[]) => {
-      batches.push(items);
-      await new Promise((r) => setTimeout(r, 5));
-      return items.map((i) => i * 2);
-    });
+    const { batches, double } = doubler(5);
     const lone = double(1);
     // Arrives while the lone call runs: queued behind it, with the later single call.
     const [several, late] = [double.many([2, 3, 4]), double(5)];
@@ -74,12 +75,7 @@ describe('coalesce', () => {
   });
 
   it('under load starts an idle batch at the end of the turn, with that turn\'s calls; a lone caller at once', async () => {
-    const batches: number[][] = [];
-    const double = coalesce(async (items: number[]) => {
-      batches.push(items);
-      await new Promise((r) => setTimeout(r, 1));
-      return items.map((i) => i * 2);
-    });
+    const { batches, double } = doubler(1);
     // Quiet: a lone call starts before double() returns.
     const lone = double(1);
     expect(batches).toEqual([[1]]);

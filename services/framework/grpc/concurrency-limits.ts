@@ -52,11 +52,16 @@ export function callLimitInterceptor(maxCalls: number): grpc.ServerInterceptor {
   };
 }
 
+/** What a call refused by the call limit is told, on gRPC and on the Connect edge alike. */
+export function serverBusy(maxCalls: number): string {
+  return `server busy: ${maxCalls} calls in progress; retry with backoff`;
+}
+
 /** A call over the limit: answered RESOURCE_EXHAUSTED once its headers are in, its message never read. */
 function refused(call: grpc.ServerInterceptingCallInterface, maxCalls: number): grpc.ServerInterceptingCall {
   const listener = new grpc.ServerListenerBuilder()
     .withOnReceiveMetadata(() => {
-      call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: `server busy: ${maxCalls} calls in progress; retry with backoff`, metadata: new grpc.Metadata() });
+      call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: serverBusy(maxCalls), metadata: new grpc.Metadata() });
     })
     .withOnReceiveMessage(() => undefined)
     .withOnReceiveHalfClose(() => undefined)
