@@ -17,7 +17,7 @@ export { ModelResource, type ListOptions, type ListQuery, type ResourceConfig } 
 export { SEARCH_LIMITS, type ListFieldsConfig } from './model/list-query.js';
 export { camelCase, snakeCase } from './model/casing.js';
 export { instanceFromRow, rowView, type AttributeView } from './model/from-row.js';
-export { defineService, type CallContext, type GrpcService, type HandlersOf, type ServerStreamHandler, type UnaryHandler } from './grpc/define-service.js';
+export { defineService, type AnsweringUnaryHandler, type CallContext, type GrpcService, type HandlersOf, type ServerStreamHandler, type UnaryHandler } from './grpc/define-service.js';
 export { ACTIONS, listAction, modelActions, watchAction, type ActionName } from './grpc/actions.js';
 export { parseFilter, parseOrderBy } from './grpc/list-request.js';
 export { createClient, isUnimplemented, type CallOptions, type ClientOptions, type PromiseClient } from './grpc/clients.js';

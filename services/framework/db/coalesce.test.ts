@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
 import { describe, expect, it } from 'vitest';
 
 import { coalesce } from './coalesce.js';
@@ -96,5 +100,41 @@ describe('coalesce', () => {
     const quiet = double(7);
     expect(batches.at(-1)).toEqual([7]);
     expect(await quiet).toBe(14);
+  });
+
+  it('answers enqueued calls through their callbacks, batched with promised ones, and gives them their batch error', async () => {
+    const { batches, double } = doubler(1);
+    const got: string[] = [];
+    const first = double(1);
+    double.enqueue(2, (value) => got.push(`ok ${value}`), (err) => got.push(`failed ${String(err)}`));
+    const third = double(3);
+    expect(await Promise.all([first, third])).toEqual([2, 6]);
+    expect(batches).toEqual([[1], [2, 3]]);
+    expect(got).toEqual(['ok 4']);
+
+    const run = coalesce(async (items: string[]): Promise<string[]> => {
+      throw new Error(`batch of ${items.length} refused`);
+    });
+    const refused = await new Promise((resolve) => run.enqueue('a', () => resolve('answered'), resolve));
+    expect(String(refused)).toBe('Error: batch of 1 refused');
+  });
+
+  it('a callback that throws leaves the rest of its batch answered and the queue running, and is thrown on its own', async () => {
+    // In a process of its own: the error is thrown where nothing catches it (the test sees it uncaught).
+    const script = `
+      const { coalesce } = await import(${JSON.stringify(fileURLToPath(new URL('./coalesce.ts', import.meta.url)))});
+      const lines = [];
+      process.on('uncaughtException', (err) => { lines.push('uncaught ' + err.message); });
+      const run = coalesce(async (items) => { await new Promise((r) => setTimeout(r, 1)); return items.map((i) => i * 10); });
+      const first = run(1);
+      run.enqueue(2, () => { throw new Error('callback bug'); }, () => lines.push('rejected 2'));
+      run.enqueue(3, (v) => lines.push('ok ' + v), () => lines.push('rejected 3'));
+      await first;
+      lines.push('next ' + (await run(4)));
+      await new Promise((r) => setImmediate(r));
+      console.log(JSON.stringify(lines));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual(['ok 30', 'uncaught callback bug', 'next 40']);
   });
 });

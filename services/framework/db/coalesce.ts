@@ -13,7 +13,9 @@
  *
  * `.many(items)` queues several calls at once, so they go in the same batch (split only at
  * maxBatch, with whatever was already waiting): a caller that already holds a batch, such as
- * a batch RPC, does not have its first item run alone.
+ * a batch RPC, does not have its first item run alone. `.enqueue(item, resolve, reject)`
+ * queues a call that is answered through its callbacks, with no promise made for it (the
+ * gRPC server's direct answers, grpc/define-service.ts).
  *
  * @example
  *   const likeOne = coalesce((ids: string[]) => likeAll(ids));   // likeAll returns one result per id, in order
@@ -34,6 +36,8 @@ export interface Coalesced<I, O> {
   (item: I): Promise<O>;
   /** Queues the items together (batched with what is waiting, split at maxBatch); one result per item, in order. */
   many(items: readonly I[]): Promise<O[]>;
+  /** Queues one call whose result goes to `resolve` (or its batch's error to `reject`), once; neither may throw. */
+  enqueue(item: I, resolve: (value: O) => void, reject: (err: unknown) => void): void;
 }
 
 export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: CoalesceOptions = {}): Coalesced<I, O> {
@@ -61,18 +65,38 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
     results.then(
       (values) => {
         // Checked here, not thrown: a throw would leave the batch unsettled and the queue stopped.
-        if (Array.isArray(values) && values.length === batch.length) batch.forEach((p, i) => p.resolve(values[i]));
+        if (Array.isArray(values) && values.length === batch.length) settle(batch, (p, i) => p.resolve(values[i]));
         else {
           const err = new Error(`coalesce: run returned ${Array.isArray(values) ? values.length : 'no array of'} results for ${batch.length} items`);
-          for (const p of batch) p.reject(err);
+          settle(batch, (p) => p.reject(err));
         }
-        drain();
       },
-      (err: unknown) => {
-        for (const p of batch) p.reject(err);
-        drain();
-      },
+      (err: unknown) => settle(batch, (p) => p.reject(err)),
     );
+  };
+
+  /**
+   * Starts the next batch, then settles this one's calls: the next statement is on its way
+   * while the answers are written (an enqueued caller's callback answers at once, a promise's
+   * continuation a moment later). A callback that throws (a bug: enqueue's may not) leaves no
+   * other caller unanswered; the first such error is thrown afterwards, where it is not lost.
+   */
+  const settle = (batch: Pending<I, O>[], each: (p: Pending<I, O>, i: number) => void): void => {
+    drain();
+    let thrown: { err: unknown } | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        each(batch[i], i);
+      } catch (err) {
+        thrown ??= { err };
+      }
+    }
+    if (thrown) {
+      const { err } = thrown;
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
   };
 
   /** Starts a batch on an idle queue: at once for a lone caller, at the end of the turn under load (above). */
@@ -81,16 +105,16 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
     if (lastBatchSize > 1) setImmediate(drain);
     else drain();
   };
-  const queue = (item: I) => new Promise<O>((resolve, reject) => waiting.push({ item, resolve, reject }));
-  const one = (item: I) => {
-    const result = queue(item);
+  const enqueue = (item: I, resolve: (value: O) => void, reject: (err: unknown) => void): void => {
+    waiting.push({ item, resolve, reject });
     if (!running) start();
-    return result;
   };
+  const queue = (item: I) => new Promise<O>((resolve, reject) => waiting.push({ item, resolve, reject }));
+  const one = (item: I) => new Promise<O>((resolve, reject) => enqueue(item, resolve, reject));
   const many = (items: readonly I[]) => {
     const results = Promise.all(items.map(queue));
     if (!running && items.length > 0) start();
     return results;
   };
-  return Object.assign(one, { many });
+  return Object.assign(one, { many, enqueue });
 }

@@ -32,6 +32,25 @@ export interface CallContext {
 export type UnaryHandler<Req, Res> = (request: Req, call: CallContext) => Promise<Res>;
 
 /**
+ * A unary handler that can also answer through callbacks, making no promise for the call:
+ * the server calls `answer` when a handler has one (anything else, a test or an in-process
+ * caller, calls the function). `answer` calls exactly one of `respond` and `fail`, once;
+ * what it throws, or gives `fail`, is mapped to a status as a handler's throw is.
+ *
+ * Only for the hottest paths (applyOnceBatched's, where sixteen callers share one statement
+ * and a call is otherwise little more than its promises): on Node 20 every promise runs
+ * AsyncLocalStorage's hooks, and a batched like made three per call (see docs/performance.md).
+ */
+export interface AnsweringUnaryHandler<Req, Res> extends UnaryHandler<Req, Res> {
+  answer(request: Req, call: CallContext, respond: (response: Res) => void, fail: (error: unknown) => void): void;
+}
+
+/** Whether a unary handler answers through callbacks (AnsweringUnaryHandler). */
+export function answersDirectly<Req, Res>(handler: UnaryHandler<Req, Res>): handler is AnsweringUnaryHandler<Req, Res> {
+  return typeof (handler as Partial<AnsweringUnaryHandler<Req, Res>>).answer === 'function';
+}
+
+/**
  * A server-streaming handler: the messages it yields are the stream, in order. The server
  * pulls the next one only when the client has room for it (no unbounded buffering), ends
  * the call OK when the iterable finishes, and with the error's status when it throws. It

@@ -28,7 +28,7 @@ import { reportCall } from '../observability/call-report.js';
 import { REQUEST_ID_HEADER, requestContextFrom, runInRequestContext, type RequestContext } from '../observability/request-context.js';
 import { serviceTokenInterceptor } from '../security/service-token.js';
 import { callLimitInterceptor, DEFAULT_CONCURRENCY_LIMITS, watchStreamLimiter, type ConcurrencyLimits, type WatchStreamLimiter } from './concurrency-limits.js';
-import { isPushStream, type AnyHandler, type CallContext, type GrpcService, type ServerStreamHandler, type UnaryHandler } from './define-service.js';
+import { answersDirectly, isPushStream, type AnyHandler, type CallContext, type GrpcService, type ServerStreamHandler, type UnaryHandler } from './define-service.js';
 import { checkRequest, DEFAULT_REQUEST_LIMITS, requestShape, type RequestLimits, type RequestShape } from './request-limits.js';
 
 /** grpc-js's own default, made explicit: the largest request message a server accepts. */
@@ -191,19 +191,27 @@ function wrap(path: string, requestType: string, handler: UnaryHandler<unknown, 
       callback({ code: refused.code, details: refused.details });
       return;
     }
+    const respond = (response: unknown) => {
+      record.done(grpc.status.OK);
+      callback(null, response);
+    };
+    const fail = (err: unknown) => {
+      const error = AppError.from(err);
+      record.failed(error, err);
+      record.done(error.grpcStatus);
+      callback({ code: error.grpcStatus, details: safeDetails(error.message) });
+    };
     const context = new GrpcCallContext(path, call, record);
-    runInRequestContext(record.context, () => handler(call.request, context)).then(
-      (response) => {
-        record.done(grpc.status.OK);
-        callback(null, response);
-      },
-      (err: unknown) => {
-        const error = AppError.from(err);
-        record.failed(error, err);
-        record.done(error.grpcStatus);
-        callback({ code: error.grpcStatus, details: safeDetails(error.message) });
-      },
-    );
+    if (answersDirectly(handler)) {
+      // No promise for this call (define-service.ts): the handler calls one of the two.
+      try {
+        runInRequestContext(record.context, () => handler.answer(call.request, context, respond, fail));
+      } catch (err) {
+        fail(err);
+      }
+      return;
+    }
+    runInRequestContext(record.context, () => handler(call.request, context)).then(respond, fail);
   };
 }
 

@@ -37,7 +37,7 @@ import { atomic } from '../db/atomic.js';
 import { coalesce } from '../db/coalesce.js';
 import { chunks, sqlRunner, sqlTuples } from '../db/sql.js';
 import { AppError } from '../errors.js';
-import type { UnaryHandler } from '../grpc/define-service.js';
+import type { AnsweringUnaryHandler, CallContext, UnaryHandler } from '../grpc/define-service.js';
 import { INBOX_TABLE } from '../sync/tables.js';
 import { changeLockName, checkedIdempotencyKey, idempotencyKeyOf } from './apply-once.js';
 
@@ -54,12 +54,6 @@ export interface ApplyOnceBatchedOptions {
  */
 export type ApplyMany<Req, Res> = (requests: Req[], transaction: Transaction | undefined) => Promise<(Res | AppError)[]>;
 
-/** An answer for a caller that takes one: a refusal is thrown (the gRPC layer maps it to its status). */
-function answerOrThrow<Res>(answer: Res | AppError): Res {
-  if (answer instanceof AppError) throw answer;
-  return answer;
-}
-
 /** A key of the batch was applied before: roll back and take the batch the careful way. */
 class AlreadyRecorded extends Error {}
 
@@ -69,7 +63,7 @@ export interface KeyedCall<Req> {
   key: string | undefined;
 }
 
-export interface BatchedHandler<Req, Res> extends UnaryHandler<Req, Res> {
+export interface BatchedHandler<Req, Res> extends AnsweringUnaryHandler<Req, Res> {
   /** Applies requests that came together, in one batch; an answer or a refusal for each, in order. */
   many(calls: readonly KeyedCall<Req>[]): Promise<(Res | AppError)[]>;
 }
@@ -181,15 +175,20 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
     { maxBatch: options.maxBatch ?? 64 },
   );
 
-  const one: UnaryHandler<Req, Res> = (request, call) => {
+  // The server answers through `answer` (no promise per call, grpc/define-service.ts); the
+  // function form is for callers that want a promise.
+  const answer = (request: Req, call: CallContext, respond: (response: Res) => void, fail: (error: unknown) => void): void => {
     let key: string | undefined;
     try {
       key = idempotencyKeyOf(call);
     } catch (err) {
-      return Promise.reject(err);
+      fail(err);
+      return;
     }
-    return run({ request, key }).then(answerOrThrow);
+    // A refusal is the caller's error (the gRPC layer maps it to its status).
+    run.enqueue({ request, key }, (result) => (result instanceof AppError ? fail(result) : respond(result)), fail);
   };
+  const one: UnaryHandler<Req, Res> = (request, call) => new Promise<Res>((resolve, reject) => answer(request, call, resolve, reject));
   const many = async (calls: readonly KeyedCall<Req>[]): Promise<(Res | AppError)[]> => {
     // A key the inbox cannot hold refuses its own call only.
     const checked = calls.map((call, i): KeyedCall<Req> | AppError => {
@@ -204,5 +203,5 @@ export function applyOnceBatched<Req, Res>(options: ApplyOnceBatchedOptions, app
     let next = 0;
     return checked.map((call) => (call instanceof AppError ? call : answers[next++]));
   };
-  return Object.assign(one, { many });
+  return Object.assign(one, { answer, many });
 }
