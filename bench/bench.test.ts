@@ -112,13 +112,19 @@ describe('mgrpc bench --quick', () => {
       const ratios = side.sliceThroughputs.map((t, k) => t / bare.sliceThroughputs[k]);
       expect(r.sliceRange![0]).toBeCloseTo(Math.min(...ratios), 2);
       expect(r.sliceRange![1]).toBeCloseTo(Math.max(...ratios), 2);
+      // The 90% interval from two pairs lies around their geometric mean (slices.test.ts holds its arithmetic).
+      const geomean = Math.sqrt(ratios[0] * ratios[1]);
+      expect(r.interval![0]).toBeLessThanOrEqual(geomean + 0.001);
+      expect(r.interval![1]).toBeGreaterThanOrEqual(geomean - 0.001);
     }
     for (const c of [1, 4]) {
       const ours = result.ratios.find((r) => r.path === 'rest-like' && r.impl === 'framework' && r.concurrency === c)!;
-      expect(result.targets.find((t) => t.name === `REST like c${c} framework/bare`)!.sliceRange).toEqual(ours.sliceRange);
+      const target = result.targets.find((t) => t.name === `REST like c${c} framework/bare`)!;
+      expect(target.sliceRange).toEqual(ours.sliceRange);
+      expect(target.interval).toEqual(ours.interval);
     }
-    // The table shows it next to the ratio.
-    expect(run.stdout).toMatch(/REST like c4 framework\/bare +>= 0\.90x +\d+\.\d\dx \(slices \d+\.\d\d-\d+\.\d\dx\)/);
+    // The table shows the interval next to the ratio.
+    expect(run.stdout).toMatch(/REST like c4 framework\/bare +>= 0\.90x +\d+\.\d\dx \(90% \d+\.\d\d-\d+\.\d\dx\)/);
     // Each REST like target carries its bound: the exactly-once twin's ratio in the same run.
     for (const c of [1, 4]) {
       const once = result.ratios.find((r) => r.path === 'rest-like' && r.impl === 'once' && r.concurrency === c)!;

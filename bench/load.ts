@@ -1,8 +1,13 @@
 /**
  * The load generator, run by the bench as its own node process (`fork`), so the client's CPU
  * is not the orchestrator's: `concurrency` workers send requests back to back for `warmupMs`
- * (not measured) and then `durationMs` (measured), each request timed alone. Reports
- * progress and a final `LoadResult` over IPC (or the result as JSON on stdout without IPC).
+ * (not measured) and then `durationMs` (measured), each request timed alone.
+ *
+ * Forked with IPC it stays warm between the slices of an interleaved measurement (slices.ts):
+ * its client (a gRPC channel, or keep-alive connections) and its JIT are made once, and each
+ * `run` message measures one slice, answered with its `LoadResult` (progress meanwhile), until
+ * `stop`. So a slice needs only a short re-warm, and a run can take many short slices. Without
+ * IPC it runs once with the spec's times and prints the result as JSON on stdout.
  *
  * Every acknowledged write is counted, warm-up included, for the bench's correctness check.
  */
@@ -63,29 +68,45 @@ export interface LoadResult {
 
 export type LoadMessage = { type: 'progress'; elapsedMs: number; totalMs: number } | { type: 'result'; result: LoadResult } | { type: 'error'; message: string };
 
-type Outcome = { ok: true; pending?: false } | { ok: false; pending?: boolean; kind: string };
-type Send = () => Promise<Outcome>;
+/** What the bench sends a warm load process: measure one slice, or exit. */
+export type LoadCommand = { type: 'run'; warmupMs: number; durationMs: number } | { type: 'stop' };
 
-function grpcSender(spec: LoadSpec): Send {
+type Outcome = { ok: true; pending?: false } | { ok: false; pending?: boolean; kind: string };
+
+interface Sender {
+  send(): Promise<Outcome>;
+  /**
+   * Before a slice after a pause: drops idle keep-alive connections, which the server may close
+   * meanwhile (Node's closes them after 5 s idle), so no request races a closing socket. A gRPC
+   * channel keeps its connection: HTTP/2 closes it with a GOAWAY the channel heeds.
+   */
+  resume(): void;
+}
+
+function grpcSender(spec: LoadSpec): Sender {
   const ProductService = productServiceClient();
   const client = new ProductService(spec.target, grpc.credentials.createInsecure());
   const request = { id: spec.productId };
-  return () =>
-    new Promise((resolve) => {
-      client.LikeProduct(request, { deadline: Date.now() + spec.timeoutMs }, (err: grpc.ServiceError | null) =>
-        resolve(err ? { ok: false, kind: `grpc_${grpc.status[err.code] ?? err.code}` } : { ok: true }),
-      );
-    });
+  return {
+    send: () =>
+      new Promise((resolve) => {
+        client.LikeProduct(request, { deadline: Date.now() + spec.timeoutMs }, (err: grpc.ServiceError | null) =>
+          resolve(err ? { ok: false, kind: `grpc_${grpc.status[err.code] ?? err.code}` } : { ok: true }),
+        );
+      }),
+    resume() {},
+  };
 }
 
-function restSender(spec: LoadSpec): Send {
+function restSender(spec: LoadSpec): Sender {
   const url = new URL(spec.target);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
+  const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
+  let agent = newAgent();
   const expected = spec.kind === 'rest-create' ? 201 : 200;
   let created = 0;
   let liked = spec.userOffset ?? 0;
   const body = () => JSON.stringify(spec.kind === 'rest-create' ? { title: `bench product ${++created}` } : { user_id: benchUserId(liked++) });
-  return () =>
+  const send = (): Promise<Outcome> =>
     new Promise((resolve) => {
       const payload = body();
       const req = http.request(
@@ -106,10 +127,27 @@ function restSender(spec: LoadSpec): Send {
       req.once('error', (err) => resolve({ ok: false, kind: err.message === 'timeout' ? 'timeout' : `net_${(err as NodeJS.ErrnoException).code ?? 'error'}` }));
       req.end(payload);
     });
+  return {
+    send,
+    resume() {
+      agent.destroy();
+      agent = newAgent();
+    },
+  };
 }
 
-export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, totalMs: number) => void): Promise<LoadResult> {
-  const send = spec.kind === 'grpc-like' ? grpcSender(spec) : restSender(spec);
+/** The sender for a spec: made once per load process, its client kept across slices. */
+export function senderFor(spec: LoadSpec): Sender {
+  return spec.kind === 'grpc-like' ? grpcSender(spec) : restSender(spec);
+}
+
+/** One run of `spec.concurrency` workers on `sender`: warm-up, then the measured window. */
+export async function runLoad(
+  spec: LoadSpec,
+  onProgress?: (elapsedMs: number, totalMs: number) => void,
+  sender: Sender = senderFor(spec),
+): Promise<LoadResult> {
+  const send = () => sender.send();
   const start = performance.now();
   const cpuAtStart = process.cpuUsage();
   const measureFrom = start + spec.warmupMs;
@@ -172,19 +210,31 @@ export async function runLoad(spec: LoadSpec, onProgress?: (elapsedMs: number, t
 // Entry point when forked by the bench: the spec is argv[2] as JSON.
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
   const spec = JSON.parse(process.argv[2]!) as LoadSpec;
-  // The bench went away mid-run: stop loading the servers.
-  process.once('disconnect', () => process.exit(1));
-  const send = (message: LoadMessage): Promise<void> =>
-    new Promise((resolve) => {
-      if (process.send) process.send(message, undefined, {}, () => resolve());
-      else {
-        if (message.type !== 'progress') process.stdout.write(`${JSON.stringify(message)}\n`);
-        resolve();
-      }
+  const sender = senderFor(spec);
+  // The grpc-js channel and the keep-alive agent would keep the process alive: it exits itself.
+  if (process.send) {
+    // The bench went away mid-run: stop loading the servers.
+    process.once('disconnect', () => process.exit(1));
+    const send = (message: LoadMessage): Promise<void> => new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
+    let runs = 0;
+    process.on('message', (command: LoadCommand) => {
+      if (command.type === 'stop') process.exit(0);
+      if (runs++ > 0) sender.resume();
+      runLoad({ ...spec, warmupMs: command.warmupMs, durationMs: command.durationMs }, (elapsedMs, totalMs) => void send({ type: 'progress', elapsedMs, totalMs }), sender).then(
+        (result) => send({ type: 'result', result }),
+        (err: Error) => send({ type: 'error', message: err.message }).then(() => process.exit(1)),
+      );
     });
-  // The grpc-js channel and the keep-alive agent would keep the process alive: exit once the result is out.
-  runLoad(spec, (elapsedMs, totalMs) => void send({ type: 'progress', elapsedMs, totalMs })).then(
-    (result) => send({ type: 'result', result }).then(() => process.exit(0)),
-    (err: Error) => send({ type: 'error', message: err.message }).then(() => process.exit(1)),
-  );
+  } else {
+    runLoad(spec, undefined, sender).then(
+      (result) => {
+        process.stdout.write(`${JSON.stringify({ type: 'result', result })}\n`);
+        process.exit(0);
+      },
+      (err: Error) => {
+        process.stdout.write(`${JSON.stringify({ type: 'error', message: err.message })}\n`);
+        process.exit(1);
+      },
+    );
+  }
 }

@@ -31,13 +31,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { LOAD_KINDS, type LoadKind } from './kinds.js';
-import type { LoadMessage, LoadResult, LoadSpec } from './load.js';
+import type { LoadCommand, LoadMessage, LoadResult, LoadSpec } from './load.js';
 import { BENCH_DIST, CLI, PROTO_DIR } from './paths.js';
 import { openBareDbAt } from './bare/open.js';
 import { openDb, type Db } from './bare/sqlite.js';
 import { openPgDb } from './bare/postgres.js';
 import { productServiceClient } from './product-proto.js';
-import { interleavedOrder, mergeSlices, sliceRatioRange } from './slices.js';
+import { interleavedOrder, mergeSlices, ratioInterval, sliceRatioRange } from './slices.js';
 import { boundKind, boundOf, BOUNDS, boundsOf, type BoundImpl } from './bounds/sides.js';
 import { outOfReach, type BoundKind } from './verdicts.js';
 import { PEER_LABEL, PEERS, peerRestMain, preparePeer, REST_PEERS, type Peer } from './peer-servers.js';
@@ -113,6 +113,8 @@ export interface Target {
   bounds?: Bound[];
   /** A ratio target's lowest and highest per-slice ratio in this run (slices.ts): how far the machine moved it. */
   sliceRange?: [number, number];
+  /** A ratio target's 90% confidence interval from its slices (ratioInterval): a target inside it is within this run's noise. */
+  interval?: [number, number];
   /**
    * Missed, and a bound says no server doing no more than that side could meet it here: the
    * side missed the target itself and ours did not do better than it (a bound ours beats,
@@ -149,9 +151,10 @@ export interface BenchResult {
   phases: PhaseResult[];
   /**
    * Each framework or peer phase's throughput against its bare twin's, measured interleaved;
-   * `sliceRange`, the lowest and highest ratio of its slices to the twin's (slices.ts).
+   * `sliceRange`, the lowest and highest ratio of its slices to the twin's, and `interval`, the
+   * ratio's 90% confidence interval from them (slices.ts).
    */
-  ratios: { path: LoadKind; concurrency: number; impl: Exclude<Impl, 'bare'>; throughput: number; bare: number; ratio: number; sliceRange?: [number, number] }[];
+  ratios: { path: LoadKind; concurrency: number; impl: Exclude<Impl, 'bare'>; throughput: number; bare: number; ratio: number; sliceRange?: [number, number]; interval?: [number, number] }[];
   targets: Target[];
   /** Every acknowledged like counted exactly once, every created product synced. */
   correctness: { ok: boolean; failures: string[] };
@@ -184,23 +187,48 @@ async function httpJson(method: string, url: string, body?: unknown): Promise<{ 
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** Runs one load process to completion, relaying its progress. */
-function runLoadProcess(spec: LoadSpec, onProgress: (elapsedMs: number) => void): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(BENCH_DIST, 'load.js'), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let result: LoadResult | undefined;
-    let failure: string | undefined;
-    child.on('message', (message: LoadMessage) => {
-      if (message.type === 'progress') onProgress(message.elapsedMs);
-      else if (message.type === 'result') result = message.result;
-      else failure = message.message;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (result) resolve(result);
-      else reject(new Error(`the load generator failed (exit ${code}): ${failure ?? 'no result'}`));
-    });
+/** A warm load process (load.ts): one per side of an interleaved group, measuring its slices in turn. */
+interface LoadProcess {
+  /** Measures one slice, relaying its progress. */
+  run(warmupMs: number, durationMs: number, onProgress: (elapsedMs: number) => void): Promise<LoadResult>;
+  stop(): Promise<void>;
+}
+
+function startLoadProcess(spec: LoadSpec): LoadProcess {
+  const child = fork(path.join(BENCH_DIST, 'load.js'), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let current: { resolve(result: LoadResult): void; reject(err: Error): void; onProgress(elapsedMs: number): void } | undefined;
+  let failure: string | undefined;
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.on('message', (message: LoadMessage) => {
+    if (message.type === 'progress') current?.onProgress(message.elapsedMs);
+    else if (message.type === 'result') {
+      current?.resolve(message.result);
+      current = undefined;
+    } else failure = message.message;
   });
+  const fail = (err: Error) => {
+    current?.reject(err);
+    current = undefined;
+  };
+  child.once('error', fail);
+  child.once('exit', (code) => {
+    exited = code;
+    fail(new Error(`the load generator failed (exit ${code}): ${failure ?? 'no result'}`));
+  });
+  return {
+    run: (warmupMs, durationMs, onProgress) =>
+      new Promise((resolve, reject) => {
+        if (exited !== undefined) return reject(new Error(`the load generator exited (${exited}): ${failure ?? 'no result'}`));
+        current = { resolve, reject, onProgress };
+        const command: LoadCommand = { type: 'run', warmupMs, durationMs };
+        child.send(command);
+      }),
+    stop() {
+      if (exited === undefined) child.send({ type: 'stop' } satisfies LoadCommand);
+      return exit;
+    },
+  };
 }
 
 /** Env of the servers: this system only, whatever the caller's shell or .env says. */
@@ -273,13 +301,17 @@ function median(values: number[]): number {
 }
 
 /**
- * Slices each member of an interleaved group is measured in (see slices.ts). Four: this
- * machine's speed moves within a minute (a side's ratio moved by a third between runs with
- * two), and more, shorter slices spread each side over more of those moves. --quick, which
- * only proves the harness, takes two.
+ * Slices each member of an interleaved group is measured in (see slices.ts). Ten: this
+ * machine's speed moves within seconds (one server's slices of a run differed by a third),
+ * and more, shorter slices spread each side over more of those moves. Each side's load
+ * process stays warm between its slices (load.ts), so a slice after its first needs only
+ * REWARM_MS of unmeasured load. --quick, which only proves the harness, takes two.
  */
-const SLICES_EACH = 4;
+const SLICES_EACH = 10;
 const QUICK_SLICES_EACH = 2;
+
+/** Unmeasured load before each slice after a side's first (its first has the full warm-up). */
+const REWARM_MS = 250;
 
 /** Each framework phase with its bare twin and peers (measured interleaved), or alone when it has none. */
 function pairUp(phases: Phase[]): Phase[][] {
@@ -611,7 +643,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const slicesOf = (group: Phase[]) => (group.length > 1 ? slicesEach * group.length : 1);
     // Each of the group is measured for durationMs in all, in slicesEach slices.
     const sliceMs = (group: Phase[]) => (options.durationMs * group.length) / slicesOf(group);
-    const totalMs = groups.reduce((sum, group) => sum + slicesOf(group) * (options.warmupMs + sliceMs(group)), 0);
+    const rewarmMs = Math.min(options.warmupMs, REWARM_MS);
+    // Each member's first slice has the full warm-up, its later ones the re-warm.
+    const groupMs = (group: Phase[]) => group.length * options.warmupMs + (slicesOf(group) - group.length) * rewarmMs + slicesOf(group) * sliceMs(group);
+    const totalMs = groups.reduce((sum, group) => sum + groupMs(group), 0);
     let doneMs = 0;
     const results: PhaseResult[] = [];
     for (const group of groups) {
@@ -619,39 +654,43 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       for (const phase of group) {
         const productId = phase.path === 'rest-create' ? undefined : await newProduct(phase.impl);
         const productsBefore = phase.path === 'rest-create' ? await count(dashboardDb, 'SELECT count(*) AS n FROM products') : 0;
-        setups.push({ phase, productId, target: targetOf(phase, productId), productsBefore, usersUsed: 0, loads: [] as LoadResult[], rssMb: {} as Record<string, number>, cpuMs: {} as Record<string, number> });
+        setups.push({ phase, productId, target: targetOf(phase, productId), productsBefore, loads: [] as LoadResult[], rssMb: {} as Record<string, number>, cpuMs: {} as Record<string, number> });
       }
       // When the group's last slice ended (rest-create's sync lag is timed from it).
       let loadEnded = 0;
-      for (const which of interleavedOrder(group.length, slicesOf(group))) {
-        const setup = setups[which];
-        const label = phaseLabel(setup.phase);
-        const offset = doneMs;
-        const report = (elapsedMs: number) => progress.update((offset + elapsedMs) / totalMs, label, totalMs - offset - elapsedMs);
-        report(0);
-        const sample = () => {
-          for (const server of servers) setup.rssMb[server.name] = Math.max(setup.rssMb[server.name] ?? 0, memoryOf(server.child.pid!)?.rssMb ?? 0);
-        };
-        const sampler = setInterval(sample, 200);
-        const cpuBefore = new Map(servers.map((server) => [server.name, cpuMsOf(server.child.pid!)]));
-        try {
-          const load = await runLoadProcess(
-            { kind: setup.phase.path, target: setup.target, productId: setup.productId, concurrency: setup.phase.concurrency, warmupMs: options.warmupMs, durationMs: sliceMs(group), timeoutMs, userOffset: setup.usersUsed },
-            report,
-          );
-          setup.usersUsed += load.sent;
-          setup.loads.push(load);
-        } finally {
-          clearInterval(sampler);
-          sample();
+      // One warm load process per member, for all its slices.
+      const loaders = setups.map((setup) =>
+        startLoadProcess({ kind: setup.phase.path, target: setup.target, productId: setup.productId, concurrency: setup.phase.concurrency, warmupMs: options.warmupMs, durationMs: sliceMs(group), timeoutMs }),
+      );
+      try {
+        for (const which of interleavedOrder(group.length, slicesOf(group))) {
+          const setup = setups[which];
+          const label = phaseLabel(setup.phase);
+          const offset = doneMs;
+          const warmupMs = setup.loads.length === 0 ? options.warmupMs : rewarmMs;
+          const report = (elapsedMs: number) => progress.update((offset + elapsedMs) / totalMs, label, totalMs - offset - elapsedMs);
+          report(0);
+          const sample = () => {
+            for (const server of servers) setup.rssMb[server.name] = Math.max(setup.rssMb[server.name] ?? 0, memoryOf(server.child.pid!)?.rssMb ?? 0);
+          };
+          const sampler = setInterval(sample, 200);
+          const cpuBefore = new Map(servers.map((server) => [server.name, cpuMsOf(server.child.pid!)]));
+          try {
+            setup.loads.push(await loaders[which].run(warmupMs, sliceMs(group), report));
+          } finally {
+            clearInterval(sampler);
+            sample();
+          }
+          loadEnded = performance.now();
+          for (const server of servers) {
+            const before = cpuBefore.get(server.name);
+            const after = cpuMsOf(server.child.pid!);
+            if (before !== undefined && after !== undefined) setup.cpuMs[server.name] = (setup.cpuMs[server.name] ?? 0) + after - before;
+          }
+          doneMs += warmupMs + sliceMs(group);
         }
-        loadEnded = performance.now();
-        for (const server of servers) {
-          const before = cpuBefore.get(server.name);
-          const after = cpuMsOf(server.child.pid!);
-          if (before !== undefined && after !== undefined) setup.cpuMs[server.name] = (setup.cpuMs[server.name] ?? 0) + after - before;
-        }
-        doneMs += options.warmupMs + sliceMs(group);
+      } finally {
+        await Promise.all(loaders.map((loader) => loader.stop()));
       }
 
       for (const { phase, productId, productsBefore, loads, rssMb, cpuMs } of setups) {
@@ -705,7 +744,8 @@ function summarizeResult(parts: {
     if (!bare) continue;
     const ratio = bare.throughput > 0 ? Math.round((phase.throughput / bare.throughput) * 1000) / 1000 : 0;
     const sliceRange = sliceRatioRange(phase.sliceThroughputs, bare.sliceThroughputs);
-    ratios.push({ path: phase.path, concurrency: phase.concurrency, impl: phase.impl, throughput: phase.throughput, bare: bare.throughput, ratio, ...(sliceRange ? { sliceRange } : {}) });
+    const interval = ratioInterval(phase.sliceThroughputs, bare.sliceThroughputs);
+    ratios.push({ path: phase.path, concurrency: phase.concurrency, impl: phase.impl, throughput: phase.throughput, bare: bare.throughput, ratio, ...(sliceRange ? { sliceRange } : {}), ...(interval ? { interval } : {}) });
   }
   const times = (ratio: number) => `${ratio.toFixed(2)}x`;
   const targets: Target[] = [];
@@ -719,7 +759,7 @@ function summarizeResult(parts: {
       outOfReach: outOfReach(r.ratio >= wanted, sides),
     };
   };
-  const spreadOf = (r: (typeof ratios)[number]): Pick<Target, 'sliceRange'> => (r.sliceRange ? { sliceRange: r.sliceRange } : {});
+  const spreadOf = (r: (typeof ratios)[number]): Pick<Target, 'sliceRange' | 'interval'> => ({ ...(r.sliceRange ? { sliceRange: r.sliceRange } : {}), ...(r.interval ? { interval: r.interval } : {}) });
   // Ours may beat the bare server only by doing less work per request (coalescing, batching).
   for (const r of ratios) {
     if (r.impl !== 'framework') continue;

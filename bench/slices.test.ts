@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { LoadResult } from './load.js';
-import { abbaOrder, interleavedOrder, mergeSlices, sliceRatioRange } from './slices.js';
+import { abbaOrder, interleavedOrder, mergeSlices, ratioInterval, sliceRatioRange } from './slices.js';
 import { summarize } from './stats.js';
 
 function slice(latency: number, n: number, measuredMs: number, errors: Record<string, number> = {}): LoadResult {
@@ -82,5 +82,23 @@ describe('sliceRatioRange', () => {
     expect(sliceRatioRange([500, 800], [0, 1000])).toEqual([0.8, 0.8]);
     expect(sliceRatioRange([500], [0])).toBeUndefined();
     expect(sliceRatioRange([], [])).toBeUndefined();
+  });
+});
+
+describe('ratioInterval', () => {
+  it('is a point for identical pairs, and a 90% interval around the geometric mean of the pairs otherwise', () => {
+    expect(ratioInterval([1200, 600], [1000, 500])).toEqual([1.2, 1.2]);
+    // Pairs 1.1 and 0.9: log mean -0.0050, sd 0.1419, t(1) 6.314 -> exp(-0.0050 -+ 0.6335).
+    expect(ratioInterval([1100, 900], [1000, 1000])).toEqual([0.528, 1.875]);
+    // The same spread over ten pairs is far narrower: t(9) 1.833, and the error shrinks with the root of n.
+    const [low, high] = ratioInterval([1100, 900, 1100, 900, 1100, 900, 1100, 900, 1100, 900], Array(10).fill(1000))!;
+    expect(low).toBeCloseTo(0.936, 3);
+    expect(high).toBeCloseTo(1.058, 3);
+  });
+
+  it('needs two usable pairs', () => {
+    expect(ratioInterval([1000], [900])).toBeUndefined();
+    expect(ratioInterval([1000, 500], [0, 900])).toBeUndefined();
+    expect(ratioInterval([], [])).toBeUndefined();
   });
 });

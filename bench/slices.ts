@@ -65,3 +65,25 @@ export function sliceRatioRange(side: readonly number[], bare: readonly number[]
   const round = (r: number) => Math.round(r * 1000) / 1000;
   return [round(Math.min(...ratios)), round(Math.max(...ratios))];
 }
+
+// Student's t at 95% one-sided (a two-sided 90% interval) for 1–30 degrees of freedom; beyond, the normal's 1.645.
+const T90 = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833, 1.812, 1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.74, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697];
+
+/**
+ * A 90% confidence interval for a side's throughput ratio to its bare twin, from the per-slice
+ * ratios (paired as in sliceRatioRange): the geometric mean of the pairs, widened by Student's
+ * t times their standard error, on the log scale (a ratio's noise is a factor, not a difference).
+ * A target inside it is one this run cannot tell from its noise; a target outside it was met, or
+ * missed, beyond the run's own spread. Undefined with fewer than two pairs.
+ */
+export function ratioInterval(side: readonly number[], bare: readonly number[]): [number, number] | undefined {
+  const logs: number[] = [];
+  for (let k = 0; k < Math.min(side.length, bare.length); k++) if (bare[k] > 0 && side[k] > 0) logs.push(Math.log(side[k] / bare[k]));
+  const n = logs.length;
+  if (n < 2) return undefined;
+  const mean = logs.reduce((sum, x) => sum + x, 0) / n;
+  const sd = Math.sqrt(logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1));
+  const half = (T90[n - 2] ?? 1.645) * (sd / Math.sqrt(n));
+  const round = (r: number) => Math.round(r * 1000) / 1000;
+  return [round(Math.exp(mean - half)), round(Math.exp(mean + half))];
+}

@@ -37,7 +37,7 @@ export function formatReport(result: BenchResult): string {
       result.targets.map((t) => [
         t.name,
         t.target,
-        t.sliceRange ? `${t.actual} (slices ${t.sliceRange[0].toFixed(2)}-${t.sliceRange[1].toFixed(2)}x)` : t.actual,
+        t.interval ? `${t.actual} (90% ${t.interval[0].toFixed(2)}-${t.interval[1].toFixed(2)}x)` : t.sliceRange ? `${t.actual} (slices ${t.sliceRange[0].toFixed(2)}-${t.sliceRange[1].toFixed(2)}x)` : t.actual,
         (t.bounds ?? []).map((b) => `${b.label} ${b.ratio.toFixed(2)}${b.unit === 'ms' ? ' ms' : 'x'}`).join(', '),
         t.met ? 'met' : t.outOfReach ? 'MISSED (out of reach)' : 'MISSED',
       ]),
@@ -45,7 +45,7 @@ export function formatReport(result: BenchResult): string {
     '',
     `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, node ${result.machine.node}; ` +
       `${result.database?.dialect === 'postgres' ? `PostgreSQL at ${result.database.server}` : 'SQLite'}; ` +
-      `${result.settings.durationMs / 1000} s measured per run (${result.settings.peers ? 'framework, bare, bounds and peers' : 'framework, bare and bounds'} in interleaved slices, each after ${result.settings.warmupMs / 1000} s warm-up); ${(result.totalMs / 1000).toFixed(0)} s in all`,
+      `${result.settings.durationMs / 1000} s measured per run (${result.settings.peers ? 'framework, bare, bounds and peers' : 'framework, bare and bounds'} in interleaved slices, each side's first after ${result.settings.warmupMs / 1000} s warm-up); ${(result.totalMs / 1000).toFixed(0)} s in all`,
   ];
   if (!result.ok) {
     lines.push('', 'FAILED:', ...[...result.correctness.failures, ...result.errors].map((f) => `  ${f}`));
