@@ -51,6 +51,13 @@ export interface BoundSpec {
   /** Calls the bare gRPC server for its likes (BENCH_DASHBOARD_GRPC), as the REST like's twin does. */
   callsBareGrpc?: boolean;
   likes: LikesAt;
+  /**
+   * The sides whose whole per-request work this one does too (and more). When this one meets a
+   * target, their misses bound nothing: a server doing more met it (verdicts.ts). Under load a
+   * side that batches can beat one that does less work call by call: answers written together
+   * share HTTP/2 writes.
+   */
+  includes?: readonly BoundImpl[];
 }
 
 /** The bounds, by the name the report and the results' JSON give their phases. */
@@ -77,6 +84,7 @@ export const BOUNDS: Readonly<Record<BoundImpl, BoundSpec>> = {
     servers: ['layer_grpc'],
     asOurServers: true,
     likes: 'memory',
+    includes: ['ceiling'],
   },
   layeronetrip: {
     label: 'framework layer + one trip',
@@ -90,6 +98,7 @@ export const BOUNDS: Readonly<Record<BoundImpl, BoundSpec>> = {
     // The one-trip bound's: its trigger writes this side's log too (the two never run at once).
     db: 'bare_one_trip',
     likes: 'rows+log',
+    includes: ['ceiling', 'layer', 'onetrip'],
   },
   // On SQLite ours writes a batch of plain likes as one statement, the log by a trigger
   // (services/framework/watch/counter-log.ts): the one-trip bound's design. On PostgreSQL it
@@ -105,6 +114,7 @@ export const BOUNDS: Readonly<Record<BoundImpl, BoundSpec>> = {
     servers: ['batched_grpc'],
     db: 'bare_dashboard',
     likes: 'rows+log',
+    includes: ['ceiling'],
   },
   onetrip: {
     label: 'bare one trip + trigger log',
@@ -118,6 +128,7 @@ export const BOUNDS: Readonly<Record<BoundImpl, BoundSpec>> = {
     // Its own: the trigger must not fire for the other bare sides' likes.
     db: 'bare_one_trip',
     likes: 'rows+log',
+    includes: ['ceiling'],
   },
   once: {
     label: 'bare exactly-once',
