@@ -64,6 +64,24 @@ describe('coalesce', () => {
     expect(batches).toEqual([[1], [2, 3, 4, 5], [6, 7]]);
   });
 
+  it('caps the callers of a batch at maxCallers, counting a many() as one caller and still splitting at maxBatch', async () => {
+    const batches: number[][] = [];
+    const run = coalesce(
+      async (items: number[]) => {
+        batches.push(items);
+        await new Promise((r) => setTimeout(r, 1));
+        return items.map((i) => -i);
+      },
+      { maxCallers: 2, maxBatch: 5 },
+    );
+    const lone = run(0);
+    // Queued while the lone call runs: callers 1, 2, then a many() of four, then 7 and 8.
+    const results = await Promise.all([run(1), run(2), run.many([3, 4, 5, 6]), run(7), run(8), lone]);
+    expect(results).toEqual([-1, -2, [-3, -4, -5, -6], -7, -8, -0]);
+    // Two callers a batch; the many() is one caller with its four items, cut only at maxBatch (five).
+    expect(batches).toEqual([[0], [1, 2], [3, 4, 5, 6, 7], [8]]);
+  });
+
   it('splits at maxBatch', async () => {
     const sizes: number[] = [];
     const run = coalesce(

@@ -17,19 +17,30 @@
  * queues a call that is answered through its callbacks, with no promise made for it (the
  * gRPC server's direct answers, grpc/define-service.ts).
  *
+ * `maxCallers` caps the separate callers a batch answers (a `.many` counts as one, its items
+ * all in): the first callers' answers then go out while the next batch is written, so callers
+ * that send again when answered (a client's pool of requests in flight) overlap with the
+ * statement instead of taking turns with it. One batch of sixteen callers answers all of them
+ * only when the whole batch is done; two of eight answer half of them a statement earlier.
+ *
  * @example
  *   const likeOne = coalesce((ids: string[]) => likeAll(ids));   // likeAll returns one result per id, in order
  *   const product = await likeOne(id);
  *   const products = await likeOne.many([id1, id2]);
  */
 export interface CoalesceOptions {
+  /** The most items in one batch (default 256). */
   maxBatch?: number;
+  /** The most separate callers in one batch (default: no cap); a `.many` is one caller. */
+  maxCallers?: number;
 }
 
 interface Pending<I, O> {
   item: I;
   resolve(value: O): void;
   reject(err: unknown): void;
+  /** The item is a caller's first (a lone call, or the first of a `.many`): it counts against maxCallers. */
+  first: boolean;
 }
 
 export interface Coalesced<I, O> {
@@ -42,6 +53,15 @@ export interface Coalesced<I, O> {
 
 export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: CoalesceOptions = {}): Coalesced<I, O> {
   const maxBatch = options.maxBatch ?? 256;
+  const maxCallers = options.maxCallers ?? Infinity;
+  /** How many of the waiting items the next batch takes: up to maxBatch items and maxCallers callers. */
+  const nextBatchSize = (): number => {
+    if (maxCallers === Infinity) return Math.min(maxBatch, waiting.length);
+    let n = 0;
+    let callers = 0;
+    for (; n < waiting.length && n < maxBatch; n++) if (waiting[n].first && ++callers > maxCallers) break;
+    return n;
+  };
   const waiting: Pending<I, O>[] = [];
   let running = false;
   let lastBatchSize = 0;
@@ -54,7 +74,7 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
       return;
     }
     running = true;
-    const batch = waiting.splice(0, maxBatch);
+    const batch = waiting.splice(0, nextBatchSize());
     lastBatchSize = batch.length;
     let results: Promise<O[]>;
     try {
@@ -106,13 +126,13 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, options: Coale
     else drain();
   };
   const enqueue = (item: I, resolve: (value: O) => void, reject: (err: unknown) => void): void => {
-    waiting.push({ item, resolve, reject });
+    waiting.push({ item, resolve, reject, first: true });
     if (!running) start();
   };
-  const queue = (item: I) => new Promise<O>((resolve, reject) => waiting.push({ item, resolve, reject }));
+  const queue = (item: I, first: boolean) => new Promise<O>((resolve, reject) => waiting.push({ item, resolve, reject, first }));
   const one = (item: I) => new Promise<O>((resolve, reject) => enqueue(item, resolve, reject));
   const many = (items: readonly I[]) => {
-    const results = Promise.all(items.map(queue));
+    const results = Promise.all(items.map((item, i) => queue(item, i === 0)));
     if (!running && items.length > 0) start();
     return results;
   };
