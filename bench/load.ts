@@ -34,8 +34,6 @@ export interface LoadSpec {
   durationMs: number;
   /** Per request; a request over it is an error (`timeout` / DEADLINE_EXCEEDED). */
   timeoutMs: number;
-  /** rest-like: the first bench user (users.ts) this load likes as; each request takes the next. */
-  userOffset?: number;
 }
 
 export interface LoadResult {
@@ -104,7 +102,8 @@ function restSender(spec: LoadSpec): Sender {
   let agent = newAgent();
   const expected = spec.kind === 'rest-create' ? 201 : 200;
   let created = 0;
-  let liked = spec.userOffset ?? 0;
+  // One load process per side and phase, for all its slices: its users are counted from the first (users.ts).
+  let liked = 0;
   const body = () => JSON.stringify(spec.kind === 'rest-create' ? { title: `bench product ${++created}` } : { user_id: benchUserId(liked++) });
   const send = (): Promise<Outcome> =>
     new Promise((resolve) => {

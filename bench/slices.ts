@@ -59,12 +59,19 @@ export function mergeSlices(slices: readonly LoadResult[]): LoadResult {
  * of a target reads as what it is. Undefined without a pair to compare.
  */
 export function sliceRatioRange(side: readonly number[], bare: readonly number[]): [number, number] | undefined {
+  const ratios = pairedRatios(side, bare);
+  if (ratios.length === 0) return undefined;
+  return [roundRatio(Math.min(...ratios)), roundRatio(Math.max(...ratios))];
+}
+
+/** The k-th slice's throughput of a side over the k-th of its twin, for each k the twin measured anything. */
+function pairedRatios(side: readonly number[], bare: readonly number[]): number[] {
   const ratios: number[] = [];
   for (let k = 0; k < Math.min(side.length, bare.length); k++) if (bare[k] > 0) ratios.push(side[k] / bare[k]);
-  if (ratios.length === 0) return undefined;
-  const round = (r: number) => Math.round(r * 1000) / 1000;
-  return [round(Math.min(...ratios)), round(Math.max(...ratios))];
+  return ratios;
 }
+
+const roundRatio = (r: number) => Math.round(r * 1000) / 1000;
 
 // Student's t at 95% one-sided (a two-sided 90% interval) for 1–30 degrees of freedom; beyond, the normal's 1.645.
 const T90 = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833, 1.812, 1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.74, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697];
@@ -77,13 +84,13 @@ const T90 = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833, 1.812,
  * missed, beyond the run's own spread. Undefined with fewer than two pairs.
  */
 export function ratioInterval(side: readonly number[], bare: readonly number[]): [number, number] | undefined {
-  const logs: number[] = [];
-  for (let k = 0; k < Math.min(side.length, bare.length); k++) if (bare[k] > 0 && side[k] > 0) logs.push(Math.log(side[k] / bare[k]));
+  const logs = pairedRatios(side, bare)
+    .filter((ratio) => ratio > 0)
+    .map(Math.log);
   const n = logs.length;
   if (n < 2) return undefined;
   const mean = logs.reduce((sum, x) => sum + x, 0) / n;
   const sd = Math.sqrt(logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1));
   const half = (T90[n - 2] ?? 1.645) * (sd / Math.sqrt(n));
-  const round = (r: number) => Math.round(r * 1000) / 1000;
-  return [round(Math.exp(mean - half)), round(Math.exp(mean + half))];
+  return [roundRatio(Math.exp(mean - half)), roundRatio(Math.exp(mean + half))];
 }
